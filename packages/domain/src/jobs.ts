@@ -1,0 +1,54 @@
+// The job catalogue: every job kind the worker runs, with the payload each carries. Payloads hold ids
+// only (never a seed, a code or a key); the database row they name is the truth. The worker's handler
+// registry is typed `{ [K in JobName]: Handler<K> }`, so a kind without a handler does not compile.
+
+export const JOB_NAMES = [
+  'token.create',
+  'token.assign',
+  'token.activate',
+  'token.unassign',
+  'token.delete',
+  'import.expand',
+  'inventory.sync',
+] as const;
+
+export type JobName = (typeof JOB_NAMES)[number];
+
+/** A job that carries out one operation row (one token, one Graph-facing step). */
+export interface OperationJob {
+  tenantId: string;
+  operationId: string;
+}
+
+export interface JobPayloads {
+  'token.create': OperationJob;
+  'token.assign': OperationJob;
+  'token.activate': OperationJob;
+  'token.unassign': OperationJob;
+  'token.delete': OperationJob;
+  'import.expand': { tenantId: string; importId: string };
+  'inventory.sync': { tenantId: string };
+}
+
+/** Operation kinds are the token job kinds: one operation row per token and step. */
+export type OperationKind = Extract<JobName, `token.${string}`>;
+export const OPERATION_KINDS = JOB_NAMES.filter((name): name is OperationKind => name.startsWith('token.'));
+
+export type OperationStatus = 'pending' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/**
+ * Deterministic BullMQ job id for an operation: `<kind>-<tokenId>-g<generation>`. BullMQ ignores a
+ * second add with a known id, so re-enqueueing (the reconciler, a crash between commit and enqueue) never
+ * doubles a job. Ids must not contain `:` (BullMQ's key separator) and must not be all digits.
+ */
+export function operationJobId(kind: OperationKind, tokenId: string, generation: number): string {
+  const id = `${kind.replace('token.', '')}-${tokenId}-g${generation}`;
+  if (id.includes(':')) throw new Error(`job id must not contain ':' (${id})`);
+  return id;
+}
+
+/** Queue name for a tenant: one queue per Entra tenant, so one throttled tenant never stalls another. */
+export function tenantQueueName(tenantId: string): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(tenantId)) throw new Error(`tenant id not usable in a queue name: ${tenantId}`);
+  return `graph-${tenantId}`;
+}

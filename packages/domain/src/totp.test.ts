@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { hotp, msLeftInWindow, nextWindowBoundary, totpCode, totpStep, verifyTotp, type HashFunction, type TotpKey } from './totp';
+import { base32Decode, base32Encode } from './base32';
+
+// RFC 6238 Appendix B: seeds are ASCII "1234567890" repeated to the hash's block of 20, 32, 64 bytes.
+const seed = (length: number) => new TextEncoder().encode('1234567890'.repeat(7).slice(0, length));
+const keys: Record<Exclude<HashFunction, never>, TotpKey> = {
+  hmacsha1: { secret: seed(20), hashFunction: 'hmacsha1', periodSeconds: 30, digits: 8 },
+  hmacsha256: { secret: seed(32), hashFunction: 'hmacsha256', periodSeconds: 30, digits: 8 },
+  hmacsha512: { secret: seed(64), hashFunction: 'hmacsha512', periodSeconds: 30, digits: 8 },
+};
+const appendixB: Array<[number, string, string, string]> = [
+  [59, '94287082', '46119246', '90693936'],
+  [1111111109, '07081804', '68084774', '25091201'],
+  [1111111111, '14050471', '67062674', '99943326'],
+  [1234567890, '89005924', '91819424', '93441116'],
+  [2000000000, '69279037', '90698825', '38618901'],
+  [20000000000, '65353130', '77737706', '47863826'],
+];
+
+describe('RFC 6238 Appendix B', () => {
+  for (const [seconds, sha1, sha256, sha512] of appendixB) {
+    it(`T=${seconds}`, () => {
+      expect(totpCode(keys.hmacsha1, seconds * 1000)).toBe(sha1);
+      expect(totpCode(keys.hmacsha256, seconds * 1000)).toBe(sha256);
+      expect(totpCode(keys.hmacsha512, seconds * 1000)).toBe(sha512);
+    });
+  }
+
+  it('six-digit codes are the last six digits of the eight-digit ones', () => {
+    expect(totpCode({ ...keys.hmacsha1, digits: 6 }, 59_000)).toBe('287082');
+    expect(totpCode({ ...keys.hmacsha256, digits: 6 }, 1111111109_000)).toBe('084774');
+  });
+
+  it('RFC 4226 Appendix D HOTP values', () => {
+    const expected = ['755224', '287082', '359152', '969429', '338314', '254676', '287922', '162583', '399871', '520489'];
+    expected.forEach((code, counter) => expect(hotp(seed(20), counter, 'hmacsha1', 6)).toBe(code));
+  });
+});
+
+describe('window arithmetic', () => {
+  it('steps, time left and next boundary for 30 s and 60 s', () => {
+    expect(totpStep(59_999, 30)).toBe(1);
+    expect(totpStep(60_000, 30)).toBe(2);
+    expect(totpStep(60_000, 60)).toBe(1);
+    expect(msLeftInWindow(59_000, 30)).toBe(1_000);
+    expect(msLeftInWindow(60_000, 30)).toBe(30_000);
+    expect(msLeftInWindow(61_500, 60)).toBe(58_500);
+    expect(nextWindowBoundary(61_500, 60)).toBe(120_000);
+    expect(nextWindowBoundary(90_000, 30)).toBe(120_000);
+  });
+
+  it('a 60 s token keeps its code for the whole minute', () => {
+    const key: TotpKey = { ...keys.hmacsha1, periodSeconds: 60, digits: 6 };
+    expect(totpCode(key, 120_000)).toBe(totpCode(key, 179_999));
+    expect(totpCode(key, 180_000)).not.toBe(totpCode(key, 179_999));
+  });
+});
+
+describe('verifyTotp', () => {
+  const key: TotpKey = { secret: seed(20), hashFunction: 'hmacsha1', periodSeconds: 30, digits: 6 };
+  const now = 1_700_000_000_000;
+
+  it('accepts the current code with drift 0', () => {
+    expect(verifyTotp(key, totpCode(key, now), now, 0)).toEqual({ ok: true, step: totpStep(now, 30), drift: 0 });
+  });
+
+  it('refuses the previous window at tolerance 0 and reports drift -1 at tolerance 1', () => {
+    const previous = totpCode(key, now - 30_000);
+    expect(verifyTotp(key, previous, now, 0)).toEqual({ ok: false });
+    expect(verifyTotp(key, previous, now, 1)).toMatchObject({ ok: true, drift: -1 });
+  });
+
+  it('finds a code far away when searched around a stored drift', () => {
+    const ahead = totpCode(key, now + 7 * 30_000);
+    expect(verifyTotp(key, ahead, now, 2)).toEqual({ ok: false });
+    expect(verifyTotp(key, ahead, now, 1, 7)).toMatchObject({ ok: true, drift: 7 });
+  });
+
+  it('refuses malformed codes', () => {
+    expect(verifyTotp(key, '12345', now, 1)).toEqual({ ok: false });
+    expect(verifyTotp(key, '12345a', now, 1)).toEqual({ ok: false });
+  });
+});
+
+describe('base32', () => {
+  it('round-trips and matches RFC 4648 vectors', () => {
+    expect(base32Encode(new TextEncoder().encode('foobar'))).toBe('MZXW6YTBOI');
+    expect(base32Encode(new TextEncoder().encode('f'))).toBe('MY');
+    expect(Buffer.from(base32Decode('MZXW6YTBOI')!).toString()).toBe('foobar');
+    const bytes = seed(20);
+    expect(base32Decode(base32Encode(bytes))).toEqual(bytes);
+  });
+
+  it('refuses characters outside the alphabet', () => {
+    expect(base32Decode('ABC1')).toBeNull();
+    expect(base32Decode('abc')).toBeNull();
+  });
+});

@@ -1,0 +1,84 @@
+// RFC 6238 TOTP and the window arithmetic around it. Pure: every function takes `nowMs` (Unix epoch
+// milliseconds) from the caller, which corrects it for the clock offset to Graph where that matters.
+import { createHmac } from 'node:crypto';
+
+/** Graph's names for the hash functions, plus SHA-512 which seed files and validation may use. */
+export type HashFunction = 'hmacsha1' | 'hmacsha256' | 'hmacsha512';
+export const HASH_FUNCTIONS: readonly HashFunction[] = ['hmacsha1', 'hmacsha256', 'hmacsha512'];
+
+const NODE_HASH: Record<HashFunction, string> = { hmacsha1: 'sha1', hmacsha256: 'sha256', hmacsha512: 'sha512' };
+
+export interface TotpKey {
+  secret: Uint8Array;
+  hashFunction: HashFunction;
+  /** Time step in seconds (Entra accepts 30 or 60). */
+  periodSeconds: number;
+  /** Code length: 6 (Entra) or 8. */
+  digits: number;
+}
+
+/** RFC 4226 HOTP value for one counter. */
+export function hotp(secret: Uint8Array, counter: number, hashFunction: HashFunction, digits: number): string {
+  const message = Buffer.alloc(8);
+  message.writeBigUInt64BE(BigInt(counter));
+  const mac = createHmac(NODE_HASH[hashFunction], secret).update(message).digest();
+  const offset = mac[mac.length - 1]! & 0x0f;
+  const binary = (mac.readUInt32BE(offset) & 0x7fffffff) % 10 ** digits;
+  return binary.toString().padStart(digits, '0');
+}
+
+/** The TOTP time step (counter) that contains `nowMs`. */
+export function totpStep(nowMs: number, periodSeconds: number): number {
+  return Math.floor(nowMs / 1000 / periodSeconds);
+}
+
+/** The code for the step containing `nowMs`, or for that step plus `stepOffset`. */
+export function totpCode(key: TotpKey, nowMs: number, stepOffset = 0): string {
+  return hotp(key.secret, totpStep(nowMs, key.periodSeconds) + stepOffset, key.hashFunction, key.digits);
+}
+
+/** Milliseconds left before the window containing `nowMs` closes. */
+export function msLeftInWindow(nowMs: number, periodSeconds: number): number {
+  const periodMs = periodSeconds * 1000;
+  return periodMs - (((nowMs % periodMs) + periodMs) % periodMs);
+}
+
+/** The epoch millisecond at which the next window opens. */
+export function nextWindowBoundary(nowMs: number, periodSeconds: number): number {
+  return nowMs + msLeftInWindow(nowMs, periodSeconds);
+}
+
+export type TotpVerification = { ok: true; step: number; drift: number } | { ok: false };
+
+/**
+ * Checks `code` against the steps around `nowMs`, `window` steps either way, nearest first. On a match
+ * it reports the matched step and the drift (matched step minus current step), so callers can store a
+ * token's time shift and refuse a step they have already accepted.
+ */
+export function verifyTotp(
+  key: TotpKey,
+  code: string,
+  nowMs: number,
+  window: number,
+  expectedDrift = 0,
+): TotpVerification {
+  if (!/^\d+$/.test(code) || code.length !== key.digits) return { ok: false };
+  const current = totpStep(nowMs, key.periodSeconds);
+  const centre = current + expectedDrift;
+  for (let distance = 0; distance <= window; distance += 1) {
+    for (const step of distance === 0 ? [centre] : [centre - distance, centre + distance]) {
+      if (step < 0) continue;
+      if (timingSafeEqualStrings(hotp(key.secret, step, key.hashFunction, key.digits), code)) {
+        return { ok: true, step, drift: step - current };
+      }
+    }
+  }
+  return { ok: false };
+}
+
+function timingSafeEqualStrings(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i += 1) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return difference === 0;
+}
