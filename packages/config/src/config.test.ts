@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './index';
+
+const tenant = '11111111-2222-4333-8444-555555555555';
+const client = '66666666-7777-4888-8999-aaaaaaaaaaaa';
+
+describe('loadConfig', () => {
+  it('runs against the sandbox with local defaults when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config.mode).toBe('sandbox');
+    expect(config.databaseUrl).toBe('postgres://postgres@127.0.0.1:5432/tokenfleet');
+    expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(config.port).toBe(3000);
+    expect(config.entra).toBeUndefined();
+    expect(config.graph.writeLimit / (config.graph.writeWindowMs / 1000)).toBeLessThan(20);
+  });
+
+  it('goes live when a tenant is configured, trimming trailing slashes', () => {
+    const config = loadConfig({ ENTRA_TENANT_ID: tenant, ENTRA_CLIENT_ID: client, ENTRA_CLIENT_SECRET: 's', GRAPH_BASE_URL: 'https://localhost:8443/' });
+    expect(config.mode).toBe('live');
+    expect(config.entra).toMatchObject({ tenantId: tenant, clientId: client, graphBaseUrl: 'https://localhost:8443', authorityHost: 'https://login.microsoftonline.com' });
+  });
+
+  it('lists every problem of a half-configured tenant at once', () => {
+    try {
+      loadConfig({ ENTRA_CLIENT_ID: client });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const problems = (error as ConfigError).problems;
+      expect(problems.some((p) => p.includes('ENTRA_TENANT_ID'))).toBe(true);
+      expect(problems.some((p) => p.includes('ENTRA_CLIENT_SECRET'))).toBe(true);
+    }
+  });
+
+  it('refuses plain http for Graph and the authority, and bad numbers', () => {
+    expect(() => loadConfig({ GRAPH_BASE_URL: 'http://localhost:8443' })).toThrow(/https/);
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError);
+    expect(() => loadConfig({ GRAPH_BULK_CHUNK_SIZE: '0' })).toThrow(/GRAPH_BULK_CHUNK_SIZE/);
+  });
+
+  it('treats empty variables as unset and TOKENFLEET_SANDBOX=1 as sandbox even with a tenant', () => {
+    expect(loadConfig({ PORT: '' }).port).toBe(3000);
+    expect(loadConfig({ TOKENFLEET_SANDBOX: '1', ENTRA_TENANT_ID: tenant, ENTRA_CLIENT_ID: client, ENTRA_CLIENT_SECRET: 's' }).mode).toBe('sandbox');
+  });
+});

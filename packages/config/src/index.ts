@@ -1,0 +1,122 @@
+// Configuration from the environment, validated once at start-up with messages that say what is wrong
+// and how to fix it. Every process (API, worker, `npm start`) reads it the same way.
+import { z } from 'zod';
+
+const DEFAULTS = {
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/tokenfleet',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  ENTRA_AUTHORITY_HOST: 'https://login.microsoftonline.com',
+  GRAPH_BASE_URL: 'https://graph.microsoft.com',
+};
+
+const httpsUrl = (name: string) =>
+  z.string().url(`${name} must be a URL`).refine((value) => value.startsWith('https://'), `${name} must use https:// (MSAL and Graph refuse plain http)`);
+
+const positiveInt = (name: string) => z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be a whole number`).positive(`${name} must be above 0`);
+
+const envSchema = z.object({
+  DATABASE_URL: z.string().default(DEFAULTS.DATABASE_URL).refine((v) => /^postgres(ql)?:\/\//.test(v), 'DATABASE_URL must start with postgres://'),
+  REDIS_URL: z.string().default(DEFAULTS.REDIS_URL).refine((v) => /^rediss?:\/\//.test(v), 'REDIS_URL must start with redis:// or rediss://'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TOKENFLEET_STATE_DIR: z.string().default('.tokenfleet'),
+  TOKENFLEET_BOOTSTRAP_API_KEY: z.string().min(24, 'TOKENFLEET_BOOTSTRAP_API_KEY must be at least 24 characters').optional(),
+  TOKENFLEET_SANDBOX: z.enum(['0', '1', 'true', 'false']).optional(),
+  ENTRA_TENANT_ID: z.string().uuid('ENTRA_TENANT_ID must be the tenant GUID').optional(),
+  ENTRA_CLIENT_ID: z.string().uuid('ENTRA_CLIENT_ID must be the application (client) GUID').optional(),
+  ENTRA_CLIENT_SECRET: z.string().min(1).optional(),
+  ENTRA_CLIENT_CERTIFICATE_PATH: z.string().min(1).optional(),
+  ENTRA_AUTHORITY_HOST: httpsUrl('ENTRA_AUTHORITY_HOST').default(DEFAULTS.ENTRA_AUTHORITY_HOST),
+  GRAPH_BASE_URL: httpsUrl('GRAPH_BASE_URL').default(DEFAULTS.GRAPH_BASE_URL),
+  GRAPH_WRITE_LIMIT: positiveInt('GRAPH_WRITE_LIMIT').default(18),
+  GRAPH_WRITE_WINDOW_MS: positiveInt('GRAPH_WRITE_WINDOW_MS').default(1000),
+  GRAPH_BULK_CHUNK_SIZE: positiveInt('GRAPH_BULK_CHUNK_SIZE').max(200).default(50),
+  GRAPH_TIMEOUT_MS: positiveInt('GRAPH_TIMEOUT_MS').default(30_000),
+  ACTIVATION_MARGIN_MS: z.coerce.number().int().min(0).default(5_000),
+  WORKER_CONCURRENCY: positiveInt('WORKER_CONCURRENCY').default(25),
+  UPLOAD_MAX_BYTES: positiveInt('UPLOAD_MAX_BYTES').default(64 * 1024 * 1024),
+  SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(8443),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface EntraTenantConfig {
+  tenantId: string;
+  clientId: string;
+  clientSecret?: string;
+  clientCertificatePath?: string;
+  authorityHost: string;
+  graphBaseUrl: string;
+}
+
+export interface Config {
+  databaseUrl: string;
+  redisUrl: string;
+  port: number;
+  logLevel: Env['LOG_LEVEL'];
+  stateDir: string;
+  bootstrapApiKey?: string;
+  /** Sandbox when no tenant is configured (or TOKENFLEET_SANDBOX=1): Graph is the built-in simulator. */
+  mode: 'sandbox' | 'live';
+  entra?: EntraTenantConfig;
+  graph: { writeLimit: number; writeWindowMs: number; bulkChunkSize: number; timeoutMs: number };
+  activationMarginMs: number;
+  workerConcurrency: number;
+  uploadMaxBytes: number;
+  sandboxPort: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Tokenfleet cannot start; fix the environment:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings count as unset: `FOO= npm start` should not turn a default into a validation error.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message)));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const forcedSandbox = e.TOKENFLEET_SANDBOX === '1' || e.TOKENFLEET_SANDBOX === 'true';
+  const tenantGiven = Boolean(e.ENTRA_TENANT_ID || e.ENTRA_CLIENT_ID || e.ENTRA_CLIENT_SECRET || e.ENTRA_CLIENT_CERTIFICATE_PATH);
+  const mode: Config['mode'] = forcedSandbox || !tenantGiven ? 'sandbox' : 'live';
+
+  let entra: EntraTenantConfig | undefined;
+  if (mode === 'live') {
+    if (!e.ENTRA_TENANT_ID) problems.push('ENTRA_TENANT_ID is missing (the tenant GUID), or unset every ENTRA_* variable to run against the sandbox');
+    if (!e.ENTRA_CLIENT_ID) problems.push('ENTRA_CLIENT_ID is missing (the app registration\'s client GUID)');
+    if (!e.ENTRA_CLIENT_SECRET && !e.ENTRA_CLIENT_CERTIFICATE_PATH) problems.push('set ENTRA_CLIENT_SECRET or ENTRA_CLIENT_CERTIFICATE_PATH (a PEM with the private key and certificate)');
+    if (e.ENTRA_TENANT_ID && e.ENTRA_CLIENT_ID) {
+      entra = {
+        tenantId: e.ENTRA_TENANT_ID,
+        clientId: e.ENTRA_CLIENT_ID,
+        ...(e.ENTRA_CLIENT_SECRET ? { clientSecret: e.ENTRA_CLIENT_SECRET } : {}),
+        ...(e.ENTRA_CLIENT_CERTIFICATE_PATH ? { clientCertificatePath: e.ENTRA_CLIENT_CERTIFICATE_PATH } : {}),
+        authorityHost: e.ENTRA_AUTHORITY_HOST.replace(/\/+$/, ''),
+        graphBaseUrl: e.GRAPH_BASE_URL.replace(/\/+$/, ''),
+      };
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    stateDir: e.TOKENFLEET_STATE_DIR,
+    ...(e.TOKENFLEET_BOOTSTRAP_API_KEY ? { bootstrapApiKey: e.TOKENFLEET_BOOTSTRAP_API_KEY } : {}),
+    mode,
+    ...(entra ? { entra } : {}),
+    graph: { writeLimit: e.GRAPH_WRITE_LIMIT, writeWindowMs: e.GRAPH_WRITE_WINDOW_MS, bulkChunkSize: e.GRAPH_BULK_CHUNK_SIZE, timeoutMs: e.GRAPH_TIMEOUT_MS },
+    activationMarginMs: e.ACTIVATION_MARGIN_MS,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    uploadMaxBytes: e.UPLOAD_MAX_BYTES,
+    sandboxPort: e.SANDBOX_PORT,
+  };
+}

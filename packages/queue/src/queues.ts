@@ -1,0 +1,62 @@
+// Queue definitions shared by the API (which enqueues) and the worker (which processes): one BullMQ
+// queue per Entra tenant, the job options every job gets, and enqueueing of operation rows with
+// deterministic job ids.
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import { operationJobId, tenantQueueName, type JobName, type JobPayloads, type OperationKind } from '@tokenfleet/domain';
+
+export interface QueueContext {
+  connection: Redis;
+  /** BullMQ key prefix; tests give each file its own. */
+  prefix: string;
+}
+
+export function createRedis(url: string): Redis {
+  // BullMQ needs maxRetriesPerRequest null on connections that block (workers); harmless elsewhere.
+  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
+}
+
+export const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 2_000 },
+  // Retention keeps Redis bounded at thousands of tokens; the database holds the lasting record.
+  removeOnComplete: { age: 24 * 3600, count: 20_000 },
+  removeOnFail: { age: 14 * 24 * 3600, count: 50_000 },
+};
+
+export type TenantQueue = Queue<JobPayloads[JobName], unknown, JobName>;
+
+export function createTenantQueue(context: QueueContext, tenantId: string): TenantQueue {
+  return new Queue<JobPayloads[JobName], unknown, JobName>(tenantQueueName(tenantId), {
+    connection: context.connection as ConnectionOptions,
+    prefix: context.prefix,
+    defaultJobOptions: DEFAULT_JOB_OPTIONS,
+    streams: { events: { maxLen: 10_000 } },
+  });
+}
+
+export interface OperationToEnqueue {
+  id: string;
+  tenantId: string;
+  tokenId: string;
+  kind: OperationKind;
+  generation: number;
+}
+
+/** Adds one job per operation. Safe to repeat: BullMQ ignores an add whose job id it already knows. */
+export async function enqueueOperations(queue: TenantQueue, operations: OperationToEnqueue[], options: { delayMs?: number } = {}): Promise<void> {
+  const chunk = 1_000;
+  for (let start = 0; start < operations.length; start += chunk) {
+    await queue.addBulk(
+      operations.slice(start, start + chunk).map((operation) => ({
+        name: operation.kind,
+        data: { tenantId: operation.tenantId, operationId: operation.id },
+        opts: { jobId: operationJobId(operation.kind, operation.tokenId, operation.generation), ...(options.delayMs ? { delay: options.delayMs } : {}) },
+      })),
+    );
+  }
+}
+
+export async function enqueueImportExpansion(queue: TenantQueue, tenantId: string, importId: string): Promise<void> {
+  await queue.add('import.expand', { tenantId, importId }, { jobId: `expand-${importId}` });
+}

@@ -1,0 +1,52 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { testRedisPrefix, testServices } from '@tokenfleet/test-harness';
+import { createRedis } from './queues';
+import { WriteBudget } from './write-budget';
+
+const redis = createRedis(testServices().redisUrl);
+afterAll(async () => { await redis.quit(); });
+
+describe('WriteBudget (real Redis)', () => {
+  it('allows `limit` writes per window across instances, then says how long to wait', async () => {
+    const prefix = testRedisPrefix('budget');
+    const a = new WriteBudget(redis, 'tenant-a', { limit: 3, windowMs: 60_000, prefix });
+    const b = new WriteBudget(redis, 'tenant-a', { limit: 3, windowMs: 60_000, prefix });
+    expect(await a.tryAcquire()).toBe(0);
+    expect(await b.tryAcquire()).toBe(0);
+    expect(await a.tryAcquire()).toBe(0);
+    const wait = await b.tryAcquire();
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(60_000);
+  });
+
+  it('keeps tenants apart', async () => {
+    const prefix = testRedisPrefix('budget');
+    const a = new WriteBudget(redis, 'tenant-a', { limit: 1, windowMs: 60_000, prefix });
+    const b = new WriteBudget(redis, 'tenant-b', { limit: 1, windowMs: 60_000, prefix });
+    expect(await a.tryAcquire()).toBe(0);
+    expect(await b.tryAcquire()).toBe(0);
+    expect(await a.tryAcquire()).toBeGreaterThan(0);
+  });
+
+  it('a block stops every caller and a shorter block does not shorten it', async () => {
+    const prefix = testRedisPrefix('budget');
+    const budget = new WriteBudget(redis, 't', { limit: 100, windowMs: 1_000, prefix });
+    await budget.block(30_000);
+    await budget.block(10);
+    const wait = await budget.tryAcquire();
+    expect(wait).toBeGreaterThan(10_000);
+    expect(await budget.blockedForMs()).toBeGreaterThan(10_000);
+  });
+
+  it('acquire waits through the window and gives up beyond maxWaitMs', async () => {
+    const prefix = testRedisPrefix('budget');
+    const budget = new WriteBudget(redis, 't', { limit: 1, windowMs: 200, prefix });
+    const slept: number[] = [];
+    const sleep = (ms: number) => { slept.push(ms); return new Promise<void>((r) => setTimeout(r, ms)); };
+    expect(await budget.acquire(1_000, sleep)).toBe(0);
+    expect(await budget.acquire(1_000, sleep)).toBe(0);
+    expect(slept.length).toBeGreaterThan(0);
+    await budget.block(5_000);
+    expect(await budget.acquire(100, sleep)).toBeGreaterThan(100);
+  });
+});
