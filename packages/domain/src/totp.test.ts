@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hotp, msLeftInWindow, nextWindowBoundary, totpCode, totpStep, verifyTotp, type HashFunction, type TotpKey } from './totp';
+import { activationWaitMs, hotp, msLeftInWindow, nextWindowBoundary, totpCode, totpStep, verifyTotp, type HashFunction, type TotpKey } from './totp';
 import { base32Decode, base32Encode } from './base32';
 
 // RFC 6238 Appendix B: seeds are ASCII "1234567890" repeated to the hash's block of 20, 32, 64 bytes.
@@ -95,5 +95,21 @@ describe('base32', () => {
   it('refuses characters outside the alphabet', () => {
     expect(base32Decode('ABC1')).toBeNull();
     expect(base32Decode('abc')).toBeNull();
+  });
+});
+
+describe('activationWaitMs', () => {
+  it('sends at once with enough of the window left', () => {
+    expect(activationWaitMs(60_000, 30, 5_000)).toBe(0);
+    expect(activationWaitMs(84_999, 30, 5_000)).toBe(0);
+  });
+
+  it('waits for the next window (plus settle time) when too little is left', () => {
+    expect(activationWaitMs(86_000, 30, 5_000, 250)).toBe(4_000 + 250);
+    expect(activationWaitMs(119_500, 60, 5_000, 0)).toBe(500);
+  });
+
+  it('a 60 s token near the 30 s mark is mid-window, not at its end', () => {
+    expect(activationWaitMs(1_000_000 * 60 + 29_000, 60, 5_000)).toBe(0);
   });
 });

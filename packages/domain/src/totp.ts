@@ -82,3 +82,14 @@ function timingSafeEqualStrings(a: string, b: string): boolean {
   for (let i = 0; i < a.length; i += 1) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
   return difference === 0;
 }
+
+/**
+ * The activation gate's decision: how long to wait before computing and sending a code, or 0 to send
+ * now. When less than `marginMs` is left in the current window, a code computed now could expire on its
+ * way to Graph, so wait for the next window plus `settleMs` (delayed jobs also run a little late).
+ * `graphNowMs` is the clock corrected to Graph's.
+ */
+export function activationWaitMs(graphNowMs: number, periodSeconds: number, marginMs: number, settleMs = 250): number {
+  const left = msLeftInWindow(graphNowMs, periodSeconds);
+  return left >= marginMs ? 0 : left + settleMs;
+}
