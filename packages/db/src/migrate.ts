@@ -2,6 +2,7 @@
 // at the same moment, so the whole run happens under a Postgres advisory lock held on one dedicated
 // connection: the second process waits, then finds nothing left to do.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
@@ -35,7 +36,7 @@ interface JournalEntry {
 }
 
 function readJournal(): JournalEntry[] {
-  const journal = JSON.parse(readFileSync(`${MIGRATIONS_FOLDER}/meta/_journal.json`, 'utf8')) as {
+  const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as {
     entries: JournalEntry[];
   };
   return journal.entries;

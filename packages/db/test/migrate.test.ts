@@ -73,4 +73,20 @@ describe('runMigrations', () => {
     expect(row?.locked).toBe(true);
     await sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY}::bigint)`;
   });
+
+  it('refuses to carry on when a migration older than the newest applied one was never applied', async () => {
+    // What a branch merged with an older migration looks like: drizzle's migrator alone would skip it.
+    const other = await createTestDatabase();
+    const otherSql = postgres(other.url, { max: 1, onnotice: () => {} });
+    try {
+      const [first] = journal.entries;
+      await otherSql`delete from drizzle.__drizzle_migrations where created_at = ${first!.when}`;
+      await expect(runMigrations(other.url)).rejects.toThrow(
+        `Migrations ${first!.tag} were not applied because newer ones already were`,
+      );
+    } finally {
+      await otherSql.end();
+      await other.drop();
+    }
+  });
 });
