@@ -5,3 +5,14 @@ export { createDb, postgresErrorCode, PG_UNIQUE_VIOLATION, PG_CHECK_VIOLATION, P
 export type { Database, Transaction, DbOrTx, DbClient, CreateDbOptions } from './client';
 export { runMigrations, MIGRATIONS_FOLDER } from './migrate';
 export type { MigrationLogger, MigrationResult } from './migrate';
+export {
+  createSeedVault,
+  loadMasterKeys,
+  deriveKeyId,
+  toMasterKey,
+  SeedDecryptionError,
+  MasterKeyConfigError,
+} from './seed-vault';
+export type { MasterKey, MasterKeys, EncryptedSeed, SeedVault, SeedDecryptionReason } from './seed-vault';
+export { appendAudit, appendAuditMany } from './audit';
+export type { AuditEventInput } from './audit';
