@@ -1,4 +1,18 @@
-// Placeholder until the database package lands: the test harness imports runMigrations from here.
-export async function runMigrations(_databaseUrl: string): Promise<void> {
-  throw new Error('runMigrations is not implemented yet');
-}
+// @tokenfleet/db: the schema, the connection, the migration runner, the seed vault and the audit writer.
+// No HTTP and no queues here; the API and the worker build on these.
+export * from './schema';
+export { createDb, postgresErrorCode, PG_UNIQUE_VIOLATION, PG_CHECK_VIOLATION, PG_FOREIGN_KEY_VIOLATION } from './client';
+export type { Database, Transaction, DbOrTx, DbClient, CreateDbOptions } from './client';
+export { runMigrations, MIGRATIONS_FOLDER } from './migrate';
+export type { MigrationLogger, MigrationResult } from './migrate';
+export {
+  createSeedVault,
+  loadMasterKeys,
+  deriveKeyId,
+  toMasterKey,
+  SeedDecryptionError,
+  MasterKeyConfigError,
+} from './seed-vault';
+export type { MasterKey, MasterKeys, EncryptedSeed, SeedVault, SeedDecryptionReason } from './seed-vault';
+export { appendAudit, appendAuditMany } from './audit';
+export type { AuditEventInput } from './audit';

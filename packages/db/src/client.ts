@@ -1,0 +1,53 @@
+// The connection every process uses: a postgres.js pool wrapped in drizzle with the schema attached, so
+// both the query builder (`db`) and hand-written SQL (`sql`) share one pool.
+import { drizzle } from 'drizzle-orm/postgres-js';
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import * as schema from './schema';
+
+export type Database = PostgresJsDatabase<typeof schema>;
+/** The handle a `db.transaction(async (tx) => ...)` callback receives. */
+export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+/** Functions that write as part of a caller's transaction take either. */
+export type DbOrTx = Database | Transaction;
+
+export interface DbClient {
+  db: Database;
+  sql: postgres.Sql;
+  /** Waits for running queries (up to 5 s), then closes every connection. */
+  close: () => Promise<void>;
+}
+
+export interface CreateDbOptions {
+  /** Pool size; postgres.js defaults to 10. */
+  max?: number;
+  /** Shown in pg_stat_activity, so an operator can tell the API's connections from the worker's. */
+  applicationName?: string;
+}
+
+export function createDb(databaseUrl: string, options: CreateDbOptions = {}): DbClient {
+  const sql = postgres(databaseUrl, {
+    max: options.max ?? 10,
+    // postgres.js prints notices with console.log by default; none of ours carry anything to act on.
+    onnotice: () => {},
+    connection: { application_name: options.applicationName ?? 'tokenfleet' },
+  });
+  const db = drizzle(sql, { schema });
+  return { db, sql, close: () => sql.end({ timeout: 5 }) };
+}
+
+/**
+ * The SQLSTATE of a failed query (e.g. `23505` unique violation), looking through drizzle's
+ * DrizzleQueryError to the postgres.js error it wraps. Undefined for errors that did not come from Postgres.
+ */
+export function postgresErrorCode(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+    if (current instanceof postgres.PostgresError) return current.code;
+    current = current.cause;
+  }
+  return undefined;
+}
+
+export const PG_UNIQUE_VIOLATION = '23505';
+export const PG_CHECK_VIOLATION = '23514';
+export const PG_FOREIGN_KEY_VIOLATION = '23503';

@@ -1,0 +1,351 @@
+// The Postgres schema: tenants, the token inventory, imports and their row errors, operations (one row per
+// token and Graph-facing step, the truth behind every queued job), the append-only audit trail, and API
+// keys. drizzle-kit reads this file to generate the SQL migrations in /drizzle.
+//
+// Enumerated columns are text with a CHECK constraint rather than Postgres enums: adding a value to a
+// CHECK is an ordinary transactional migration, while a new enum value cannot be used inside the
+// transaction that adds it (and drizzle's migrator runs every pending migration in one transaction).
+import { sql } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
+import {
+  bigint,
+  check,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import { HASH_FUNCTIONS, OPERATION_KINDS } from '@tokenfleet/domain';
+import type { OperationStatus } from '@tokenfleet/domain';
+
+// ---------------------------------------------------------------------------------------------------------
+// Vocabularies stored in enumerated columns
+
+export const TENANT_MODES = ['sandbox', 'live'] as const;
+export type TenantMode = (typeof TENANT_MODES)[number];
+
+/** Where a token is in its life; the transitions between them belong to the domain's state machine. */
+export const TOKEN_STATES = [
+  'imported',
+  'created',
+  'assigned',
+  'active',
+  'failed',
+  'disabled',
+  'retired',
+  'deleted',
+] as const;
+export type TokenState = (typeof TOKEN_STATES)[number];
+
+export const IMPORT_FORMATS = ['csv', 'json', 'pskc'] as const;
+export type ImportFormat = (typeof IMPORT_FORMATS)[number];
+
+/** How far an import carries its tokens: into the inventory only, also assigned, or also activated. */
+export const IMPORT_MODES = ['import', 'assign', 'activate'] as const;
+export type ImportMode = (typeof IMPORT_MODES)[number];
+
+export const IMPORT_STATUSES = ['validating', 'running', 'completed', 'completed_with_errors', 'failed'] as const;
+export type ImportStatus = (typeof IMPORT_STATUSES)[number];
+
+export const OPERATION_STATUSES = [
+  'pending',
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+] as const satisfies readonly OperationStatus[];
+
+export const AUDIT_OUTCOMES = ['success', 'failure', 'info'] as const;
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+
+export const API_KEY_ROLES = ['admin', 'operator', 'viewer'] as const;
+export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
+
+/** Per-tenant policy switches, stored as jsonb so a new switch needs no migration. */
+export interface TenantSettings {
+  /** Erase a token's encrypted seed once Entra reports it active (then it can never be re-activated). */
+  purgeSeedsWhenActive?: boolean;
+}
+
+/** What an operation needs beyond its token, e.g. the user to assign to. Never a secret. */
+export interface OperationParams {
+  upn?: string;
+  userId?: string;
+  [key: string]: unknown;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Column helpers
+
+/** `column IN ('a', 'b', ...)`: the CHECK behind every enumerated text column. */
+function oneOf(column: AnyPgColumn, values: readonly string[]): SQL {
+  return sql`${column} in (${sql.join(
+    values.map((value) => sql.raw(`'${value.replace(/'/g, "''")}'`)),
+    sql`, `,
+  )})`;
+}
+
+/** The domain's vocabularies are plain arrays; drizzle's `enum` option wants a non-empty tuple type. */
+function asEnum<T extends string>(values: readonly T[]): [T, ...T[]] {
+  const [first, ...rest] = values;
+  if (first === undefined) throw new Error('an enumerated column needs at least one value');
+  return [first, ...rest];
+}
+
+/** Every timestamp is timestamptz: the API, the worker and Graph may all sit in different zones. */
+function timestamptz(name: string) {
+  return timestamp(name, { withTimezone: true, mode: 'date' });
+}
+
+/** Binary column; postgres.js reads and writes bytea as a Buffer. drizzle-orm 0.45 has no built-in bytea. */
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({
+  dataType: () => 'bytea',
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// Tables
+
+export const tenants = pgTable(
+  'tenants',
+  {
+    /** Part of queue names and job ids, hence the narrow alphabet (checked below). */
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    mode: text('mode', { enum: TENANT_MODES }).notNull(),
+    entraTenantId: text('entra_tenant_id'),
+    settings: jsonb('settings').$type<TenantSettings>().notNull().default({}),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+  },
+  (table) => [
+    check('tenants_id_format', sql`${table.id} ~ '^[A-Za-z0-9_-]+$'`),
+    check('tenants_mode_valid', oneOf(table.mode, TENANT_MODES)),
+  ],
+);
+
+export const imports = pgTable(
+  'imports',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    fileName: text('file_name').notNull(),
+    format: text('format', { enum: IMPORT_FORMATS }).notNull(),
+    mode: text('mode', { enum: IMPORT_MODES }).notNull(),
+    status: text('status', { enum: IMPORT_STATUSES }).notNull(),
+    totalRows: integer('total_rows').notNull().default(0),
+    validRows: integer('valid_rows').notNull().default(0),
+    rejectedRows: integer('rejected_rows').notNull().default(0),
+    /** Rows whose serial number is already in the tenant's inventory. */
+    duplicateRows: integer('duplicate_rows').notNull().default(0),
+    createdBy: text('created_by').notNull(),
+    /** Why the whole import failed (a file that cannot be parsed), not per-row errors. */
+    error: text('error'),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    finishedAt: timestamptz('finished_at'),
+  },
+  (table) => [
+    index('imports_tenant_created_idx').on(table.tenantId, table.createdAt),
+    check('imports_format_valid', oneOf(table.format, IMPORT_FORMATS)),
+    check('imports_mode_valid', oneOf(table.mode, IMPORT_MODES)),
+    check('imports_status_valid', oneOf(table.status, IMPORT_STATUSES)),
+  ],
+);
+
+export const importRowErrors = pgTable(
+  'import_row_errors',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    importId: uuid('import_id')
+      .notNull()
+      .references(() => imports.id, { onDelete: 'cascade' }),
+    rowNumber: integer('row_number').notNull(),
+    /** The offending field; null when the row as a whole is at fault (e.g. a line that does not parse). */
+    field: text('field'),
+    reason: text('reason').notNull(),
+    serialNumber: text('serial_number'),
+  },
+  (table) => [index('import_row_errors_import_row_idx').on(table.importId, table.rowNumber)],
+);
+
+export const tokens = pgTable(
+  'tokens',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    serialNumber: text('serial_number').notNull(),
+    manufacturer: text('manufacturer').notNull(),
+    model: text('model').notNull(),
+    displayName: text('display_name').notNull(),
+    hashFunction: text('hash_function', { enum: asEnum(HASH_FUNCTIONS) }).notNull(),
+    timeIntervalSeconds: integer('time_interval_seconds').notNull().default(30),
+    digits: integer('digits').notNull().default(6),
+    /** Which master key encrypted the seed (see seed-vault.ts); null once the seed is purged. */
+    secretKeyId: text('secret_key_id'),
+    /** AES-256-GCM ciphertext of the seed, bound to this row's id; null once purged. */
+    secretCiphertext: bytea('secret_ciphertext'),
+    state: text('state', { enum: TOKEN_STATES }).notNull(),
+    assignedUpn: text('assigned_upn'),
+    /** Entra object id of the assigned user. */
+    assignedUserId: text('assigned_user_id'),
+    /** Graph's id for the hardware OATH device. */
+    graphDeviceId: text('graph_device_id'),
+    /** Graph's id for the user's authentication method, once activated. */
+    graphMethodId: text('graph_method_id'),
+    importId: uuid('import_id').references(() => imports.id, { onDelete: 'set null' }),
+    lastError: text('last_error'),
+    lastUsedAt: timestamptz('last_used_at'),
+    // Validation API state: resynchronised drift, replay protection, lockout after repeated failures.
+    driftSteps: integer('drift_steps').notNull().default(0),
+    lastAcceptedStep: bigint('last_accepted_step', { mode: 'number' }),
+    failedValidations: integer('failed_validations').notNull().default(0),
+    lockedUntil: timestamptz('locked_until'),
+    /** Bumped whenever the token re-enters provisioning; part of every job id, so old jobs never collide. */
+    generation: integer('generation').notNull().default(0),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    updatedAt: timestamptz('updated_at')
+      .notNull()
+      .defaultNow()
+      .$onUpdate(() => new Date()),
+  },
+  (table) => [
+    unique('tokens_tenant_serial_unique').on(table.tenantId, table.serialNumber),
+    // The dashboard's server-side filters and keyset pagination over 100,000 tokens.
+    index('tokens_tenant_state_id_idx').on(table.tenantId, table.state, table.id),
+    index('tokens_tenant_upn_idx').on(table.tenantId, table.assignedUpn),
+    index('tokens_import_idx').on(table.importId),
+    index('tokens_tenant_manufacturer_idx').on(table.tenantId, table.manufacturer),
+    check('tokens_state_valid', oneOf(table.state, TOKEN_STATES)),
+    check('tokens_hash_function_valid', oneOf(table.hashFunction, HASH_FUNCTIONS)),
+    check('tokens_time_interval_positive', sql`${table.timeIntervalSeconds} > 0`),
+    check('tokens_digits_positive', sql`${table.digits} > 0`),
+    // A ciphertext is useless without the id of the key that made it, and a key id alone means nothing.
+    check(
+      'tokens_secret_complete',
+      sql`(${table.secretKeyId} is null) = (${table.secretCiphertext} is null)`,
+    ),
+  ],
+);
+
+export const operations = pgTable(
+  'operations',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    tokenId: uuid('token_id')
+      .notNull()
+      .references(() => tokens.id),
+    importId: uuid('import_id').references(() => imports.id, { onDelete: 'set null' }),
+    kind: text('kind', { enum: asEnum(OPERATION_KINDS) }).notNull(),
+    status: text('status', { enum: OPERATION_STATUSES }).notNull(),
+    generation: integer('generation').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    params: jsonb('params').$type<OperationParams>().notNull().default({}),
+    lastErrorCode: text('last_error_code'),
+    lastErrorMessage: text('last_error_message'),
+    lastGraphStatus: integer('last_graph_status'),
+    lastRequestId: text('last_request_id'),
+    createdBy: text('created_by').notNull(),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    updatedAt: timestamptz('updated_at')
+      .notNull()
+      .defaultNow()
+      .$onUpdate(() => new Date()),
+    queuedAt: timestamptz('queued_at'),
+    finishedAt: timestamptz('finished_at'),
+  },
+  (table) => [
+    // One operation of a kind per token and generation: the job id is derived from exactly these.
+    unique('operations_token_kind_generation_unique').on(table.tokenId, table.kind, table.generation),
+    index('operations_tenant_status_kind_idx').on(table.tenantId, table.status, table.kind),
+    // The reconciler looks for rows left pending (committed, never enqueued) or running too long.
+    index('operations_status_updated_idx').on(table.status, table.updatedAt),
+    index('operations_import_idx').on(table.importId).where(sql`${table.importId} is not null`),
+    check('operations_kind_valid', oneOf(table.kind, OPERATION_KINDS)),
+    check('operations_status_valid', oneOf(table.status, OPERATION_STATUSES)),
+  ],
+);
+
+/**
+ * The audit trail. Append-only in the database (a trigger refuses UPDATE, DELETE and TRUNCATE; see the
+ * audit_append_only migration) and free of foreign keys, so it outlives the rows it describes.
+ */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    at: timestamptz('at').notNull().defaultNow(),
+    tenantId: text('tenant_id'),
+    /** Who acted: `api-key:<name>`, `user:<name>`, `worker`, `webhook:<source>`. */
+    actor: text('actor').notNull(),
+    /** What happened: `token.created`, `graph.call`, `operation.retried`, ... */
+    action: text('action').notNull(),
+    targetType: text('target_type'),
+    targetId: text('target_id'),
+    tokenId: uuid('token_id'),
+    importId: uuid('import_id'),
+    operationId: uuid('operation_id'),
+    outcome: text('outcome', { enum: AUDIT_OUTCOMES }).notNull(),
+    graphStatus: integer('graph_status'),
+    graphRequestId: text('graph_request_id'),
+    durationMs: integer('duration_ms'),
+    detail: jsonb('detail').$type<Record<string, unknown>>(),
+  },
+  (table) => [
+    // Each filter the dashboard offers, newest first within it.
+    index('audit_events_token_at_idx').on(table.tokenId, table.at).where(sql`${table.tokenId} is not null`),
+    index('audit_events_import_at_idx').on(table.importId, table.at).where(sql`${table.importId} is not null`),
+    index('audit_events_operation_idx').on(table.operationId).where(sql`${table.operationId} is not null`),
+    index('audit_events_tenant_at_idx').on(table.tenantId, table.at),
+    index('audit_events_actor_at_idx').on(table.actor, table.at),
+    index('audit_events_action_at_idx').on(table.action, table.at),
+    index('audit_events_at_idx').on(table.at),
+    check('audit_events_outcome_valid', oneOf(table.outcome, AUDIT_OUTCOMES)),
+  ],
+);
+
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey(),
+    name: text('name').notNull(),
+    /** SHA-256 hex of the key. Keys are high-entropy random, so a fast hash is enough to look them up. */
+    keyHash: text('key_hash').notNull().unique('api_keys_key_hash_unique'),
+    /** The key's first 8 characters, so an operator can tell keys apart in a list. */
+    keyPrefix: text('key_prefix').notNull(),
+    role: text('role', { enum: API_KEY_ROLES }).notNull(),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    lastUsedAt: timestamptz('last_used_at'),
+    revokedAt: timestamptz('revoked_at'),
+  },
+  (table) => [check('api_keys_role_valid', oneOf(table.role, API_KEY_ROLES))],
+);
+
+// ---------------------------------------------------------------------------------------------------------
+// Row types
+
+export type Tenant = typeof tenants.$inferSelect;
+export type NewTenant = typeof tenants.$inferInsert;
+export type Token = typeof tokens.$inferSelect;
+export type NewToken = typeof tokens.$inferInsert;
+export type Import = typeof imports.$inferSelect;
+export type NewImport = typeof imports.$inferInsert;
+export type ImportRowError = typeof importRowErrors.$inferSelect;
+export type NewImportRowError = typeof importRowErrors.$inferInsert;
+export type Operation = typeof operations.$inferSelect;
+export type NewOperation = typeof operations.$inferInsert;
+export type AuditEvent = typeof auditEvents.$inferSelect;
+export type NewAuditEvent = typeof auditEvents.$inferInsert;
+export type ApiKey = typeof apiKeys.$inferSelect;
+export type NewApiKey = typeof apiKeys.$inferInsert;
