@@ -16,3 +16,7 @@ export {
 export type { MasterKey, MasterKeys, EncryptedSeed, SeedVault, SeedDecryptionReason } from './seed-vault';
 export { appendAudit, appendAuditMany } from './audit';
 export type { AuditEventInput } from './audit';
+export { transitionToken, updateTokenFields, TokenStateConflict } from './token-store';
+export type { TokenChanges, TransitionContext } from './token-store';
+export { insertOperations, requestOperation, retryOperations } from './operation-store';
+export type { NewOperationInput } from './operation-store';

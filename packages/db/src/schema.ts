@@ -21,7 +21,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
-import { HASH_FUNCTIONS, OPERATION_KINDS } from '@tokenfleet/domain';
+import { HASH_FUNCTIONS, OPERATION_KINDS, TOKEN_STATES } from '@tokenfleet/domain';
 import type { OperationStatus } from '@tokenfleet/domain';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -30,18 +30,8 @@ import type { OperationStatus } from '@tokenfleet/domain';
 export const TENANT_MODES = ['sandbox', 'live'] as const;
 export type TenantMode = (typeof TENANT_MODES)[number];
 
-/** Where a token is in its life; the transitions between them belong to the domain's state machine. */
-export const TOKEN_STATES = [
-  'imported',
-  'created',
-  'assigned',
-  'active',
-  'failed',
-  'disabled',
-  'retired',
-  'deleted',
-] as const;
-export type TokenState = (typeof TOKEN_STATES)[number];
+/** Where a token is in its life: the states and the transitions between them are the domain's. */
+export { TOKEN_STATES, type TokenState } from '@tokenfleet/domain';
 
 export const IMPORT_FORMATS = ['csv', 'json', 'pskc'] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
@@ -264,11 +254,21 @@ export const operations = pgTable(
       .$onUpdate(() => new Date()),
     queuedAt: timestamptz('queued_at'),
     finishedAt: timestamptz('finished_at'),
+    /**
+     * The create operation whose bulk call carries this one (itself when it leads). Creates ride fifty to a
+     * Graph call; the other operations' jobs see the claim and finish without a call of their own.
+     */
+    claimedBy: uuid('claimed_by'),
+    /** Set just before a request carrying this operation leaves: a retry must look in Graph before writing again. */
+    sentAt: timestamptz('sent_at'),
   },
   (table) => [
     // One operation of a kind per token and generation: the job id is derived from exactly these.
     unique('operations_token_kind_generation_unique').on(table.tokenId, table.kind, table.generation),
     index('operations_tenant_status_kind_idx').on(table.tenantId, table.status, table.kind),
+    // A bulk create claims the oldest queued creates of its tenant.
+    index('operations_claim_idx').on(table.tenantId, table.kind, table.status, table.createdAt),
+    index('operations_claimed_by_idx').on(table.claimedBy).where(sql`${table.claimedBy} is not null`),
     // The reconciler looks for rows left pending (committed, never enqueued) or running too long.
     index('operations_status_updated_idx').on(table.status, table.updatedAt),
     index('operations_import_idx').on(table.importId).where(sql`${table.importId} is not null`),

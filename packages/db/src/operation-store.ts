@@ -1,0 +1,121 @@
+// Operation rows: one per token and Graph-facing step, the truth behind every queued job. The API and the
+// worker create them here; jobs are enqueued after the transaction that wrote them commits, and the
+// reconciler enqueues any that a crash left behind.
+import { randomUUID } from 'node:crypto';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { resumeStateFor, type OperationKind } from '@tokenfleet/domain';
+import { appendAudit } from './audit';
+import { transitionToken } from './token-store';
+import type { DbOrTx } from './client';
+import { operations, tokens, type Operation, type OperationParams } from './schema';
+
+export interface NewOperationInput {
+  tenantId: string;
+  tokenId: string;
+  kind: OperationKind;
+  generation: number;
+  params?: OperationParams;
+  importId?: string | null;
+  createdBy: string;
+  /** Defaults to `queued`; a step that is already known to fail is written `failed` with its reason. */
+  status?: 'queued' | 'failed';
+  lastErrorCode?: string;
+  lastErrorMessage?: string;
+}
+
+export async function insertOperations(tx: DbOrTx, inputs: NewOperationInput[]): Promise<Operation[]> {
+  if (inputs.length === 0) return [];
+  const now = new Date();
+  return tx
+    .insert(operations)
+    .values(
+      inputs.map((input) => ({
+        id: randomUUID(),
+        tenantId: input.tenantId,
+        tokenId: input.tokenId,
+        kind: input.kind,
+        status: input.status ?? 'queued',
+        generation: input.generation,
+        params: input.params ?? {},
+        importId: input.importId ?? null,
+        createdBy: input.createdBy,
+        lastErrorCode: input.lastErrorCode ?? null,
+        lastErrorMessage: input.lastErrorMessage ?? null,
+        queuedAt: input.status === 'failed' ? null : now,
+        finishedAt: input.status === 'failed' ? now : null,
+      })),
+    )
+    .onConflictDoNothing({ target: [operations.tokenId, operations.kind, operations.generation] })
+    .returning();
+}
+
+/**
+ * An operator's (or webhook's) request for one step on one token: bumps the token's generation so the
+ * new job id never collides with an old one, writes the operation and its audit row. The caller enqueues
+ * the returned operation after the transaction commits.
+ */
+export async function requestOperation(
+  tx: DbOrTx,
+  input: { tenantId: string; tokenId: string; kind: OperationKind; params?: OperationParams; actor: string },
+): Promise<Operation> {
+  const [bumped] = await tx
+    .update(tokens)
+    .set({ generation: sql`${tokens.generation} + 1`, updatedAt: new Date() })
+    .where(eq(tokens.id, input.tokenId))
+    .returning({ generation: tokens.generation });
+  if (!bumped) throw new Error(`token ${input.tokenId} not found`);
+  const [operation] = await insertOperations(tx, [{ ...input, generation: bumped.generation, createdBy: input.actor }]);
+  await appendAudit(tx, {
+    actor: input.actor,
+    action: 'operation.requested',
+    outcome: 'info',
+    tenantId: input.tenantId,
+    targetType: 'operation',
+    targetId: operation!.id,
+    tokenId: input.tokenId,
+    operationId: operation!.id,
+    detail: { kind: input.kind, ...(input.params?.upn ? { upn: input.params.upn } : {}) },
+  });
+  return operation!;
+}
+
+/**
+ * Puts failed operations back in line: each gets the token's next generation (a fresh job id) and status
+ * `queued`, a failed token resumes its life cycle, and an `operation.retried` audit row names who asked.
+ * Returns the operations to enqueue.
+ */
+export async function retryOperations(tx: DbOrTx, operationIds: string[], actor: string): Promise<Operation[]> {
+  if (operationIds.length === 0) return [];
+  const failed = await tx.select().from(operations).where(and(inArray(operations.id, operationIds), eq(operations.status, 'failed'))).for('update');
+  const retried: Operation[] = [];
+  for (const operation of failed) {
+    const [bumped] = await tx
+      .update(tokens)
+      .set({ generation: sql`${tokens.generation} + 1`, updatedAt: new Date() })
+      .where(eq(tokens.id, operation.tokenId))
+      .returning();
+    // A token that failed picks up where what Entra holds for it says (no device → create again, ...).
+    if (bumped!.state === 'failed') {
+      await transitionToken(tx, bumped!, { type: 'retried', resumeAt: resumeStateFor(bumped!) }, { lastError: null }, { actor, operationId: operation.id });
+    }
+    const [row] = await tx
+      .update(operations)
+      .set({ status: 'queued', generation: bumped!.generation, claimedBy: null, sentAt: null, queuedAt: new Date(), finishedAt: null, updatedAt: new Date() })
+      .where(eq(operations.id, operation.id))
+      .returning();
+    await appendAudit(tx, {
+      actor,
+      action: 'operation.retried',
+      outcome: 'info',
+      tenantId: operation.tenantId,
+      targetType: 'operation',
+      targetId: operation.id,
+      tokenId: operation.tokenId,
+      operationId: operation.id,
+      importId: operation.importId,
+      detail: { kind: operation.kind, previousError: operation.lastErrorCode, generation: bumped!.generation },
+    });
+    retried.push(row!);
+  }
+  return retried;
+}
