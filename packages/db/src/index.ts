@@ -20,3 +20,4 @@ export { transitionToken, updateTokenFields, TokenStateConflict } from './token-
 export type { TokenChanges, TransitionContext } from './token-store';
 export { insertOperations, requestOperation, retryOperations } from './operation-store';
 export type { NewOperationInput } from './operation-store';
+export { ensureTenant, openSeedVault, tenantIdFor, SANDBOX_TENANT_ID } from './runtime';
