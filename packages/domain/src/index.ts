@@ -1,3 +1,5 @@
 export * from './base32';
 export * from './totp';
 export * from './jobs';
+export * from './seeds';
+export * from './seedfile';
