@@ -126,9 +126,13 @@ function columnsFromHeader(header: readonly string[], rowNumber: number): Resolv
   return resolution.columns;
 }
 
-/** csv-parse's errors, said in terms of the spreadsheet row; its own messages may quote cell text. */
-function translateCsvError(error: unknown, rowNumber: number): unknown {
-  const code = (error as { code?: unknown } | null)?.code;
+/**
+ * csv-parse's errors, said in terms of the spreadsheet row (its own messages may quote cell text). The
+ * error's `records` counts every record parsed before it, blank ones included, so the broken record is
+ * the next row; a transform error also drops records still buffered, so we cannot count them ourselves.
+ */
+function translateCsvError(error: unknown): unknown {
+  const { code, records } = (error ?? {}) as { code?: unknown; records?: unknown };
   if (typeof code !== 'string' || !code.startsWith('CSV_')) return error;
   const reasons: Record<string, string> = {
     CSV_QUOTE_NOT_CLOSED: 'a quoted field starts here and is never closed',
@@ -136,13 +140,15 @@ function translateCsvError(error: unknown, rowNumber: number): unknown {
     CSV_INVALID_CLOSING_QUOTE: 'text follows a closing quote; write a quote inside a quoted field as ""',
     CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'text follows a closing quote; write a quote inside a quoted field as ""',
   };
+  const rowNumber = typeof records === 'number' ? records + 1 : undefined;
   return new SeedFileError('malformed-csv', reasons[code] ?? 'the file is not valid CSV here', rowNumber);
 }
 
 /**
  * Parses a CSV seed file as it streams in. Yields one SeedRow per non-blank data row; throws
  * SeedFileError when the file as a whole is unusable (empty, UTF-16, missing or ambiguous columns,
- * broken quoting) — the caller then discards any rows already received.
+ * broken quoting) — the caller then discards any rows already received (how many were received
+ * before the error is not defined: the parser reads ahead).
  */
 export async function* parseCsvSeedFile(
   input: AsyncIterable<SeedFileChunk>,
@@ -172,7 +178,7 @@ export async function* parseCsvSeedFile(
         );
       }
     } catch (error) {
-      throw translateCsvError(error, rowNumber + 1);
+      throw translateCsvError(error);
     }
     if (!columns) throw new SeedFileError('empty-file', 'the file is empty');
   } finally {

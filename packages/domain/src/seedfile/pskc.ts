@@ -164,7 +164,7 @@ function algorithmName(uri: string | undefined): string | undefined {
   return uri?.split(/[:#]/).pop()?.toLowerCase();
 }
 
-function checkAlgorithmAndFormat(key: unknown): string | undefined {
+function algorithmProblem(key: unknown): string | undefined {
   const algorithm = algorithmName(attributeOf(key, 'Algorithm'));
   if (algorithm === 'hotp') return 'the key is HOTP (counter-based); Entra supports TOTP tokens only';
   if (algorithm !== 'totp') return 'the key algorithm is not TOTP; Entra supports TOTP tokens only';
@@ -179,6 +179,7 @@ function responseEncodingProblem(key: unknown): string | undefined {
 
 type DecryptionProvider = () => PskcDecryption;
 
+/** The key's secret bytes; undefined when the file has none, null when a PlainValue is not base64. */
 function secretBytes(key: unknown, getDecryption: DecryptionProvider, keyLabel: string): Buffer | undefined | null {
   const secretNode = child(child(key, 'Data'), 'Secret');
   if (secretNode === undefined) return undefined;
@@ -203,8 +204,8 @@ function rowFromKeyPackage(
   // Decrypt (and MAC-check) before anything else, so every encrypted secret in the file is verified.
   const secret = secretBytes(key, getDecryption, keyLabel);
 
-  const algorithmProblem = checkAlgorithmAndFormat(key);
-  if (algorithmProblem) return rowError(rowNumber, 'algorithm', algorithmProblem, serialNumber);
+  const notTotp = algorithmProblem(key);
+  if (notTotp) return rowError(rowNumber, 'algorithm', notTotp, serialNumber);
   const encodingProblem = responseEncodingProblem(key);
   if (encodingProblem) return rowError(rowNumber, 'digits', encodingProblem, serialNumber);
   if (secret === null) return rowError(rowNumber, 'secretKey', 'the secret PlainValue is not base64', serialNumber);
