@@ -14,3 +14,4 @@ export type {
   SandboxUser,
 } from './types';
 export { stableGuid } from './users';
+export { behaviourEnvName, behaviourFromEnv, loadOrCreateClientSecret, sandboxBanner, standaloneOptionsFromEnv, tokenfleetEnvironment } from './standalone';
