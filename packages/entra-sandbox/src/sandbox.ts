@@ -260,11 +260,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const exchange = createExchange(req, res, origin, now);
     try {
       const bodyText = await readBodyText(req);
+      const first = exchange.segments[0] ?? '';
+      // Inspection is the operator's window, not part of the simulated service: no latency.
+      if (first === '_sandbox') return handleControl(exchange, bodyText);
       const { min, max } = behaviour.latencyMs;
       if (max > 0) await wait(min + Math.random() * (max - min));
       if (closing) return;
-      const first = exchange.segments[0] ?? '';
-      if (first === '_sandbox') return handleControl(exchange, bodyText);
       if (GRAPH_VERSIONS.has(first.toLowerCase())) return await handleGraph(exchange, bodyText);
       if (handleAuthority(exchange, bodyText)) return;
       throw new GraphError(404, 'itemNotFound', `Nothing is served at ${exchange.method} ${exchange.url.pathname}.`);

@@ -1,29 +1,11 @@
 // The hardware OATH inventory: create validation, duplicates, bulk `$delta` with partial failure,
 // list filtering / selection / paging, update and delete rules.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Sandbox } from '../src/index';
-import { startSandbox } from '../src/index';
-import type { Reply, SandboxClient } from './client';
-import { DEVICES, methodsOf, sandboxClient } from './client';
-import { deviceBody, newSecret } from './helpers';
+import { describe, expect, it } from 'vitest';
+import type { Reply } from './client';
+import { DEVICES, methodsOf } from './client';
+import { deviceBody, newSecret, useSandbox } from './helpers';
 
-let sandbox: Sandbox;
-let client: SandboxClient;
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ generatedUsers: 0 });
-  client = sandboxClient(sandbox);
-});
-
-afterAll(async () => {
-  client.close();
-  await sandbox.close();
-});
-
-beforeEach(() => {
-  sandbox.reset();
-  sandbox.configure({ duplicateSerial: 'reject', lenientCreateTypes: false, bulkMaxItems: 50, pageSize: 100, bulkItemShape: 'method', createWithAssignToStatus: 'assigned' });
-});
+const fixture = useSandbox({ generatedUsers: 0 });
 
 function expectGraphError(reply: Reply, status: number, code: string): void {
   expect(reply.status).toBe(status);
@@ -33,24 +15,24 @@ function expectGraphError(reply: Reply, status: number, code: string): void {
 }
 
 async function userId(upn: string): Promise<string> {
-  return (await client.graph('GET', `/v1.0/users/${upn}`)).body.id as string;
+  return (await fixture.client.graph('GET', `/v1.0/users/${upn}`)).body.id as string;
 }
 
 async function bulk(items: Array<Record<string, unknown>>): Promise<Reply> {
-  return client.graph('PATCH', DEVICES, { '@context': '#$delta', value: items });
+  return fixture.client.graph('PATCH', DEVICES, { '@context': '#$delta', value: items });
 }
 
 describe('create one', () => {
   it('refuses a duplicate serial with the Graph envelope, and allows it behind the switch', async () => {
     const body = deviceBody();
-    expect((await client.graph('POST', DEVICES, body)).status).toBe(201);
-    const duplicate = await client.graph('POST', DEVICES, { ...body, secretKey: newSecret() });
+    expect((await fixture.client.graph('POST', DEVICES, body)).status).toBe(201);
+    const duplicate = await fixture.client.graph('POST', DEVICES, { ...body, secretKey: newSecret() });
     expectGraphError(duplicate, 400, 'badRequest');
     expect(duplicate.body.error.message).toContain(`serial number '${body.serialNumber}' already exists`);
-    expect(sandbox.inspect.devices()).toHaveLength(1);
-    sandbox.configure({ duplicateSerial: 'allow' });
-    expect((await client.graph('POST', DEVICES, { ...body, secretKey: newSecret() })).status).toBe(201);
-    expect(sandbox.inspect.devices()).toHaveLength(2);
+    expect(fixture.sandbox.inspect.devices()).toHaveLength(1);
+    fixture.sandbox.configure({ duplicateSerial: 'allow' });
+    expect((await fixture.client.graph('POST', DEVICES, { ...body, secretKey: newSecret() })).status).toBe(201);
+    expect(fixture.sandbox.inspect.devices()).toHaveLength(2);
   });
 
   it.each([
@@ -66,43 +48,43 @@ describe('create one', () => {
     ['unknown property', { colour: 'blue' }, /'colour' does not exist/],
     ['assignTo by UPN', { assignTo: { id: 'alice@contoso.example' } }, /object id/],
   ])('refuses %s with 400', async (_label, override, message) => {
-    const reply = await client.graph('POST', DEVICES, deviceBody(override));
+    const reply = await fixture.client.graph('POST', DEVICES, deviceBody(override));
     expectGraphError(reply, 400, 'badRequest');
     expect(reply.body.error.message).toMatch(message);
-    expect(sandbox.inspect.devices()).toHaveLength(0);
+    expect(fixture.sandbox.inspect.devices()).toHaveLength(0);
   });
 
   it('accepts a 128-character secret in lower case, and defaults the hash to hmacsha1', async () => {
-    const reply = await client.graph('POST', DEVICES, deviceBody({ secretKey: 'a'.repeat(128), hashFunction: undefined }));
+    const reply = await fixture.client.graph('POST', DEVICES, deviceBody({ secretKey: 'a'.repeat(128), hashFunction: undefined }));
     expect(reply.status).toBe(201);
     expect(reply.body.hashFunction).toBe('hmacsha1');
   });
 
   it('takes string intervals and upper-case hashes only when lenientCreateTypes is on', async () => {
     const loose = { timeIntervalInSeconds: '60', hashFunction: 'HMACSHA256' };
-    expectGraphError(await client.graph('POST', DEVICES, deviceBody(loose)), 400, 'badRequest');
-    sandbox.configure({ lenientCreateTypes: true });
-    const reply = await client.graph('POST', DEVICES, deviceBody(loose));
+    expectGraphError(await fixture.client.graph('POST', DEVICES, deviceBody(loose)), 400, 'badRequest');
+    fixture.sandbox.configure({ lenientCreateTypes: true });
+    const reply = await fixture.client.graph('POST', DEVICES, deviceBody(loose));
     expect(reply.status).toBe(201);
     expect(reply.body).toMatchObject({ timeIntervalInSeconds: 60, hashFunction: 'hmacsha256' });
   });
 
   it('creates with assignTo as assigned, or as available with assignedTo filled behind the switch', async () => {
     const alice = await userId('alice@contoso.example');
-    const assigned = await client.graph('POST', DEVICES, deviceBody({ assignTo: { id: alice } }));
+    const assigned = await fixture.client.graph('POST', DEVICES, deviceBody({ assignTo: { id: alice } }));
     expect(assigned.status).toBe(201);
     expect(assigned.body).toMatchObject({ status: 'assigned', assignedTo: { id: alice, displayName: 'Alice Anderson' } });
-    sandbox.configure({ createWithAssignToStatus: 'available' });
-    const available = await client.graph('POST', DEVICES, deviceBody({ assignTo: { id: alice } }));
+    fixture.sandbox.configure({ createWithAssignToStatus: 'available' });
+    const available = await fixture.client.graph('POST', DEVICES, deviceBody({ assignTo: { id: alice } }));
     expect(available.body).toMatchObject({ status: 'available', assignedTo: { id: alice } });
-    const methods = await client.graph('GET', methodsOf('alice@contoso.example'));
+    const methods = await fixture.client.graph('GET', methodsOf('alice@contoso.example'));
     expect(methods.body.value.map((method: { id: string }) => method.id).sort()).toEqual([assigned.body.id, available.body.id].sort());
   });
 
   it('answers 404 Request_ResourceNotFound for assignTo naming no user, and creates nothing', async () => {
-    const reply = await client.graph('POST', DEVICES, deviceBody({ assignTo: { id: '00000000-0000-4000-8000-00000000dead' } }));
+    const reply = await fixture.client.graph('POST', DEVICES, deviceBody({ assignTo: { id: '00000000-0000-4000-8000-00000000dead' } }));
     expectGraphError(reply, 404, 'Request_ResourceNotFound');
-    expect(sandbox.inspect.devices()).toHaveLength(0);
+    expect(fixture.sandbox.inspect.devices()).toHaveLength(0);
   });
 });
 
@@ -121,25 +103,25 @@ describe('bulk create', () => {
     });
     expect(byContentId.get('3')).toMatchObject({ serialNumber: good.serialNumber, '@Core.DataModificationException': { responseCode: 400 } });
     expect(byContentId.get('4')).toMatchObject({ device: { timeIntervalInSeconds: 60, hashFunction: 'hmacsha256' } });
-    expect(sandbox.inspect.devices().map((device) => device.serialNumber).sort()).toEqual([good.serialNumber, alsoGood.serialNumber].sort());
-    expect(sandbox.inspect.counters().devicesCreated).toBe(2);
+    expect(fixture.sandbox.inspect.devices().map((device) => device.serialNumber).sort()).toEqual([good.serialNumber, alsoGood.serialNumber].sort());
+    expect(fixture.sandbox.inspect.counters().devicesCreated).toBe(2);
   });
 
   it('returns flat devices when bulkItemShape is device', async () => {
-    sandbox.configure({ bulkItemShape: 'device' });
+    fixture.sandbox.configure({ bulkItemShape: 'device' });
     const item = deviceBody({ '@contentId': 'a' });
     const reply = await bulk([item]);
     expect(reply.body.value[0]).toMatchObject({ '@contentId': 'a', serialNumber: item.serialNumber, secretKey: null, status: 'available' });
   });
 
   it('refuses more than bulkMaxItems, and a body that is not a delta payload, creating nothing', async () => {
-    sandbox.configure({ bulkMaxItems: 3 });
+    fixture.sandbox.configure({ bulkMaxItems: 3 });
     const tooMany = await bulk([deviceBody(), deviceBody(), deviceBody(), deviceBody()]);
     expectGraphError(tooMany, 400, 'badRequest');
     expect(tooMany.body.error.message).toMatch(/at most 3/);
-    const notDelta = await client.graph('PATCH', DEVICES, { value: [deviceBody()] });
+    const notDelta = await fixture.client.graph('PATCH', DEVICES, { value: [deviceBody()] });
     expectGraphError(notDelta, 400, 'badRequest');
-    expect(sandbox.inspect.devices()).toHaveLength(0);
+    expect(fixture.sandbox.inspect.devices()).toHaveLength(0);
   });
 });
 
@@ -158,13 +140,13 @@ describe('list', () => {
       let pages = 0;
       let next: string | undefined = top ? `${DEVICES}?$top=${top}` : DEVICES;
       while (next) {
-        const page: Reply = await client.graph('GET', next);
+        const page: Reply = await fixture.client.graph('GET', next);
         expect(page.status).toBe(200);
         pages += 1;
         seen.push(...page.body.value.map((device: { serialNumber: string }) => device.serialNumber));
         next = page.body['@odata.nextLink'];
         if (next) {
-          expect(next.startsWith(`${sandbox.origin}/beta/directory/authenticationMethodDevices/hardwareOathDevices?$skiptoken=`)).toBe(true);
+          expect(next.startsWith(`${fixture.sandbox.origin}/beta/directory/authenticationMethodDevices/hardwareOathDevices?$skiptoken=`)).toBe(true);
           expect(next).not.toContain('$filter');
         }
       }
@@ -174,70 +156,70 @@ describe('list', () => {
   });
 
   it('refuses a tampered skip token', async () => {
-    sandbox.configure({ pageSize: 1 });
-    await client.graph('POST', DEVICES, deviceBody());
-    await client.graph('POST', DEVICES, deviceBody());
-    const first = await client.graph('GET', DEVICES);
+    fixture.sandbox.configure({ pageSize: 1 });
+    await fixture.client.graph('POST', DEVICES, deviceBody());
+    await fixture.client.graph('POST', DEVICES, deviceBody());
+    const first = await fixture.client.graph('GET', DEVICES);
     const link = new URL(first.body['@odata.nextLink']);
     const token = link.searchParams.get('$skiptoken')!;
     link.searchParams.set('$skiptoken', `${token.slice(0, -2)}xx`);
-    expectGraphError(await client.graph('GET', link.toString()), 400, 'BadRequest');
+    expectGraphError(await fixture.client.graph('GET', link.toString()), 400, 'BadRequest');
   });
 
   it('filters with eq on serial, status and interval joined by and, and selects fields', async () => {
     const target = deviceBody({ serialNumber: "TF'0042", timeIntervalInSeconds: 60 });
-    await client.graph('POST', DEVICES, target);
-    await client.graph('POST', DEVICES, deviceBody());
-    const bySerial = await client.graph('GET', `${DEVICES}?$filter=${encodeURIComponent("serialNumber eq 'TF''0042'")}`);
+    await fixture.client.graph('POST', DEVICES, target);
+    await fixture.client.graph('POST', DEVICES, deviceBody());
+    const bySerial = await fixture.client.graph('GET', `${DEVICES}?$filter=${encodeURIComponent("serialNumber eq 'TF''0042'")}`);
     expect(bySerial.status).toBe(200);
     expect(bySerial.body.value.map((device: { serialNumber: string }) => device.serialNumber)).toEqual(["TF'0042"]);
-    const combined = await client.graph('GET', `${DEVICES}?$filter=${encodeURIComponent("status eq 'available' and timeIntervalInSeconds eq 60")}&$select=serialNumber,status`);
+    const combined = await fixture.client.graph('GET', `${DEVICES}?$filter=${encodeURIComponent("status eq 'available' and timeIntervalInSeconds eq 60")}&$select=serialNumber,status`);
     expect(combined.body.value).toEqual([{ id: expect.any(String), serialNumber: "TF'0042", status: 'available' }]);
-    const none = await client.graph('GET', `${DEVICES}?$filter=${encodeURIComponent("status eq 'activated'")}`);
+    const none = await fixture.client.graph('GET', `${DEVICES}?$filter=${encodeURIComponent("status eq 'activated'")}`);
     expect(none.body.value).toEqual([]);
   });
 
   it('refuses filters it does not support with 400', async () => {
     for (const filter of ["serialNumber ne 'x'", "startswith(serialNumber,'x')", "secretKey eq 'x'", "serialNumber eq 'x' or status eq 'y'", "serialNumber eq 'unclosed", "timeIntervalInSeconds eq '30'"]) {
-      const reply = await client.graph('GET', `${DEVICES}?$filter=${encodeURIComponent(filter)}`);
+      const reply = await fixture.client.graph('GET', `${DEVICES}?$filter=${encodeURIComponent(filter)}`);
       expect(reply.status, filter).toBe(400);
     }
-    expect((await client.graph('GET', `${DEVICES}?$top=1000`)).status).toBe(400);
-    expect((await client.graph('GET', `${DEVICES}?$orderby=serialNumber`)).status).toBe(400);
+    expect((await fixture.client.graph('GET', `${DEVICES}?$top=1000`)).status).toBe(400);
+    expect((await fixture.client.graph('GET', `${DEVICES}?$orderby=serialNumber`)).status).toBe(400);
   });
 });
 
 describe('update and delete', () => {
   it('updates an unassigned device with 204 but never its serial or secret', async () => {
-    const created = (await client.graph('POST', DEVICES, deviceBody())).body;
-    const updated = await client.graph('PATCH', `${DEVICES}/${created.id}`, { displayName: 'Front desk', model: 'C302', timeIntervalInSeconds: 60 });
+    const created = (await fixture.client.graph('POST', DEVICES, deviceBody())).body;
+    const updated = await fixture.client.graph('PATCH', `${DEVICES}/${created.id}`, { displayName: 'Front desk', model: 'C302', timeIntervalInSeconds: 60 });
     expect(updated.status).toBe(204);
     expect(updated.text).toBe('');
-    const after = (await client.graph('GET', `${DEVICES}/${created.id}`)).body;
+    const after = (await fixture.client.graph('GET', `${DEVICES}/${created.id}`)).body;
     expect(after).toMatchObject({ displayName: 'Front desk', model: 'C302', timeIntervalInSeconds: 60, serialNumber: created.serialNumber });
     for (const forbidden of [{ serialNumber: 'OTHER' }, { secretKey: newSecret() }]) {
-      const reply = await client.graph('PATCH', `${DEVICES}/${created.id}`, forbidden);
+      const reply = await fixture.client.graph('PATCH', `${DEVICES}/${created.id}`, forbidden);
       expectGraphError(reply, 400, 'badRequest');
       expect(reply.body.error.message).toMatch(/cannot be updated/);
     }
-    expect((await client.graph('GET', `${DEVICES}/${created.id}`)).body.serialNumber).toBe(created.serialNumber);
+    expect((await fixture.client.graph('GET', `${DEVICES}/${created.id}`)).body.serialNumber).toBe(created.serialNumber);
   });
 
   it('refuses update and delete of an assigned device, and deletes once unassigned', async () => {
-    const created = (await client.graph('POST', DEVICES, deviceBody())).body;
-    await client.graph('POST', methodsOf('bob@contoso.example'), { device: { id: created.id } });
-    expectGraphError(await client.graph('PATCH', `${DEVICES}/${created.id}`, { model: 'X' }), 400, 'badRequest');
-    expectGraphError(await client.graph('DELETE', `${DEVICES}/${created.id}`), 400, 'badRequest');
-    expect(sandbox.inspect.devices()[0]).toMatchObject({ model: 'C202', status: 'assigned' });
-    expect((await client.graph('DELETE', `${methodsOf('bob@contoso.example')}/${created.id}`)).status).toBe(204);
-    expect((await client.graph('DELETE', `${DEVICES}/${created.id}`)).status).toBe(204);
-    expectGraphError(await client.graph('GET', `${DEVICES}/${created.id}`), 404, 'itemNotFound');
+    const created = (await fixture.client.graph('POST', DEVICES, deviceBody())).body;
+    await fixture.client.graph('POST', methodsOf('bob@contoso.example'), { device: { id: created.id } });
+    expectGraphError(await fixture.client.graph('PATCH', `${DEVICES}/${created.id}`, { model: 'X' }), 400, 'badRequest');
+    expectGraphError(await fixture.client.graph('DELETE', `${DEVICES}/${created.id}`), 400, 'badRequest');
+    expect(fixture.sandbox.inspect.devices()[0]).toMatchObject({ model: 'C202', status: 'assigned' });
+    expect((await fixture.client.graph('DELETE', `${methodsOf('bob@contoso.example')}/${created.id}`)).status).toBe(204);
+    expect((await fixture.client.graph('DELETE', `${DEVICES}/${created.id}`)).status).toBe(204);
+    expectGraphError(await fixture.client.graph('GET', `${DEVICES}/${created.id}`), 404, 'itemNotFound');
   });
 });
 
 describe('API version', () => {
   it('answers hardware OATH paths under /v1.0 with 400 Request_BadRequest', async () => {
-    const reply = await client.graph('GET', '/v1.0/directory/authenticationMethodDevices/hardwareOathDevices');
+    const reply = await fixture.client.graph('GET', '/v1.0/directory/authenticationMethodDevices/hardwareOathDevices');
     expectGraphError(reply, 400, 'Request_BadRequest');
   });
 });
