@@ -5,51 +5,30 @@ import { randomUUID } from 'node:crypto';
 import { base32Decode, verifyTotp } from '@tokenfleet/domain';
 import { GraphError } from './http';
 import type { Directory } from './users';
-import type { DeviceStatus, GraphHashFunction, SandboxBehaviour, SandboxCounters, SandboxDevice, SandboxUser } from './types';
+import type { GraphHashFunction, SandboxBehaviour, SandboxCounters, SandboxDevice, SandboxUser } from './types';
 
 export const DEVICE_TYPE = 'microsoft.graph.hardwareOathTokenAuthenticationMethodDevice';
 export const METHOD_ODATA_TYPE = '#microsoft.graph.hardwareOathAuthenticationMethod';
 const MAX_SECRET_LENGTH = 128;
 const CODE_DIGITS = 6;
 
+/** The device as Graph returns it: flat, secretKey always null. */
+export type GraphDevice = Omit<SandboxDevice, 'method' | 'activation'> & { secretKey: null };
+
 /** One device and, when assigned, the user's method for it (the method id is the device id, as in every doc example). */
-export interface DeviceRecord {
+export interface DeviceRecord extends Omit<GraphDevice, 'secretKey' | 'assignedTo'> {
   /** Insertion order; list paging resumes after a sequence number so deletions never shift a page. */
   sequence: number;
-  id: string;
-  displayName: string | null;
-  serialNumber: string;
-  manufacturer: string;
-  model: string;
   /** The decoded seed; never leaves the sandbox. */
   secret: Uint8Array;
-  timeIntervalInSeconds: 30 | 60;
-  hashFunction: GraphHashFunction;
-  status: DeviceStatus;
   assignedUserId: string | null;
   methodCreatedAt: number | null;
-  lastUsedDateTime: string | null;
   activationAttempts: number;
   activationRefused: number;
   activatedAt: number | null;
   driftSteps: number | null;
   /** Highest TOTP step ever accepted for this device: an older or equal one is a replay. */
   lastAcceptedStep: number | null;
-}
-
-/** The device as Graph returns it (flat, secretKey always null). */
-export interface GraphDevice {
-  id: string;
-  displayName: string | null;
-  serialNumber: string;
-  manufacturer: string;
-  model: string;
-  secretKey: null;
-  timeIntervalInSeconds: number;
-  hashFunction: GraphHashFunction;
-  status: DeviceStatus;
-  lastUsedDateTime: string | null;
-  assignedTo: { id: string; displayName: string | null } | null;
 }
 
 export const DEVICE_PROPERTIES = [
@@ -211,21 +190,22 @@ export class Inventory {
   }
 
   inspect(): SandboxDevice[] {
-    return [...this.devices.values()].map((record) => ({
-      ...this.toGraph(record),
-      timeIntervalInSeconds: record.timeIntervalInSeconds,
-      method:
+    return [...this.devices.values()].map((record) => {
+      const { secretKey: _alwaysNull, ...device } = this.toGraph(record);
+      const method =
         record.assignedUserId && record.methodCreatedAt !== null
           ? { id: record.id, userId: record.assignedUserId, createdDateTime: isoTime(record.methodCreatedAt) }
-          : null,
-      activation: {
+          : null;
+      const activation = {
         attempts: record.activationAttempts,
         refused: record.activationRefused,
         activatedDateTime: record.activatedAt === null ? null : isoTime(record.activatedAt),
         driftSteps: record.driftSteps,
-      },
-    }));
+      };
+      return { ...device, method, activation };
+    });
   }
+
 
   // ---- inventory (directory/authenticationMethodDevices/hardwareOathDevices) ----------------------
 
