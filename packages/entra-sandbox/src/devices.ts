@@ -156,8 +156,9 @@ export class Inventory {
     this.devices.clear();
   }
 
-  all(): IterableIterator<DeviceRecord> {
-    return this.devices.values();
+  /** Every device in creation order. */
+  all(): DeviceRecord[] {
+    return [...this.devices.values()];
   }
 
   // ---- representations -------------------------------------------------------------------------
@@ -190,7 +191,7 @@ export class Inventory {
   }
 
   inspect(): SandboxDevice[] {
-    return [...this.devices.values()].map((record) => {
+    return this.all().map((record) => {
       const { secretKey: _alwaysNull, ...device } = this.toGraph(record);
       const method =
         record.assignedUserId && record.methodCreatedAt !== null
@@ -217,7 +218,7 @@ export class Inventory {
 
   bySerial(serialNumber: string): DeviceRecord[] {
     const wanted = serialNumber.toLowerCase();
-    return [...this.devices.values()].filter((record) => record.serialNumber.toLowerCase() === wanted);
+    return this.all().filter((record) => record.serialNumber.toLowerCase() === wanted);
   }
 
   /** Creates one device from a create body (single POST or one bulk item). */
@@ -291,7 +292,7 @@ export class Inventory {
   // ---- per-user methods (users/{id}/authentication/hardwareOathMethods) ----------------------------
 
   userMethods(user: SandboxUser): DeviceRecord[] {
-    return [...this.devices.values()].filter((record) => record.assignedUserId === user.id);
+    return this.all().filter((record) => record.assignedUserId === user.id);
   }
 
   method(user: SandboxUser, methodId: string): DeviceRecord {

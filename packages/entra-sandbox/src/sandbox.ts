@@ -17,7 +17,7 @@ import { Inventory } from './devices';
 import type { GraphHandler } from './graph-routes';
 import { buildGraphRouter } from './graph-routes';
 import type { Exchange } from './http';
-import { createExchange, GraphError, parseJsonBody, readBodyText, sendEmpty, sendGraphError, sendJson } from './http';
+import { createExchange, GraphError, parseJsonBody, PLAIN_JSON, readBodyText, sendEmpty, sendGraphError, sendJson } from './http';
 import { SkipTokens } from './odata';
 import { retryAfterSeconds, Throttle } from './throttle';
 import type { Sandbox, SandboxBehaviour, SandboxCall, SandboxCounters, SandboxOptions } from './types';
@@ -126,7 +126,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (exchange.method === 'POST' && path === 'oauth2/v2.0/token' && tenant) {
       logWhenAnswered(exchange, () => 'POST /{tenantId}/oauth2/v2.0/token');
       try {
-        sendJson(exchange, 200, issueToken(exchange, tenant, new URLSearchParams(bodyText), app), {}, 'application/json; charset=utf-8');
+        sendJson(exchange, 200, issueToken(exchange, tenant, new URLSearchParams(bodyText), app), {}, PLAIN_JSON);
       } catch (error) {
         if (!(error instanceof EntraError)) throw error;
         sendEntraError(exchange, error);
@@ -139,19 +139,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (tenant.toLowerCase() !== tenantId.toLowerCase()) {
         sendEntraError(exchange, new EntraError(400, 'invalid_tenant', 90002, `Tenant '${tenant}' not found.`));
       } else {
-        sendJson(exchange, 200, openIdConfiguration(exchange.origin, tenantId), {}, 'application/json; charset=utf-8');
+        sendJson(exchange, 200, openIdConfiguration(exchange.origin, tenantId), {}, PLAIN_JSON);
       }
       return true;
     }
     if (path === 'discovery/v2.0/keys') {
       logWhenAnswered(exchange, () => 'GET /{tenantId}/discovery/v2.0/keys');
       // Sandbox access tokens are HMAC-signed: nothing outside the sandbox verifies them.
-      sendJson(exchange, 200, { keys: [] }, {}, 'application/json; charset=utf-8');
+      sendJson(exchange, 200, { keys: [] }, {}, PLAIN_JSON);
       return true;
     }
     if (tenant === 'common' && path === 'discovery/instance') {
       logWhenAnswered(exchange, () => 'GET /common/discovery/instance');
-      sendJson(exchange, 200, instanceDiscovery(exchange.origin, tenantId), {}, 'application/json; charset=utf-8');
+      sendJson(exchange, 200, instanceDiscovery(exchange.origin, tenantId), {}, PLAIN_JSON);
       return true;
     }
     return false;

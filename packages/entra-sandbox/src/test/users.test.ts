@@ -79,6 +79,9 @@ describe('user search', () => {
     }
     const expected = sandbox.inspect.users().filter((user) => /^al/i.test(user.userPrincipalName) || /^al/i.test(user.displayName));
     expect(reply.body.value).toHaveLength(expected.length);
+    const counted = await search("startswith(displayName,'a')", '&$count=true&$top=1');
+    expect(counted.body.value).toHaveLength(1);
+    expect(counted.body['@odata.count']).toBe(sandbox.inspect.users().filter((user) => /^a/i.test(user.displayName)).length);
   });
 
   it("reads '' inside a string literal as one quote", async () => {
