@@ -4,7 +4,7 @@
 // routing → throttling → handler. Every answer carries Graph's headers; every Entra and Graph call is
 // logged (route template, status, request id — never bodies, secrets or codes).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import type { Socket } from 'node:net';
@@ -62,7 +62,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const behaviour: SandboxBehaviour = { ...cloneBehaviour(DEFAULT_BEHAVIOUR), ...structuredClone(initialChange) };
   const counters = zeroCounters();
   const logger = options.logger;
-  const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'tokenfleet-sandbox-')));
+  // Without a stateDir the CA lives in a temporary directory of this sandbox's own, removed on close().
+  const temporaryStateDir = options.stateDir ? null : await mkdtemp(join(tmpdir(), 'tokenfleet-sandbox-'));
+  const stateDir = options.stateDir ?? temporaryStateDir!;
   const tls = await prepareTls(stateDir);
   const now = () => Date.now() + behaviour.clockOffsetMs;
 
@@ -110,7 +112,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       requestId: exchange.requestId,
       write,
     });
-    if (calls.length > CALL_LOG_LIMIT) calls = calls.slice(calls.length - CALL_LOG_LIMIT);
+    // Trimmed in batches so a full log does not copy itself on every call.
+    if (calls.length > CALL_LOG_LIMIT * 1.1) calls = calls.slice(calls.length - CALL_LOG_LIMIT);
     logger?.debug?.({ method: exchange.method, route, status, requestId: exchange.requestId }, 'sandbox call');
   };
 
@@ -334,6 +337,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       server.closeAllConnections();
       for (const socket of sockets) socket.destroy();
       await closed;
+      if (temporaryStateDir) await rm(temporaryStateDir, { recursive: true, force: true });
     },
   };
   logger?.info({ origin, tenantId, clientId, caCertificatePath: tls.caCertificatePath }, 'SANDBOX Entra + Graph simulator listening');
