@@ -190,6 +190,24 @@ describe('assign and activate in one call', () => {
   });
 });
 
+describe('assign by reference', () => {
+  it('assigns through both $ref routes with an @odata.id naming the user', async () => {
+    const bob = fixture.sandbox.inspect.users().find((user) => user.userPrincipalName === BOB)!;
+    const first = (await fixture.client.graph('POST', DEVICES, deviceBody())).body;
+    const viaInventory = await fixture.client.graph('PUT', `${DEVICES}/${first.id}/assignTo/$ref`, { '@odata.id': `https://graph.microsoft.com/beta/users/${bob.id}` });
+    expect(viaInventory.status).toBe(204);
+    const second = (await fixture.client.graph('POST', DEVICES, deviceBody())).body;
+    const viaMethod = await fixture.client.graph('PUT', `${methodsOf(BOB)}/${second.id}/device/assignTo/$ref`, { '@odata.id': `https://graph.microsoft.com/beta/users/${bob.id}` });
+    expect(viaMethod.status).toBe(204);
+    expect(fixture.sandbox.inspect.devices().map((device) => [device.status, device.assignedTo?.id])).toEqual([
+      ['assigned', bob.id],
+      ['assigned', bob.id],
+    ]);
+    const unknownUser = await fixture.client.graph('PUT', `${DEVICES}/${first.id}/assignTo/$ref`, { '@odata.id': 'https://graph.microsoft.com/beta/users/00000000-0000-4000-8000-000000000000' });
+    expect(unknownUser.status).toBe(404);
+  });
+});
+
 describe('unassign', () => {
   it('returns an activated token to the inventory as available', async () => {
     const device = await assignedDevice();
