@@ -4,6 +4,8 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer as createHttpsServer } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +16,7 @@ import { DEFAULT_BEHAVIOUR, startSandbox } from '@tokenfleet/entra-sandbox';
 import type { Sandbox } from '@tokenfleet/entra-sandbox';
 import { createGraphClient } from './client';
 import type { DeviceCreate, GraphClient, GraphClientOptions } from './types';
+import { makeSelfSignedCertificate } from './contract/self-signed';
 
 const run = promisify(execFile);
 
@@ -161,5 +164,120 @@ describe('bulk create across chunks', () => {
     const outcome = await client.createDevices([device(), device(), device(), device(), device()]);
     expect(outcome.kind === 'ok' && outcome.value.every((r) => r.ok)).toBe(true);
     expect(sandbox.inspect.calls().filter((call) => call.method === 'PATCH')).toHaveLength(3);
+  });
+});
+
+// ---- answers the sandbox does not give: a stub HTTPS host that is both authority and Graph --------------
+
+interface Stub {
+  origin: string;
+  certificatePem: string;
+  requests: Array<{ method: string; path: string; authorization: string | null }>;
+  close(): Promise<void>;
+}
+
+const STUB_TENANT = '00000000-0000-4000-8000-00000000beef';
+const stubCertificate = makeSelfSignedCertificate('stub graph', ['localhost', '127.0.0.1']);
+
+/** Serves the token endpoint itself (token `stub-token-<n>`) and hands every Graph request to `graph`. */
+async function startStub(graph: (request: IncomingMessage, response: ServerResponse) => void): Promise<Stub> {
+  const requests: Stub['requests'] = [];
+  let tokensIssued = 0;
+  const server = createHttpsServer({ key: stubCertificate.privateKeyPem, cert: stubCertificate.certificatePem }, (request, response) => {
+    requests.push({ method: request.method ?? '', path: request.url ?? '', authorization: request.headers.authorization ?? null });
+    if (request.url?.startsWith(`/${STUB_TENANT}/oauth2/v2.0/token`)) {
+      request.resume();
+      tokensIssued += 1;
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ token_type: 'Bearer', expires_in: 3599, access_token: `stub-token-${tokensIssued}` }));
+      return;
+    }
+    graph(request, response);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    origin: `https://localhost:${port}`,
+    certificatePem: stubCertificate.certificatePem,
+    requests,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function stubClient(stub: Stub): GraphClient {
+  return clientFor({
+    tenantId: STUB_TENANT,
+    clientId: 'stub-client',
+    clientSecret: 'stub-secret',
+    authorityHost: stub.origin,
+    graphBaseUrl: stub.origin,
+    caCertificatePem: stub.certificatePem,
+  });
+}
+
+function answerJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { 'content-type': 'application/json', ...headers });
+  response.end(JSON.stringify(body));
+}
+
+describe('against a stub Graph', () => {
+  it('a 401 gets exactly one retry with a fresh token, then is permanent', async () => {
+    const stub = await startStub((_request, response) =>
+      answerJson(response, 401, { error: { code: 'InvalidAuthenticationToken', message: 'Access token validation failure.' } }),
+    );
+    try {
+      const outcome = await stubClient(stub).getDevice('d1');
+      expect(outcome).toMatchObject({ kind: 'permanent', status: 401, code: 'InvalidAuthenticationToken' });
+      expect(stub.requests.map((r) => [r.method, r.path.startsWith('/beta/') ? 'graph' : 'token', r.authorization])).toEqual([
+        ['POST', 'token', null],
+        ['GET', 'graph', 'Bearer stub-token-1'],
+        ['POST', 'token', null],
+        ['GET', 'graph', 'Bearer stub-token-2'],
+      ]);
+    } finally {
+      await stub.close();
+    }
+  });
+
+  it('does not follow a nextLink to another host (it would carry our token there)', async () => {
+    const stub = await startStub((_request, response) =>
+      answerJson(response, 200, { value: [], '@odata.nextLink': 'https://graph.example.invalid/beta/directory/authenticationMethodDevices/hardwareOathDevices?$skiptoken=x' }),
+    );
+    try {
+      const outcome = await stubClient(stub).listDevices();
+      expect(outcome).toMatchObject({ kind: 'permanent', code: 'invalidRequest' });
+      expect(stub.requests.filter((r) => r.path.startsWith('/beta/'))).toHaveLength(1);
+    } finally {
+      await stub.close();
+    }
+  });
+
+  it('reads a Retry-After HTTP-date against the response Date', async () => {
+    const stub = await startStub((_request, response) =>
+      answerJson(response, 429, { error: { code: 'TooManyRequests', message: 'Please retry again later.' } }, {
+        date: 'Sat, 01 Mar 2025 12:00:00 GMT',
+        'retry-after': 'Sat, 01 Mar 2025 12:00:42 GMT',
+      }),
+    );
+    try {
+      expect(await stubClient(stub).getDevice('d1')).toMatchObject({ kind: 'rate-limited', status: 429, retryAfterMs: 42_000, fromHeader: true });
+    } finally {
+      await stub.close();
+    }
+  });
+
+  it('a 2xx it cannot read is permanent, not a crash', async () => {
+    const stub = await startStub((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/html' });
+      response.end('<html>portal</html>');
+    });
+    try {
+      expect(await stubClient(stub).getDevice('d1')).toMatchObject({ kind: 'permanent', status: 200, code: 'unexpectedResponse' });
+    } finally {
+      await stub.close();
+    }
   });
 });

@@ -14,7 +14,7 @@ import { DEFAULT_BEHAVIOUR, startSandbox } from '@tokenfleet/entra-sandbox';
 import type { Sandbox } from '@tokenfleet/entra-sandbox';
 import { createGraphClient } from '../client';
 import type { DeviceCreate, GraphClient, GraphOutcome, GraphUser, HardwareOathDevice } from '../types';
-import { makeClientCertificate } from './client-certificate';
+import { makeSelfSignedCertificate } from './self-signed';
 import { capturingLogger, liveTarget, QUOTED_USER, sandboxTarget } from './targets';
 import type { ContractEnvironment, ContractTarget } from './targets';
 import { WireRecorder } from './wire-recorder';
@@ -451,7 +451,7 @@ for (const target of targets) {
       });
 
       it('answers a 401 with one fresh token (certificate credential), then succeeds', async () => {
-        const certificate = makeClientCertificate();
+        const certificate = makeSelfSignedCertificate();
         const first = await startSandbox({ stateDir, clientCertificatePem: certificate.certificatePem, clientSecret: `first-${randomUUID()}` });
         const lines: string[] = [];
         const rotated = createGraphClient({

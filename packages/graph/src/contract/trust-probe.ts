@@ -4,7 +4,7 @@
 // explicit CA must be added to the trusted set, not replace the environment's).
 import { createGraphClient } from '../client';
 import type { GraphClientOptions } from '../types';
-import { makeClientCertificate } from './client-certificate';
+import { makeSelfSignedCertificate } from './self-signed';
 
 const target = JSON.parse(process.env.TRUST_PROBE_TARGET ?? '{}') as Pick<GraphClientOptions, 'tenantId' | 'clientId' | 'clientSecret' | 'authorityHost' | 'graphBaseUrl'> & { user: string };
 
@@ -18,7 +18,7 @@ async function kindOfGetUser(extra: Partial<GraphClientOptions>): Promise<string
   }
 }
 
-const unrelatedCa = makeClientCertificate('Unrelated CA').certificatePem;
+const unrelatedCa = makeSelfSignedCertificate('Unrelated CA').certificatePem;
 const result = {
   environmentOnly: await kindOfGetUser({}),
   environmentAndOption: await kindOfGetUser({ caCertificatePem: unrelatedCa }),
