@@ -99,7 +99,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       timers.add(timer);
     });
 
-  const recordCall = (exchange: Exchange, route: string, status: number) => {
+  /** `write` marks Graph calls that may change state (the token endpoint's POST is not one). */
+  const recordCall = (exchange: Exchange, route: string, status: number, write: boolean) => {
     calls.push({
       at: new Date(exchange.arrivedAt).toISOString(),
       method: exchange.method,
@@ -107,14 +108,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       route,
       status,
       requestId: exchange.requestId,
-      write: isWrite(exchange.method),
+      write,
     });
     if (calls.length > CALL_LOG_LIMIT) calls = calls.slice(calls.length - CALL_LOG_LIMIT);
     logger?.debug?.({ method: exchange.method, route, status, requestId: exchange.requestId }, 'sandbox call');
   };
 
-  const logWhenAnswered = (exchange: Exchange, route: () => string) => {
-    exchange.res.on('finish', () => recordCall(exchange, route(), exchange.res.statusCode));
+  const logWhenAnswered = (exchange: Exchange, route: () => string, write = false) => {
+    exchange.res.on('finish', () => recordCall(exchange, route(), exchange.res.statusCode, write));
   };
 
   // ---- Entra (authority) ------------------------------------------------------------------------
@@ -161,14 +162,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const handleGraph = async (exchange: Exchange, bodyText: string): Promise<void> => {
     const [version, ...segments] = exchange.segments;
     let routeName = `${exchange.method} /${version} (no such route)`;
-    logWhenAnswered(exchange, () => routeName);
+    const write = isWrite(exchange.method);
+    logWhenAnswered(exchange, () => routeName, write);
     const lookup = router.lookup(exchange.method, segments);
     if (lookup.kind === 'match') routeName = `${exchange.method} /${version}${lookup.route.template}`;
 
     if (behaviour.timeoutRate > 0 && Math.random() < behaviour.timeoutRate) {
       // Never answered: the client's own timeout ends it; close() destroys the socket.
       counters.injectedFailures += 1;
-      recordCall(exchange, routeName, 0);
+      recordCall(exchange, routeName, 0, write);
       exchange.res.removeAllListeners('finish');
       return;
     }
@@ -197,7 +199,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const segment = segments.find((part) => /^(authenticationMethodDevices|hardwareOathMethods)$/i.test(part)) ?? segments[0];
       throw new GraphError(400, 'Request_BadRequest', `Resource not found for the segment '${segment}'. Hardware OATH APIs exist in /beta only.`);
     }
-    const write = isWrite(exchange.method);
     const verdict = throttle.admit(throttlePair, write, behaviour);
     if ('retryAfterMs' in verdict) {
       counters.throttled += 1;
