@@ -1,8 +1,8 @@
 // token.activate: sends one verification code for an assigned token. The code is computed inside the
 // Graph client immediately before the request leaves, for the window Graph's clock is in.
-import { base32Decode, totpCode, type TotpKey } from '@tokenfleet/domain';
+import { base32Decode, type TotpKey } from '@tokenfleet/domain';
 import { transitionToken, type Token } from '@tokenfleet/db';
-import { waitForFreshWindow } from '../activation-gate';
+import { codeAtSendTime, delayJob, waitForFreshWindow, WindowClosing } from '../activation-gate';
 import { PermanentFailure } from '../errors';
 import { callGraph, okOrThrow, permanentFrom } from '../graph-call';
 import { runOperation } from '../operation-runner';
@@ -30,20 +30,22 @@ export const tokenActivate: Handler<'token.activate'> = (job, jc) =>
 
     await waitForFreshWindow(jc, token.timeIntervalSeconds);
     const key = seedKey(jc, token);
-    const outcome = await callGraph(
-      jc,
-      {
-        action: 'activate',
-        write: true,
-        ...audit,
-        detail: { periodSeconds: token.timeIntervalSeconds, hashFunction: token.hashFunction },
-        beforeSend: async () => {
-          await waitForFreshWindow(jc, token.timeIntervalSeconds);
-          await markSent(jc.db, [op.id]);
+    const activate = () =>
+      callGraph(
+        jc,
+        {
+          action: 'activate',
+          write: true,
+          ...audit,
+          detail: { periodSeconds: token.timeIntervalSeconds, hashFunction: token.hashFunction },
+          beforeSend: async () => {
+            await waitForFreshWindow(jc, token.timeIntervalSeconds);
+            await markSent(jc.db, [op.id]);
+          },
         },
-      },
-      () => jc.tenant.graph.activate(userId, token.graphMethodId ?? deviceId, () => totpCode(key, jc.tenant.graph.now()), token.displayName),
-    );
+        () => jc.tenant.graph.activate(userId, token.graphMethodId ?? deviceId, codeAtSendTime(jc, key), token.displayName),
+      );
+    const outcome = await activate().catch((error: unknown) => (error instanceof WindowClosing ? delayJob(jc, error.waitMs) : Promise.reject(error)));
     if (outcome.kind === 'permanent') throw permanentFrom(outcome, 'activating the token');
     await finish(token, { status: outcome.status, requestId: outcome.requestId });
     return { status: 'done' };
