@@ -12,12 +12,12 @@ function contextAt(graphNowMs: number): JobContext {
 
 describe('codeAtSendTime', () => {
   it('computes the code for the window Graph is in, at the moment it is called', () => {
-    const now = 1_700_000_010_000; // 10 s into a 30 s window
+    const now = 1_700_000_010_000 + 10_000; // 1_700_000_010_000 opens a 30 s window
     expect(codeAtSendTime(contextAt(now), key)()).toBe(totpCode(key, now));
   });
 
   it('refuses to hand out a code that could expire on its way, and says how long to wait', () => {
-    const boundary = 1_700_000_010_000 + 20_000;
+    const boundary = 1_700_000_010_000 + 30_000;
     const provider = codeAtSendTime(contextAt(boundary - CODE_MIN_LIFETIME_MS + 100), key);
     const error = (() => { try { provider(); return null; } catch (e) { return e; } })();
     expect(error).toBeInstanceOf(WindowClosing);
