@@ -1,0 +1,61 @@
+// One import as a card: what was uploaded, by whom, how far it got. While the import runs it asks the API
+// for its progress every 1.5 s by itself, so a list of imports updates without reloading.
+import { api, apiUrl } from '../api/client';
+import type { ImportSummary } from '../api/types';
+import { formatCount, IMPORT_MODE_LABELS, IMPORT_STATUS_LABELS } from '../format';
+import { useResource } from '../hooks';
+import { Link } from '../router';
+import { importProgress, ImportProgress } from './ImportProgress';
+import { Time } from './ui';
+
+export const IMPORT_POLL_MS = 1_500;
+
+/** Poll while the import can still move; stop once it has settled. */
+export const pollWhileRunning = (summary: ImportSummary): number | null => (importProgress(summary).settled ? null : IMPORT_POLL_MS);
+
+export function loadImport(id: string): Promise<ImportSummary> {
+  return api.get<ImportSummary>(`/imports/${encodeURIComponent(id)}`);
+}
+
+export function ImportCard({ initial, heading = 'h2' }: { initial: ImportSummary; heading?: 'h2' | 'h3' }) {
+  const live = useResource(() => loadImport(initial.id), [initial.id], { initial, pollMs: pollWhileRunning });
+  const summary = live.data ?? initial;
+  const Heading = heading;
+  const rowErrors = summary.rejectedRows + summary.duplicateRows;
+
+  return (
+    <article className="card import-card" aria-labelledby={`import-${summary.id}`}>
+      <header className="import-card-head">
+        <Heading id={`import-${summary.id}`} className="import-name">
+          <Link to={`/imports/${summary.id}`}>{summary.fileName}</Link>
+        </Heading>
+        <span className={`status status-${summary.status}`}>{IMPORT_STATUS_LABELS[summary.status]}</span>
+      </header>
+      <p className="muted small">
+        {summary.format.toUpperCase()} · {IMPORT_MODE_LABELS[summary.mode]?.label ?? summary.mode} · by {summary.createdBy} · <Time iso={summary.createdAt} />
+      </p>
+      <ImportProgress summary={summary} />
+      <p className="import-rows">
+        <span>{formatCount(summary.totalRows)} rows</span>
+        <span>{formatCount(summary.validRows)} valid</span>
+        <span className={summary.rejectedRows > 0 ? 'text-failed' : undefined}>{formatCount(summary.rejectedRows)} rejected</span>
+        <span>{formatCount(summary.duplicateRows)} already in inventory</span>
+      </p>
+      <p className="card-links">
+        {rowErrors > 0 && <Link to={`/imports/${summary.id}#row-errors`}>See the {formatCount(rowErrors)} row errors</Link>}
+        {rowErrors > 0 && (
+          <a href={apiUrl(`/imports/${summary.id}/errors.csv`)} download>
+            Download row errors (CSV)
+          </a>
+        )}
+        {summary.validRows > 0 && <Link to={`/tokens?importId=${summary.id}`}>Tokens of this import</Link>}
+        {summary.progress.failed > 0 && <Link to={`/failed?importId=${summary.id}`}>Failed jobs of this import</Link>}
+      </p>
+      {live.error !== undefined && (
+        <p className="small text-failed" role="status">
+          Progress updates paused: {live.error instanceof Error ? live.error.message : 'the API did not answer'}. Trying again…
+        </p>
+      )}
+    </article>
+  );
+}

@@ -1,0 +1,62 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ImportSummary } from '../api/types';
+import { render, type Rendered } from '../test/render';
+import { importProgress, ImportProgress } from './ImportProgress';
+
+function summary(overrides: Partial<ImportSummary> & { progress?: Partial<ImportSummary['progress']> }): ImportSummary {
+  const { progress, ...rest } = overrides;
+  return {
+    id: '6f1c2a4e-0000-4000-8000-000000000001',
+    tenantId: 'sandbox',
+    fileName: 'messy.csv',
+    format: 'csv',
+    mode: 'activate',
+    status: 'running',
+    totalRows: 12,
+    validRows: 6,
+    rejectedRows: 6,
+    duplicateRows: 0,
+    createdBy: 'user:alice',
+    createdAt: '2026-01-31T10:00:00.000Z',
+    finishedAt: null,
+    error: null,
+    tokensByState: { imported: 0, created: 0, assigned: 0, active: 0, failed: 0, disabled: 0, retired: 0, deleted: 0 },
+    ...rest,
+    progress: { validated: 6, created: 0, assigned: 0, activated: 0, failed: 0, pending: 6, ...progress },
+  };
+}
+
+let rendered: Rendered | undefined;
+afterEach(() => rendered?.unmount());
+
+describe('import progress', () => {
+  it('counts a token as finished once nothing is pending for it, and splits failures out', () => {
+    const view = importProgress(summary({ progress: { activated: 3, failed: 1, pending: 2 } }));
+    expect(view).toMatchObject({ total: 6, finished: 4, succeeded: 3, failed: 1, settled: false });
+    expect(view.summary).toBe('Running: 4 of 6 tokens finished, 1 failed');
+  });
+
+  it('is settled only once the import left validating and running', () => {
+    expect(importProgress(summary({ status: 'validating', validRows: 0, progress: { validated: 0, pending: 0 } }))).toMatchObject({ settled: false, summary: 'Validating the file…' });
+    expect(importProgress(summary({ status: 'completed_with_errors', progress: { activated: 6, pending: 0 } }))).toMatchObject({
+      settled: true,
+      finished: 6,
+      summary: 'Completed with errors: 6 of 6 tokens finished',
+    });
+    expect(importProgress(summary({ status: 'failed', validRows: 0, error: 'The file was refused: not a seed file' }))).toMatchObject({
+      settled: true,
+      summary: 'Failed: The file was refused: not a seed file',
+    });
+  });
+
+  it('tells assistive technology how far the import is, on a bar whose segments add up to what finished', () => {
+    rendered = render(<ImportProgress summary={summary({ progress: { activated: 3, failed: 1, pending: 2 } })} />);
+    const bar = rendered.container.querySelector('[role="progressbar"]')!;
+    expect(bar.getAttribute('aria-valuenow')).toBe('4');
+    expect(bar.getAttribute('aria-valuemax')).toBe('6');
+    expect(bar.getAttribute('aria-valuetext')).toBe('Running: 4 of 6 tokens finished, 1 failed');
+    const [succeeded, failed] = [...bar.querySelectorAll('span')].map((segment) => segment.style.width);
+    expect(succeeded).toBe('50%');
+    expect(failed).toMatch(/^16\.66/);
+  });
+});

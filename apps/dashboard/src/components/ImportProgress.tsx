@@ -1,0 +1,78 @@
+// One import's progress: a bar of fixed size whose segments (succeeded, failed, still to do) change width
+// as the worker runs, and counters in tabular figures, so nothing around them moves while numbers grow.
+import type { ImportSummary } from '../api/types';
+import { formatCount, IMPORT_STATUS_LABELS } from '../format';
+
+export interface ProgressView {
+  /** Tokens the import wrote (valid rows). */
+  total: number;
+  /** Tokens with no operation left to run: succeeded or failed. */
+  finished: number;
+  succeeded: number;
+  failed: number;
+  /** Whether the import will not move any more. */
+  settled: boolean;
+  /** One line a person reads, e.g. "Running: 4 of 6 tokens finished, 1 failed". */
+  summary: string;
+}
+
+export function importProgress(summary: ImportSummary): ProgressView {
+  const total = summary.validRows;
+  const { failed: failedTokens, pending } = summary.progress;
+  const finished = Math.max(0, Math.min(total, total - pending));
+  const failed = Math.min(failedTokens, finished);
+  const succeeded = finished - failed;
+  const settled = summary.status !== 'validating' && summary.status !== 'running';
+  const failedText = failed > 0 ? `, ${formatCount(failed)} failed` : '';
+  let text: string;
+  if (summary.status === 'validating') text = 'Validating the file…';
+  else if (summary.status === 'failed') text = `Failed: ${summary.error ?? 'the file was refused'}`;
+  else if (total === 0) text = `${IMPORT_STATUS_LABELS[summary.status]}: no valid rows to import`;
+  else text = `${IMPORT_STATUS_LABELS[summary.status]}: ${formatCount(finished)} of ${formatCount(total)} tokens finished${failedText}`;
+  return { total, finished, succeeded, failed, settled, summary: text };
+}
+
+const percent = (part: number, total: number) => (total === 0 ? 0 : (part / total) * 100);
+
+export function ImportProgress({ summary }: { summary: ImportSummary }) {
+  const view = importProgress(summary);
+  const { progress } = summary;
+  const counters: [string, number][] = [
+    ['Validated', progress.validated],
+    ['Created', progress.created],
+    ['Assigned', progress.assigned],
+    ['Activated', progress.activated],
+    ['Failed', progress.failed],
+    ['Pending', progress.pending],
+  ];
+  return (
+    <div className="import-progress">
+      <div
+        className={`progress-bar${summary.status === 'validating' ? ' progress-indeterminate' : ''}`}
+        role="progressbar"
+        aria-label={`Progress of ${summary.fileName}`}
+        aria-valuemin={0}
+        aria-valuemax={Math.max(view.total, 1)}
+        aria-valuenow={view.finished}
+        aria-valuetext={view.summary}
+      >
+        <span className="progress-succeeded" style={{ width: `${percent(view.succeeded, view.total)}%` }} />
+        <span className="progress-failed" style={{ width: `${percent(view.failed, view.total)}%` }} />
+      </div>
+      <p className="progress-summary">{view.summary}</p>
+      {/* Announces the status as it changes and the outcome at the end, not every count on the way
+          (the progress bar answers "how far" whenever it is asked). */}
+      <p className="visually-hidden" aria-live="polite" aria-atomic="true">
+        {view.settled ? view.summary : `${summary.fileName}: ${IMPORT_STATUS_LABELS[summary.status]}`}
+      </p>
+      <dl className="counters">
+        {counters.map(([label, value]) => (
+          <div key={label} className={label === 'Failed' && value > 0 ? 'counter counter-failed' : 'counter'}>
+            <dt>{label}</dt>
+            <dd>{formatCount(value)}</dd>
+          </div>
+        ))}
+      </dl>
+    </div>
+  );
+}

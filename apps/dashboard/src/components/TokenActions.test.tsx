@@ -1,0 +1,64 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TokenDetail } from '../api/types';
+import type { TokenState } from '../lifecycle';
+import { buttonLabels, render, type Rendered } from '../test/render';
+import { TokenActions } from './TokenActions';
+
+function token(state: TokenState, overrides: Partial<TokenDetail> = {}): TokenDetail {
+  return {
+    id: '0f9e1c5e-1111-4a4a-9b9b-000000000001',
+    tenantId: 'sandbox',
+    serialNumber: '700001',
+    manufacturer: 'Token2',
+    model: 'C202',
+    displayName: 'Token2 C202',
+    hashFunction: 'hmacsha1',
+    timeIntervalSeconds: 30,
+    state,
+    assignedUpn: state === 'created' ? null : 'carol@contoso.example',
+    importId: null,
+    lastError: null,
+    lastUsedAt: null,
+    createdAt: '2026-01-31T10:00:00.000Z',
+    updatedAt: '2026-01-31T10:00:00.000Z',
+    graphDeviceId: 'device-1',
+    assignedUserId: null,
+    driftSteps: 0,
+    hasSeed: true,
+    operations: [],
+    ...overrides,
+  };
+}
+
+let rendered: Rendered | undefined;
+afterEach(() => rendered?.unmount());
+
+const show = (state: TokenState, role: 'viewer' | 'operator', overrides: Partial<TokenDetail> = {}) => {
+  rendered = render(<TokenActions token={token(state, overrides)} role={role} busy={false} onChanged={() => {}} />);
+  return rendered.container;
+};
+
+describe('token actions', () => {
+  it('offers a viewer nothing to do', () => {
+    const container = show('active', 'viewer');
+    expect(container.querySelectorAll('button, input, form')).toHaveLength(0);
+  });
+
+  it('offers an operator what the life cycle allows for the state, and nothing else', () => {
+    expect(buttonLabels(show('active', 'operator'))).toEqual(['Unassign', 'Disable', 'Test', 'Resynchronise']);
+    rendered!.unmount();
+
+    const created = show('created', 'operator');
+    expect(buttonLabels(created)).toEqual(['Retire', 'Delete from Entra', 'Assign', 'Test', 'Resynchronise']);
+    expect(created.querySelector('input[type="search"]')).not.toBeNull();
+    rendered!.unmount();
+
+    expect(buttonLabels(show('assigned', 'operator'))).toEqual(['Activate', 'Unassign', 'Test', 'Resynchronise']);
+  });
+
+  it('does not offer code checks once the seed is purged', () => {
+    const container = show('retired', 'operator', { hasSeed: false });
+    expect(buttonLabels(container)).toEqual(['Delete from Entra']);
+    expect(container.textContent).toContain('seed has been purged');
+  });
+});

@@ -1,0 +1,70 @@
+// How values read on screen: times in the viewer's zone (the exact UTC instant on hover), counts with
+// thousands separators, and the API's identifiers turned into words.
+import type { ImportMode, ImportStatus, OperationStatus, TokenState } from './api/types';
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+const number = new Intl.NumberFormat();
+
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : dateTime.format(date);
+}
+
+export function formatCount(value: number): string {
+  return number.format(value);
+}
+
+/** "in 42 s", "in 3 min": how long until a moment, for rate-limit pauses. */
+export function formatUntil(iso: string, now: number): string {
+  const seconds = Math.max(0, Math.round((new Date(iso).getTime() - now) / 1000));
+  if (seconds < 90) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 90) return `${minutes} min`;
+  return `${Math.round(minutes / 60)} h`;
+}
+
+export const TOKEN_STATE_LABELS: Record<TokenState, string> = {
+  imported: 'Imported',
+  created: 'Created in Entra',
+  assigned: 'Assigned',
+  active: 'Active',
+  failed: 'Failed',
+  disabled: 'Disabled',
+  retired: 'Retired',
+  deleted: 'Deleted',
+};
+
+export const IMPORT_STATUS_LABELS: Record<ImportStatus, string> = {
+  validating: 'Validating',
+  running: 'Running',
+  completed: 'Completed',
+  completed_with_errors: 'Completed with errors',
+  failed: 'Failed',
+};
+
+export const IMPORT_MODE_LABELS: Record<ImportMode, { label: string; description: string }> = {
+  activate: { label: 'Create, assign and activate', description: 'Tokens with a user are assigned and activated, ready to sign in.' },
+  assign: { label: 'Create and assign', description: 'Tokens are assigned to their users; each user activates their own.' },
+  import: { label: 'Create only', description: 'Tokens go into the Entra inventory, unassigned.' },
+};
+
+export const OPERATION_STATUS_LABELS: Record<OperationStatus, string> = {
+  pending: 'Pending',
+  queued: 'Queued',
+  running: 'Running',
+  succeeded: 'Succeeded',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+};
+
+/** `token.activate` → "Activate". */
+export function operationKindLabel(kind: string): string {
+  const verb = kind.startsWith('token.') ? kind.slice('token.'.length) : kind;
+  return verb.charAt(0).toUpperCase() + verb.slice(1);
+}
+
+/** A short form of a UUID for tables; the full id stays in the title and the link. */
+export function shortId(id: string): string {
+  return id.length > 8 ? id.slice(0, 8) : id;
+}

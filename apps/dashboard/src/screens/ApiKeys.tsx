@@ -1,0 +1,189 @@
+// API keys (admin): for machines that call /api/v1. A new key is shown once, right after it is made; the
+// API keeps only its hash, so it cannot be shown again.
+import { useId, useState, type FormEvent } from 'react';
+import { api } from '../api/client';
+import type { ApiKeyItem, CreatedApiKey, Role } from '../api/types';
+import { useConfirm } from '../components/ConfirmDialog';
+import { EmptyState, ErrorMessage, Loading, PageTitle, Time } from '../components/ui';
+import { useResource } from '../hooks';
+import { ROLES } from './Accounts';
+
+export function ApiKeys() {
+  const keys = useResource(() => api.get<ApiKeyItem[]>('/api-keys'), []);
+  const [created, setCreated] = useState<CreatedApiKey | null>(null);
+  const [error, setError] = useState<unknown>();
+  const [confirmElement, confirm] = useConfirm();
+
+  async function revoke(key: ApiKeyItem) {
+    const ok = await confirm({
+      title: `Revoke the API key "${key.name}"?`,
+      body: <p>Every system using this key is refused from now on. This cannot be undone; such a system needs a new key.</p>,
+      confirmLabel: 'Revoke',
+      danger: true,
+    });
+    if (!ok) return;
+    setError(undefined);
+    try {
+      await api.delete(`/api-keys/${key.id}`);
+      void keys.reload();
+    } catch (caught) {
+      setError(caught);
+    }
+  }
+
+  return (
+    <section>
+      <PageTitle title="API keys">API keys</PageTitle>
+      <p className="muted">
+        For systems that call the API (<span className="mono">Authorization: Bearer &lt;key&gt;</span>). People sign in with an account instead.
+      </p>
+      {created ? (
+        <NewKeyNotice created={created} onDone={() => setCreated(null)} />
+      ) : (
+        <NewKeyForm
+          onCreated={(key) => {
+            setCreated(key);
+            void keys.reload();
+          }}
+        />
+      )}
+      <h2>All keys</h2>
+      <ErrorMessage error={keys.error ?? error} />
+      {!keys.data ? (
+        !keys.error && <Loading what="API keys" />
+      ) : keys.data.length === 0 ? (
+        <EmptyState title="No API keys yet. Create one above for each system that calls the API." />
+      ) : (
+        <div className="table-wrap">
+          <table className="data-table">
+            <caption className="visually-hidden">API keys</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Starts with</th>
+                <th scope="col">Role</th>
+                <th scope="col" className="col-time">Created</th>
+                <th scope="col" className="col-time">Last used</th>
+                <th scope="col">Status</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {keys.data.map((key) => (
+                <tr key={key.id}>
+                  <th scope="row">{key.name}</th>
+                  <td className="mono">{key.keyPrefix}…</td>
+                  <td>{key.role}</td>
+                  <td>
+                    <Time iso={key.createdAt} />
+                  </td>
+                  <td>
+                    <Time iso={key.lastUsedAt} />
+                  </td>
+                  <td>
+                    {key.revokedAt ? (
+                      <span className="text-failed">
+                        Revoked <Time iso={key.revokedAt} />
+                      </span>
+                    ) : (
+                      'Active'
+                    )}
+                  </td>
+                  <td>
+                    {!key.revokedAt && (
+                      <button type="button" className="danger" onClick={() => void revoke(key)}>
+                        Revoke
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {confirmElement}
+    </section>
+  );
+}
+
+function NewKeyForm({ onCreated }: { onCreated: (key: CreatedApiKey) => void }) {
+  const ids = useId();
+  const [name, setName] = useState('');
+  const [role, setRole] = useState<Role>('operator');
+  const [error, setError] = useState<unknown>();
+  const [working, setWorking] = useState(false);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setWorking(true);
+    setError(undefined);
+    try {
+      onCreated(await api.post<CreatedApiKey>('/api-keys', { name: name.trim(), role }));
+      setName('');
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setWorking(false);
+    }
+  }
+
+  return (
+    <form className="card" onSubmit={submit} aria-labelledby={`${ids}-title`}>
+      <h2 id={`${ids}-title`}>New API key</h2>
+      <div className="form-row">
+        <div className="field">
+          <label htmlFor={`${ids}-name`}>Name (which system uses it)</label>
+          <input id={`${ids}-name`} required maxLength={100} value={name} onChange={(event) => setName(event.target.value)} placeholder="hr-sync" />
+        </div>
+        <div className="field">
+          <label htmlFor={`${ids}-role`}>Role</label>
+          <select id={`${ids}-role`} value={role} onChange={(event) => setRole(event.target.value as Role)}>
+            {ROLES.map((option) => (
+              <option key={option.value} value={option.value}>
+                {option.label}
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
+      <ErrorMessage error={error} />
+      <button type="submit" className="primary" disabled={working}>
+        Create key
+      </button>
+    </form>
+  );
+}
+
+function NewKeyNotice({ created, onDone }: { created: CreatedApiKey; onDone: () => void }) {
+  const [copied, setCopied] = useState(false);
+  const ids = useId();
+
+  async function copy() {
+    try {
+      await navigator.clipboard.writeText(created.key);
+      setCopied(true);
+    } catch {
+      setCopied(false);
+    }
+  }
+
+  return (
+    <div className="card key-notice" role="region" aria-labelledby={`${ids}-title`}>
+      <h2 id={`${ids}-title`}>Copy the key for "{created.name}" now</h2>
+      <p>This is the only time it is shown. Store it in the calling system's secret store; if it is lost, revoke it and make a new one.</p>
+      <label htmlFor={`${ids}-key`}>API key</label>
+      <input id={`${ids}-key`} className="mono key-value" readOnly value={created.key} onFocus={(event) => event.target.select()} />
+      <div className="button-row">
+        <button type="button" onClick={() => void copy()}>
+          {copied ? 'Copied' : 'Copy to clipboard'}
+        </button>
+        <button type="button" className="primary" onClick={onDone}>
+          I have stored it
+        </button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,103 @@
+import { api } from '../api/client';
+import type { Overview as OverviewData } from '../api/types';
+import { ErrorMessage, Loading, PageTitle, Time } from '../components/ui';
+import { formatCount, formatUntil, TOKEN_STATE_LABELS } from '../format';
+import { useResource } from '../hooks';
+import { TOKEN_STATES } from '../lifecycle';
+import { Link } from '../router';
+
+const OVERVIEW_POLL_MS = 5_000;
+
+export function Overview() {
+  const overview = useResource(() => api.get<OverviewData>('/overview'), [], { pollMs: () => OVERVIEW_POLL_MS });
+  const data = overview.data;
+
+  return (
+    <section>
+      <PageTitle title="Overview">Overview</PageTitle>
+      <ErrorMessage error={overview.error} />
+      {!data ? (
+        !overview.error && <Loading what="the overview" />
+      ) : (
+        <>
+          <p className={data.mode === 'sandbox' ? 'notice notice-sandbox' : 'notice notice-info'}>
+            {data.mode === 'sandbox'
+              ? 'SANDBOX: this installation runs against the built-in Entra simulator with demo users. Nothing you do here changes a real tenant.'
+              : 'Live: this installation provisions tokens in a real Microsoft Entra tenant.'}
+          </p>
+
+          <div className="summary-row">
+            <Link className="stat-card" to="/imports">
+              <span className="stat-value">{formatCount(data.importsRunning)}</span>
+              <span className="stat-label">imports running</span>
+            </Link>
+            <Link className={data.failedOperations > 0 ? 'stat-card stat-alert' : 'stat-card'} to="/failed">
+              <span className="stat-value">{formatCount(data.failedOperations)}</span>
+              <span className="stat-label">failed operations</span>
+            </Link>
+          </div>
+
+          <h2>Tokens by state</h2>
+          <ul className="state-grid" aria-label="Tokens by state">
+            {TOKEN_STATES.map((state) => (
+              <li key={state}>
+                <Link className={`stat-card state-card state-${state}`} to={`/tokens?state=${state}`}>
+                  <span className="stat-value">{formatCount(data.tokensByState[state] ?? 0)}</span>
+                  <span className="stat-label">{TOKEN_STATE_LABELS[state]}</span>
+                </Link>
+              </li>
+            ))}
+          </ul>
+
+          <h2>Queues per tenant</h2>
+          {data.tenants.length === 0 ? (
+            <p className="muted">No tenant is configured yet. Start the API with tenant credentials, or without them to use the sandbox.</p>
+          ) : (
+            <div className="table-wrap">
+              <table className="data-table">
+                <caption className="visually-hidden">Job queue state for each Entra tenant</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Tenant</th>
+                    <th scope="col">Mode</th>
+                    <th scope="col" className="num">Waiting</th>
+                    <th scope="col" className="num">Active</th>
+                    <th scope="col" className="num">Delayed</th>
+                    <th scope="col" className="num">Failed</th>
+                    <th scope="col" className="num">Completed</th>
+                    <th scope="col">Rate limit</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.tenants.map((tenant) => (
+                    <tr key={tenant.id}>
+                      <th scope="row">
+                        {tenant.name}
+                        <span className="muted small block">{tenant.id}</span>
+                      </th>
+                      <td>{tenant.mode === 'sandbox' ? <span className="badge badge-sandbox">SANDBOX</span> : 'Live'}</td>
+                      <td className="num">{formatCount(tenant.queue.waiting)}</td>
+                      <td className="num">{formatCount(tenant.queue.active)}</td>
+                      <td className="num">{formatCount(tenant.queue.delayed)}</td>
+                      <td className="num">{formatCount(tenant.queue.failed)}</td>
+                      <td className="num">{formatCount(tenant.queue.completed)}</td>
+                      <td>
+                        {tenant.queue.rateLimitedUntil ? (
+                          <span className="rate-limited">
+                            Paused until <Time iso={tenant.queue.rateLimitedUntil} /> (in {formatUntil(tenant.queue.rateLimitedUntil, Date.now())})
+                          </span>
+                        ) : (
+                          <span className="muted">Not limited</span>
+                        )}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </>
+      )}
+    </section>
+  );
+}

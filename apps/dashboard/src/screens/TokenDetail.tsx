@@ -1,0 +1,177 @@
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { api, ApiError } from '../api/client';
+import { UNFINISHED_OPERATION_STATUSES, type AuditItem, type Page, type TokenDetail as TokenDetailData } from '../api/types';
+import { AuditTable } from '../components/AuditTable';
+import { RetryButton } from '../components/RetryButton';
+import { TokenActions } from '../components/TokenActions';
+import { EmptyState, ErrorMessage, LoadMore, Loading, PageTitle, StateBadge, Time } from '../components/ui';
+import { OPERATION_STATUS_LABELS, operationKindLabel, TOKEN_STATE_LABELS } from '../format';
+import { usePagedList, useResource } from '../hooks';
+import { Link } from '../router';
+import { useSession } from '../session';
+
+/** While a job of this token runs, the page follows it at this pace. */
+const TOKEN_POLL_MS = 1_500;
+const AUDIT_PER_PAGE = 50;
+
+const hasUnfinishedOperation = (token: TokenDetailData) => token.operations.some((operation) => UNFINISHED_OPERATION_STATUSES.includes(operation.status));
+
+export function TokenDetail({ id }: { id: string }) {
+  const { user } = useSession();
+  const [message, setMessage] = useState<string | null>(null);
+  const audit = usePagedList((cursor) => api.get<Page<AuditItem>>(`/tokens/${encodeURIComponent(id)}/audit`, { limit: AUDIT_PER_PAGE, cursor }), [id]);
+  const token = useResource(() => api.get<TokenDetailData>(`/tokens/${encodeURIComponent(id)}`), [id], {
+    pollMs: (data) => (hasUnfinishedOperation(data) ? TOKEN_POLL_MS : null),
+  });
+  const data = token.data;
+  const busy = data ? hasUnfinishedOperation(data) : false;
+
+  // When the token's job finishes, its audit trail has new rows: fetch them once.
+  const wasBusy = useRef(busy);
+  useEffect(() => {
+    if (wasBusy.current && !busy) void audit.reload();
+    wasBusy.current = busy;
+  }, [busy]);
+
+  const refresh = (text?: string) => {
+    if (text) setMessage(text);
+    void token.reload();
+    void audit.reload();
+  };
+
+  if (token.error instanceof ApiError && token.error.status === 404) {
+    return (
+      <section>
+        <PageTitle title="Token not found">Token not found</PageTitle>
+        <p>
+          No token has the id {id}. It may have been removed. <Link to="/tokens">Back to the token list</Link>.
+        </p>
+      </section>
+    );
+  }
+
+  return (
+    <section>
+      <p className="breadcrumb">
+        <Link to="/tokens">Tokens</Link> /
+      </p>
+      <PageTitle title={data ? `Token ${data.serialNumber}` : 'Token'}>
+        Token <span className="mono">{data?.serialNumber ?? ''}</span> {data && <StateBadge state={data.state} />}
+      </PageTitle>
+      <ErrorMessage error={token.error} />
+      {message && (
+        <p className="notice notice-success" role="status">
+          {message}
+        </p>
+      )}
+      {!data ? (
+        !token.error && <Loading what="the token" />
+      ) : (
+        <>
+          <div className="detail-grid">
+            <section className="card" aria-labelledby="token-facts">
+              <h2 id="token-facts">Details</h2>
+              <dl className="facts">
+                <Fact label="Status">
+                  {TOKEN_STATE_LABELS[data.state]}
+                  {data.lastError && <span className="block text-failed">{data.lastError}</span>}
+                </Fact>
+                <Fact label="Description">{data.displayName || '—'}</Fact>
+                <Fact label="Device serial">
+                  <span className="mono">{data.serialNumber}</span>
+                </Fact>
+                <Fact label="Manufacturer">{data.manufacturer}</Fact>
+                <Fact label="Model">{data.model}</Fact>
+                <Fact label="Hash">{data.hashFunction}</Fact>
+                <Fact label="Interval">{data.timeIntervalSeconds} s</Fact>
+                <Fact label="User">
+                  {data.assignedUpn ?? <span className="muted">unassigned</span>}
+                  {data.assignedUserId && <span className="block muted small mono">{data.assignedUserId}</span>}
+                </Fact>
+                <Fact label="Last used">
+                  <Time iso={data.lastUsedAt} />
+                </Fact>
+                <Fact label="Created">
+                  <Time iso={data.createdAt} />
+                </Fact>
+                <Fact label="Updated">
+                  <Time iso={data.updatedAt} />
+                </Fact>
+                <Fact label="Import">{data.importId ? <Link to={`/imports/${data.importId}`}>{data.importId}</Link> : '—'}</Fact>
+                <Fact label="Entra device id">
+                  <span className="mono">{data.graphDeviceId ?? '—'}</span>
+                </Fact>
+                <Fact label="Clock drift">{data.driftSteps} steps</Fact>
+                <Fact label="Seed">{data.hasSeed ? 'Stored, encrypted' : 'Purged'}</Fact>
+              </dl>
+            </section>
+            <TokenActions token={data} role={user.role} busy={busy} onChanged={refresh} />
+          </div>
+
+          <h2>Operations</h2>
+          {data.operations.length === 0 ? (
+            <EmptyState title="No operations yet." />
+          ) : (
+            <div className="table-wrap">
+              <table className="data-table">
+                <caption className="visually-hidden">Operations of this token, newest first</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Step</th>
+                    <th scope="col">Status</th>
+                    <th scope="col" className="num">Attempts</th>
+                    <th scope="col">Last error</th>
+                    <th scope="col" className="col-time">Updated</th>
+                    <th scope="col" className="col-action">
+                      <span className="visually-hidden">Actions</span>
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.operations.map((operation) => (
+                    <tr key={operation.id}>
+                      <td>{operationKindLabel(operation.kind)}</td>
+                      <td>
+                        <span className={`status status-${operation.status}`}>{OPERATION_STATUS_LABELS[operation.status] ?? operation.status}</span>
+                      </td>
+                      <td className="num">{operation.attempts}</td>
+                      <td>
+                        {operation.lastErrorCode && <span className="mono">{operation.lastErrorCode}</span>} {operation.lastErrorMessage}
+                      </td>
+                      <td>
+                        <Time iso={operation.updatedAt} />
+                      </td>
+                      <td>{operation.status === 'failed' && <RetryButton operationId={operation.id} onRetried={() => refresh('Retry queued.')} />}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </>
+      )}
+
+      <h2>Audit trail of this token</h2>
+      <ErrorMessage error={audit.error} />
+      {audit.loading && audit.items.length === 0 ? (
+        <Loading what="the audit trail" />
+      ) : audit.items.length === 0 && !audit.error ? (
+        <EmptyState title="Nothing recorded for this token yet." />
+      ) : (
+        <>
+          <AuditTable events={audit.items} caption="Audit events of this token, newest first" showTarget={false} />
+          <LoadMore shown={audit.items.length} hasMore={audit.hasMore} loading={audit.loading} onMore={() => void audit.loadMore()} noun="events" />
+        </>
+      )}
+    </section>
+  );
+}
+
+function Fact({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="fact">
+      <dt>{label}</dt>
+      <dd>{children}</dd>
+    </div>
+  );
+}

@@ -1,0 +1,35 @@
+// Renders a component into the simulated DOM for a test, with React's act() so effects have run.
+import { act, type ReactNode } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import type { SessionUser } from '../api/types';
+import { SessionContext } from '../session';
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+export interface Rendered {
+  container: HTMLElement;
+  unmount: () => void;
+}
+
+export function render(element: ReactNode, user?: SessionUser): Rendered {
+  const container = document.createElement('div');
+  document.body.append(container);
+  let root: Root;
+  const tree = user ? <SessionContext.Provider value={{ user, signOut: async () => {} }}>{element}</SessionContext.Provider> : element;
+  act(() => {
+    root = createRoot(container);
+    root.render(tree);
+  });
+  return {
+    container,
+    unmount: () => {
+      act(() => root.unmount());
+      container.remove();
+    },
+  };
+}
+
+/** The visible labels of the buttons in an element, in order. */
+export function buttonLabels(element: ParentNode): string[] {
+  return [...element.querySelectorAll('button')].map((button) => button.textContent?.trim() ?? '');
+}
