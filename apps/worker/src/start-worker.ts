@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { createLogger, graphConnectionFor, type Config } from '@tokenfleet/config';
 import { createDb, ensureTenant, openSeedVault, runMigrations } from '@tokenfleet/db';
 import { createGraphClient, type GraphClient } from '@tokenfleet/graph';
-import { createRedis, createTenantQueue, DEFAULT_QUEUE_PREFIX, WriteBudget } from '@tokenfleet/queue';
+import { createRedis, createTenantQueue, WriteBudget } from '@tokenfleet/queue';
 import type { WorkerContext } from './context';
 import { reconcileTenant } from './reconciler';
 import { startTenantWorker } from './tenant-worker';
@@ -15,7 +15,7 @@ import { startTenantWorker } from './tenant-worker';
 export interface WorkerOverrides {
   /** A Graph client to use instead of one built from the configuration (tests, `npm start`). */
   graph?: GraphClient;
-  /** BullMQ and budget key prefix (tests give each file its own). */
+  /** BullMQ and budget key prefix instead of config.redisPrefix. */
   prefix?: string;
   logger?: Logger;
   reconcileEveryMs?: number;
@@ -50,7 +50,7 @@ export function graphClientFromConfig(config: Config, logger: Logger): GraphClie
 
 export async function startWorker(config: Config, overrides: WorkerOverrides = {}): Promise<RunningWorker> {
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, name: 'worker', mode: config.mode });
-  const prefix = overrides.prefix ?? DEFAULT_QUEUE_PREFIX;
+  const prefix = overrides.prefix ?? config.redisPrefix;
   await runMigrations(config.databaseUrl);
   const database = createDb(config.databaseUrl, { max: 10, applicationName: 'tokenfleet-worker' });
   const tenant = await ensureTenant(database.db, { mode: config.mode, ...(config.entra ? { entraTenantId: config.entra.tenantId } : {}) });
