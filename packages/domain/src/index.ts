@@ -2,3 +2,5 @@ export * from './base32';
 export * from './totp';
 export * from './jobs';
 export * from './lifecycle';
+export * from './seeds';
+export * from './seedfile';

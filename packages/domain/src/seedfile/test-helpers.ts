@@ -1,0 +1,24 @@
+// Test-only helpers (imported by *.test.ts, never by the package): the sample fixtures copied into
+// packages/domain/test/fixtures/samples, and ways to feed bytes to a parser the way uploads arrive.
+import { readFileSync } from 'node:fs';
+import type { SeedRow } from '../seeds';
+import type { SeedFileChunk } from './csv';
+
+export function readSample(name: string): Buffer {
+  return readFileSync(new URL(`../../test/fixtures/samples/${name}`, import.meta.url));
+}
+
+/** Yields `content` in pieces of `chunkSize` bytes, cutting lines and multi-byte characters anywhere. */
+export async function* chunked(content: Uint8Array | string, chunkSize = 7): AsyncGenerator<SeedFileChunk> {
+  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+  for (let offset = 0; offset < bytes.length; offset += chunkSize) yield bytes.subarray(offset, offset + chunkSize);
+}
+
+export async function collect(rows: AsyncIterable<SeedRow>): Promise<SeedRow[]> {
+  const all: SeedRow[] = [];
+  for await (const row of rows) all.push(row);
+  return all;
+}
+
+export const accepted = (rows: readonly SeedRow[]) => rows.flatMap((row) => (row.ok ? [row.record] : []));
+export const refused = (rows: readonly SeedRow[]) => rows.flatMap((row) => (row.ok ? [] : [row.error]));
