@@ -44,3 +44,23 @@ describe('loadConfig', () => {
     expect(loadConfig({ TOKENFLEET_SANDBOX: '1', ENTRA_TENANT_ID: tenant, ENTRA_CLIENT_ID: client, ENTRA_CLIENT_SECRET: 's' }).mode).toBe('sandbox');
   });
 });
+
+describe('graphConnectionFor', () => {
+  it('reads a live tenant from the configuration', async () => {
+    const { graphConnectionFor } = await import('./graph-connection');
+    const connection = graphConnectionFor(loadConfig({ ENTRA_TENANT_ID: tenant, ENTRA_CLIENT_ID: client, ENTRA_CLIENT_SECRET: 's' }));
+    expect(connection).toMatchObject({ label: 'live', tenantId: tenant, clientId: client, graphBaseUrl: 'https://graph.microsoft.com' });
+  });
+
+  it('in sandbox mode finds the running sandbox through its connection file, or says how to start one', async () => {
+    const { graphConnectionFor, writeSandboxConnection } = await import('./graph-connection');
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const stateDir = mkdtempSync(join(tmpdir(), 'tf-conn-'));
+    const config = loadConfig({ TOKENFLEET_STATE_DIR: stateDir });
+    expect(() => graphConnectionFor(config)).toThrow(/npm run sandbox/);
+    writeSandboxConnection(stateDir, { origin: 'https://localhost:8443', tenantId: tenant, clientId: client, clientSecret: 'x', caCertificatePath: '/ca.pem' });
+    expect(graphConnectionFor(config)).toMatchObject({ label: 'SANDBOX', authorityHost: 'https://localhost:8443', graphBaseUrl: 'https://localhost:8443', caCertificatePath: '/ca.pem' });
+  });
+});

@@ -120,3 +120,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sandboxPort: e.SANDBOX_PORT,
   };
 }
+export * from './graph-connection';
+export * from './logger';

@@ -1,1 +1,17 @@
-export {};
+export { startSandbox } from './sandbox';
+export { DEFAULT_BEHAVIOUR, DEFAULT_CLIENT_ID, DEFAULT_TENANT_ID, behaviourProblems } from './types';
+export type {
+  DeviceStatus,
+  GraphHashFunction,
+  RequestBudget,
+  Sandbox,
+  SandboxBehaviour,
+  SandboxCall,
+  SandboxCounters,
+  SandboxDevice,
+  SandboxLogger,
+  SandboxOptions,
+  SandboxUser,
+} from './types';
+export { stableGuid } from './users';
+export { behaviourEnvName, behaviourFromEnv, loadOrCreateClientSecret, sandboxBanner, standaloneOptionsFromEnv, tokenfleetEnvironment } from './standalone';

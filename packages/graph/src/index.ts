@@ -1,1 +1,16 @@
-export {};
+// @tokenfleet/graph: a typed Microsoft Graph client for hardware OATH tokens (see GRAPH-INTERFACE.md).
+export { createGraphClient, DEFAULT_BULK_CHUNK_SIZE, DEFAULT_TIMEOUT_MS, PATHS } from './client';
+export { DEFAULT_GRAPH_SCOPE, authorityMetadataFor } from './auth';
+export { ClockOffsetTracker, estimateClockOffset, offsetBounds } from './clock';
+export type { ClockObservation, OffsetBounds, OffsetEstimate } from './clock';
+export { odataEquals, odataString, renderPath, queryString } from './odata';
+export {
+  classifyFailure,
+  classifyTransportError,
+  parseGraphErrorEnvelope,
+  parseRetryAfterMs,
+  rateLimitBackoffMs,
+  DEFAULT_RATE_LIMIT_BACKOFF,
+} from './outcome';
+export type { BackoffPolicy, HttpAnswer } from './outcome';
+export type * from './types';
