@@ -15,7 +15,8 @@ import { enqueueAfterCommit } from './tokens';
 
 /** Failures without a Graph error code (a timeout, a crash) group and filter under this code. */
 export const UNKNOWN_ERROR_CODE = 'unknown';
-const errorCode: SQL<string> = sql<string>`coalesce(${operations.lastErrorCode}, ${UNKNOWN_ERROR_CODE})`;
+// A literal, not a parameter: GROUP BY must see the very expression the SELECT list has.
+const errorCode: SQL<string> = sql<string>`coalesce(${operations.lastErrorCode}, ${sql.raw(`'${UNKNOWN_ERROR_CODE}'`)})`;
 
 const operationItemColumns = {
   id: operations.id,
