@@ -76,6 +76,7 @@ export function createApp(deps: ApiDeps): Express {
     helmet({ contentSecurityPolicy: false }),
     authenticate([apiKeyAuthenticator(deps.db), ...(deps.authenticators ?? [])]),
     requireRole('admin'),
+    board.readOnly,
     board.refresh,
     board.router,
   );

@@ -72,7 +72,9 @@ export function describeErrorForLog(error: unknown): Record<string, unknown> {
   const message = error.message.startsWith('Failed query')
     ? `database query failed: ${error.cause instanceof Error ? error.cause.message : 'see SQLSTATE'}`
     : error.message;
-  return { type: error.name, message, ...(pgCode ? { pgCode } : {}), stack: error.stack?.split('\n').slice(1, 8).join('\n') };
+  // Only the frames: the stack's first lines repeat the message, which is where drizzle put the SQL.
+  const frames = error.stack?.split('\n').filter((line) => /^\s+at /.test(line)).slice(0, 8).join('\n');
+  return { type: error.name, message, ...(pgCode ? { pgCode } : {}), ...(frames ? { stack: frames } : {}) };
 }
 
 function requestIdOf(req: Request): string | undefined {
@@ -93,7 +95,7 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
       return;
     }
     const requestId = requestIdOf(req);
-    (req.log ?? logger).error({ err: describeErrorForLog(error) }, 'request failed');
+    (req.log ?? logger).error({ error: describeErrorForLog(error) }, 'request failed');
     res.status(500).json({
       error: {
         code: 'internal_error',

@@ -8,11 +8,23 @@ import type { Queue } from 'bullmq';
 import type { RequestHandler, Router } from 'express';
 import { tenants } from '@tokenfleet/db';
 import type { ApiDeps } from './deps';
+import { ApiError } from './errors';
 
 /** Tenants added since the last look show up within this long. */
 const TENANT_REFRESH_MS = 30_000;
 
-export function queueBoard(deps: Pick<ApiDeps, 'db' | 'queues'>, basePath: string): { refresh: RequestHandler; router: Router } {
+/**
+ * Refuses every request that could change something, whatever bull-board's own read-only switch does in
+ * the version installed: reading the board needs GET only.
+ */
+const readOnly: RequestHandler = (req, _res, next) => {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    throw new ApiError(405, 'read_only', 'The queue board is read-only; retry or cancel through the API, which checks the role and audits the action');
+  }
+  next();
+};
+
+export function queueBoard(deps: Pick<ApiDeps, 'db' | 'queues'>, basePath: string): { refresh: RequestHandler; readOnly: RequestHandler; router: Router } {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(basePath);
   const board = createBullBoard({ queues: [], serverAdapter, options: { uiConfig: { boardTitle: 'Tokenfleet queues' } } });
@@ -30,5 +42,5 @@ export function queueBoard(deps: Pick<ApiDeps, 'db' | 'queues'>, basePath: strin
     }
     next();
   };
-  return { refresh, router: serverAdapter.getRouter() as Router };
+  return { refresh, readOnly, router: serverAdapter.getRouter() as Router };
 }

@@ -127,7 +127,7 @@ export function importRoutes(router: Router, deps: ApiDeps): void {
       // What went wrong with the body (too large, interrupted) explains a parser error that followed from it.
       const bodyProblem = await upload.complete().then(() => undefined, (problem: unknown) => problem);
       const failure = classifyFailure(bodyProblem ?? error, importRow!.id);
-      if (failure.internal !== undefined) req.log.error({ err: describeErrorForLog(failure.internal), importId: importRow!.id }, 'import failed');
+      if (failure.internal !== undefined) req.log.error({ error: describeErrorForLog(failure.internal), importId: importRow!.id }, 'import failed');
       await markImportFailed(deps, importRow!, failure.error.message, actor);
       throw failure.error;
     }
@@ -137,7 +137,7 @@ export function importRoutes(router: Router, deps: ApiDeps): void {
         await enqueueImportExpansion(deps.queues(tenant.id), tenant.id, importRow!.id);
       } catch (error) {
         // Committed is committed: the operations are queued rows, and the worker's reconciler enqueues them.
-        req.log.error({ err: describeErrorForLog(error), importId: importRow!.id }, 'could not enqueue the import expansion; the reconciler will');
+        req.log.error({ error: describeErrorForLog(error), importId: importRow!.id }, 'could not enqueue the import expansion; the reconciler will');
       }
     }
     res.status(202).json({ id: importRow!.id });

@@ -128,7 +128,7 @@ export function operationRoutes(router: Router, deps: ApiDeps): void {
     const id = pathId(req.params);
     const [operation] = isUuid(id) ? await db.select({ id: operations.id, status: operations.status }).from(operations).where(eq(operations.id, id)) : [];
     if (!operation) throw notFound(`Operation ${id}`);
-    const log = (error: unknown) => req.log.error({ err: describeErrorForLog(error), operationId: id }, 'could not enqueue; the reconciler will');
+    const log = (error: unknown) => req.log.error({ error: describeErrorForLog(error), operationId: id }, 'could not enqueue; the reconciler will');
     const [retried] = await retry([operation.id], principalOf(res).actor, log);
     if (!retried) throw conflict(`Only failed operations can be retried; this one is ${operation.status}`);
     res.status(202).json({ operationId: retried.id });
@@ -148,7 +148,7 @@ export function operationRoutes(router: Router, deps: ApiDeps): void {
         ),
       )
       .orderBy(asc(operations.createdAt));
-    const log = (error: unknown) => req.log.error({ err: describeErrorForLog(error) }, 'could not enqueue retried operations; the reconciler will');
+    const log = (error: unknown) => req.log.error({ error: describeErrorForLog(error) }, 'could not enqueue retried operations; the reconciler will');
     const retried = await retry(matching.map((row) => row.id), principalOf(res).actor, log);
     res.status(202).json({ retried: retried.length });
   });

@@ -191,7 +191,7 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
         if (inFlight) throw conflict(`This token already has a ${action} operation ${inFlight.status} (${inFlight.id})`, 'operation_in_progress');
         return requestOperation(tx, { tenantId: token.tenantId, tokenId: token.id, kind, params, actor });
       });
-      await enqueueAfterCommit(deps, [operation], (error) => req.log.error({ err: describeErrorForLog(error), operationId: operation.id }, 'could not enqueue; the reconciler will'));
+      await enqueueAfterCommit(deps, [operation], (error) => req.log.error({ error: describeErrorForLog(error), operationId: operation.id }, 'could not enqueue; the reconciler will'));
       res.status(202).json({ operationId: operation.id });
     });
   }
