@@ -35,6 +35,7 @@ export async function startTestSystem(options: { sandbox?: SandboxOptions; env?:
     TOKENFLEET_STATE_DIR: mkdtempSync(join(tmpdir(), 'tf-e2e-')),
     TOKENFLEET_MASTER_KEY: randomBytes(32).toString('base64'),
     TOKENFLEET_SANDBOX: '1',
+    TOKENFLEET_REDIS_PREFIX: prefix,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...options.env,
   };

@@ -2,8 +2,8 @@
 // write the audit row for the call's outcome, and translate the outcome into control flow.
 //   ok          → the value
 //   permanent   → returned to the caller, which decides (a 404 on unassign means "already done")
-//   rate-limited→ the whole tenant queue pauses for Retry-After; the job goes back to wait, no attempt spent
-//   transient   → TransientFailure: BullMQ retries with backoff
+//   429         → the whole tenant queue pauses for Retry-After; the job goes back to wait, no attempt spent
+//   transient   → TransientFailure (5xx, 503 included, timeouts): BullMQ retries this job with backoff
 import { DelayedError, Worker } from 'bullmq';
 import { appendAudit } from '@tokenfleet/db';
 import type { GraphOutcome } from '@tokenfleet/graph';
@@ -57,6 +57,11 @@ export async function callGraph<T>(jc: JobContext, spec: GraphCallSpec, call: ()
     case 'permanent':
       return outcome;
     case 'rate-limited':
+      // A 503 is one request failing (Graph shedding load or a node restarting): that job retries with
+      // backoff. Only a 429 speaks of the tenant's budget, so only a 429 pauses the tenant's queue.
+      if (outcome.status === 503) {
+        throw new TransientFailure(outcome.code ?? 'serviceNotAvailable', `Graph answered 503 (retry after ${outcome.retryAfterMs} ms)`, { status: 503, requestId: outcome.requestId });
+      }
       jc.logger.warn({ tenantId: jc.tenant.tenantId, retryAfterMs: outcome.retryAfterMs, status: outcome.status }, 'Graph throttled the tenant; pausing its queue');
       await jc.tenant.budget.block(outcome.retryAfterMs);
       await jc.tenant.queue.rateLimit(outcome.retryAfterMs);

@@ -15,7 +15,7 @@ import { startTenantWorker } from './tenant-worker';
 export interface WorkerOverrides {
   /** A Graph client to use instead of one built from the configuration (tests, `npm start`). */
   graph?: GraphClient;
-  /** BullMQ and budget key prefix (tests give each file its own). */
+  /** BullMQ and budget key prefix instead of config.redisPrefix. */
   prefix?: string;
   logger?: Logger;
   reconcileEveryMs?: number;
@@ -50,7 +50,7 @@ export function graphClientFromConfig(config: Config, logger: Logger): GraphClie
 
 export async function startWorker(config: Config, overrides: WorkerOverrides = {}): Promise<RunningWorker> {
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, name: 'worker', mode: config.mode });
-  const prefix = overrides.prefix ?? 'tf';
+  const prefix = overrides.prefix ?? config.redisPrefix;
   await runMigrations(config.databaseUrl);
   const database = createDb(config.databaseUrl, { max: 10, applicationName: 'tokenfleet-worker' });
   const tenant = await ensureTenant(database.db, { mode: config.mode, ...(config.entra ? { entraTenantId: config.entra.tenantId } : {}) });

@@ -9,6 +9,7 @@
 // Redis's clock, so workers on machines with skewed clocks agree. A 429 blocks the whole budget for
 // Retry-After, so calls already on their way to a worker wait too.
 import type { Redis } from 'ioredis';
+import { DEFAULT_QUEUE_PREFIX } from './queues';
 
 // KEYS[1] theoretical arrival time (TAT) of the next write, KEYS[2] block marker.
 // ARGV[1] interval between writes (ms), ARGV[2] burst allowance (ms).
@@ -48,7 +49,7 @@ export class WriteBudget {
   constructor(private readonly redis: Redis, private readonly tenantId: string, private readonly options: WriteBudgetOptions) {}
 
   private key(part: string): string {
-    return `${this.options.prefix ?? 'tf'}:budget:${this.tenantId}:${part}`;
+    return `${this.options.prefix ?? DEFAULT_QUEUE_PREFIX}:budget:${this.tenantId}:${part}`;
   }
 
   /** Takes one write if the budget allows; otherwise answers how many milliseconds to wait. */

@@ -1,0 +1,86 @@
+// The express application: request logging with redaction, security headers, the /api/v1 router
+// (probes, then authentication, then every other route, then a 404 in the envelope), bull-board for
+// admins, and the one error middleware.
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type Router } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { apiKeyAuthenticator, authenticate, requireRole } from './auth';
+import type { ApiDeps } from './deps';
+import { errorMiddleware, unknownRoute } from './errors';
+import { openApiDocument } from './openapi';
+import { queueBoard } from './queue-board';
+import { apiKeyRoutes } from './routes/api-keys';
+import { auditRoutes } from './routes/audit';
+import { importRoutes } from './routes/imports';
+import { operationRoutes } from './routes/operations';
+import { overviewRoutes, probeRoutes } from './routes/system';
+import { tokenRoutes } from './routes/tokens';
+import { userRoutes } from './routes/users';
+
+export const API_BASE_PATH = '/api/v1';
+export const QUEUE_BOARD_PATH = '/admin/queues';
+
+/** JSON bodies here are a few fields; seed files come as multipart and are streamed, not parsed here. */
+const JSON_BODY_LIMIT = '100kb';
+
+const REQUEST_ID = /^[\w.-]{1,64}$/;
+
+/** Every /api/v1 route, in the order express matches them. Exported so a test can walk its stack. */
+export function createApiRouter(deps: ApiDeps): Router {
+  const router = express.Router();
+  probeRoutes(router, deps);
+  router.use(authenticate([apiKeyAuthenticator(deps.db), ...(deps.authenticators ?? [])]));
+  router.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument);
+  });
+  overviewRoutes(router, deps);
+  importRoutes(router, deps);
+  tokenRoutes(router, deps);
+  operationRoutes(router, deps);
+  auditRoutes(router, deps);
+  userRoutes(router, deps);
+  apiKeyRoutes(router, deps);
+  router.use(unknownRoute);
+  return router;
+}
+
+export function createApp(deps: ApiDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      // A caller's request id is kept (so logs line up across services); otherwise one is made.
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === `${API_BASE_PATH}/health` || req.url === `${API_BASE_PATH}/ready` },
+      customProps: (_req, res) => {
+        const principal = (res as unknown as { locals?: { principal?: { actor: string } } }).locals?.principal;
+        return principal ? { actor: principal.actor } : {};
+      },
+    }),
+  );
+
+  app.use(API_BASE_PATH, helmet(), express.json({ limit: JSON_BODY_LIMIT }), createApiRouter(deps));
+
+  const board = queueBoard(deps, QUEUE_BOARD_PATH);
+  app.use(
+    QUEUE_BOARD_PATH,
+    // bull-board's page boots from an inline script, which a strict CSP would block.
+    helmet({ contentSecurityPolicy: false }),
+    authenticate([apiKeyAuthenticator(deps.db), ...(deps.authenticators ?? [])]),
+    requireRole('admin'),
+    board.readOnly,
+    board.refresh,
+    board.router,
+  );
+
+  app.use(errorMiddleware(deps.logger));
+  return app;
+}

@@ -1,0 +1,35 @@
+// Everything the API needs from outside, passed in so tests and `npm start` wire real parts their way.
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type postgres from 'postgres';
+import type { Config } from '@tokenfleet/config';
+import type { Database, SeedVault, Tenant } from '@tokenfleet/db';
+import type { GraphClient } from '@tokenfleet/graph';
+import type { TenantQueue } from '@tokenfleet/queue';
+import type { Authenticator } from './auth';
+
+/** The one Graph call the API makes on a request path: the read-only user look-up. */
+export type UserDirectory = Pick<GraphClient, 'searchUsers'>;
+
+export interface ApiDeps {
+  db: Database;
+  /** The same pool as `db`, for hand-written SQL (readiness, grouped counts). */
+  sql: postgres.Sql;
+  redis: Redis;
+  /** The BullMQ queue of a tenant (one per Entra tenant); the caller caches and closes them. */
+  queues: (tenantId: string) => TenantQueue;
+  vault: SeedVault;
+  config: Config;
+  logger: Logger;
+  /** The tenant requests act on when they name none. */
+  tenant: Tenant;
+  /** Absent when no Graph client is wired; `GET /users` then answers 503. */
+  graph?: UserDirectory;
+  /**
+   * How long a tenant's shared Graph write budget stays blocked by a 429, in ms (the overview's
+   * `rateLimitedUntil`). Defaults to reading the WriteBudget the worker uses, with its default key prefix.
+   */
+  writeBlockedForMs?: (tenantId: string) => Promise<number>;
+  /** Further authenticators tried after the API key (the dashboard session plugs in here). */
+  authenticators?: Authenticator[];
+}

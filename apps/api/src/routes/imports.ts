@@ -1,0 +1,217 @@
+// Imports: the seed-file upload (streamed, one transaction, expansion enqueued after COMMIT), the import
+// list and detail with live progress, and the row errors as pages and as a spreadsheet-safe CSV.
+import { randomUUID } from 'node:crypto';
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { Router } from 'express';
+import { z } from 'zod';
+import { appendAudit, importRowErrors, imports, IMPORT_MODES, IMPORT_STATUSES, type Import } from '@tokenfleet/db';
+import { detectSeedFileFormat, SeedFileError } from '@tokenfleet/domain';
+import { enqueueImportExpansion } from '@tokenfleet/queue';
+import { principalOf, requireRole } from '../auth';
+import { sendCsv } from '../csv';
+import type { ApiDeps } from '../deps';
+import { ApiError, describeErrorForLog, notFound } from '../errors';
+import { ingestSeedFile } from '../imports/ingest';
+import { receiveMultipart, UploadInterruptedError, UploadTooLargeError } from '../imports/multipart';
+import { summarizeImports } from '../imports/progress';
+import { afterCreatedCursor, createdCursorKey, createdMicros, decodeCursor, eachRow, newestFirst, pageQuery, toPage } from '../paging';
+import { resolveTenant } from '../tenants';
+import { isUuid, optionalText, parseInput, pathId } from '../validation';
+
+const uploadFields = z.object({
+  mode: z.enum(IMPORT_MODES).default('activate'),
+  tenantId: optionalText,
+  pskcKey: z
+    .string()
+    .trim()
+    .regex(/^(?:[0-9a-fA-F]{32}|[0-9a-fA-F]{48}|[0-9a-fA-F]{64})$/, 'must be the pre-shared key in hex (32, 48 or 64 hex digits)')
+    .optional(),
+});
+
+const listQuery = pageQuery.extend({ status: z.enum(IMPORT_STATUSES).optional(), tenantId: optionalText });
+
+/** Enough of the file's start to tell CSV, JSON and PSKC apart. */
+const HEAD_BYTES = 1024;
+
+interface ImportFailure {
+  error: ApiError;
+  /** Unexpected: logged in full (the import row keeps only a generic reason). */
+  internal?: unknown;
+}
+
+function classifyFailure(error: unknown, importId: string): ImportFailure {
+  const withId = { importId };
+  if (error instanceof UploadTooLargeError) return { error: new ApiError(413, 'upload_too_large', error.message, undefined, withId) };
+  if (error instanceof SeedFileError) {
+    if (error.code === 'too-large') return { error: new ApiError(413, 'upload_too_large', `The file was refused: ${error.reason}`, undefined, withId) };
+    return { error: new ApiError(400, 'seed_file_rejected', `The file was refused: ${error.message}`, [{ message: error.reason, reason: error.code, ...(error.rowNumber === undefined ? {} : { rowNumber: error.rowNumber }) }], withId) };
+  }
+  if (error instanceof UploadInterruptedError) return { error: new ApiError(400, 'upload_interrupted', error.message, undefined, withId) };
+  if (error instanceof ApiError) return { error: new ApiError(error.status, error.code, error.message, error.details, withId) };
+  return {
+    error: new ApiError(500, 'internal_error', 'The import could not be saved because of an error on our side; it was logged', undefined, withId),
+    internal: error,
+  };
+}
+
+async function* prepend(head: Buffer[], rest: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  yield* head;
+  yield* rest;
+}
+
+export function importRoutes(router: Router, deps: ApiDeps): void {
+  const { db } = deps;
+
+  router.post('/imports', requireRole('operator'), async (req, res) => {
+    const actor = principalOf(res).actor;
+    const upload = await receiveMultipart(req, { fileSizeBytes: deps.config.uploadMaxBytes });
+    const { file } = upload;
+
+    let options: z.infer<typeof uploadFields>;
+    let tenant: Awaited<ReturnType<typeof resolveTenant>>;
+    try {
+      options = parseInput(uploadFields, Object.fromEntries(upload.fields), 'upload fields');
+      tenant = await resolveTenant(deps, options.tenantId);
+    } catch (error) {
+      // A request we refuse before reading the file: drain the body so the client gets our answer.
+      file.discardRest();
+      await upload.complete().catch(() => {});
+      throw error;
+    }
+
+    const head: Buffer[] = [];
+    let headError: unknown;
+    try {
+      for (let bytes = 0; bytes < HEAD_BYTES; ) {
+        const next = await file.chunks.next();
+        if (next.done) break;
+        head.push(next.value);
+        bytes += next.value.length;
+      }
+    } catch (error) {
+      headError = error;
+    }
+    const format = detectSeedFileFormat(file.fileName, Buffer.concat(head));
+
+    // The import row is written first and on its own, so a refused or crashed upload still leaves a record.
+    const [importRow] = await db
+      .insert(imports)
+      .values({ id: randomUUID(), tenantId: tenant.id, fileName: file.fileName, format, mode: options.mode, status: 'validating', createdBy: actor })
+      .returning();
+    await appendAudit(db, {
+      actor,
+      action: 'import.started',
+      outcome: 'info',
+      tenantId: tenant.id,
+      targetType: 'import',
+      targetId: importRow!.id,
+      importId: importRow!.id,
+      detail: { fileName: file.fileName, format, mode: options.mode },
+    });
+
+    let validRows: number;
+    try {
+      if (headError) throw headError;
+      const counts = await ingestSeedFile(db, deps.vault, {
+        importRow: importRow!,
+        format,
+        mode: options.mode,
+        chunks: prepend(head, file.chunks),
+        ...(options.pskcKey ? { preSharedKey: Buffer.from(options.pskcKey, 'hex') } : {}),
+        actor,
+        beforeCommit: upload.complete,
+      });
+      validRows = counts.validRows;
+    } catch (error) {
+      file.discardRest();
+      // What went wrong with the body (too large, interrupted) explains a parser error that followed from it.
+      const bodyProblem = await upload.complete().then(() => undefined, (problem: unknown) => problem);
+      const failure = classifyFailure(bodyProblem ?? error, importRow!.id);
+      if (failure.internal !== undefined) req.log.error({ error: describeErrorForLog(failure.internal), importId: importRow!.id }, 'import failed');
+      await markImportFailed(deps, importRow!, failure.error.message, actor);
+      throw failure.error;
+    }
+
+    if (validRows > 0) {
+      try {
+        await enqueueImportExpansion(deps.queues(tenant.id), tenant.id, importRow!.id);
+      } catch (error) {
+        // Committed is committed: the operations are queued rows, and the worker's reconciler enqueues them.
+        req.log.error({ error: describeErrorForLog(error), importId: importRow!.id }, 'could not enqueue the import expansion; the reconciler will');
+      }
+    }
+    res.status(202).json({ id: importRow!.id });
+  });
+
+  router.get('/imports', async (req, res) => {
+    const query = parseInput(listQuery, req.query, 'query');
+    const rows = await db
+      .select({ row: imports, cursorMicros: createdMicros(imports.createdAt) })
+      .from(imports)
+      .where(
+        and(
+          query.status ? eq(imports.status, query.status) : undefined,
+          query.tenantId ? eq(imports.tenantId, query.tenantId) : undefined,
+          afterCreatedCursor(query.cursor, imports.createdAt, imports.id),
+        ),
+      )
+      .orderBy(...newestFirst(imports.createdAt, imports.id))
+      .limit(query.limit + 1);
+    const page = toPage(rows, query.limit, (row) => row, (row) => createdCursorKey({ cursorMicros: row.cursorMicros, id: row.row.id }));
+    res.json({ items: await summarizeImports(db, page.items.map((item) => item.row)), nextCursor: page.nextCursor });
+  });
+
+  async function findImport(id: string): Promise<Import> {
+    const [row] = isUuid(id) ? await db.select().from(imports).where(eq(imports.id, id)) : [];
+    if (!row) throw notFound(`Import ${id}`);
+    return row;
+  }
+
+  router.get('/imports/:id', async (req, res) => {
+    const [summary] = await summarizeImports(db, [await findImport(pathId(req.params))]);
+    res.json(summary);
+  });
+
+  const errorCursor = z.tuple([z.number().int(), z.number().int()]);
+
+  async function errorPage(importId: string, limit: number, after: [number, number] | undefined) {
+    return db
+      .select({ id: importRowErrors.id, rowNumber: importRowErrors.rowNumber, field: importRowErrors.field, reason: importRowErrors.reason, serialNumber: importRowErrors.serialNumber })
+      .from(importRowErrors)
+      .where(and(eq(importRowErrors.importId, importId), after ? sql`(${importRowErrors.rowNumber}, ${importRowErrors.id}) > (${after[0]}, ${after[1]})` : undefined))
+      .orderBy(asc(importRowErrors.rowNumber), asc(importRowErrors.id))
+      .limit(limit);
+  }
+
+  router.get('/imports/:id/errors', async (req, res) => {
+    const importRow = await findImport(pathId(req.params));
+    const query = parseInput(pageQuery, req.query, 'query');
+    const rows = await errorPage(importRow.id, query.limit + 1, query.cursor ? decodeCursor(query.cursor, errorCursor) : undefined);
+    res.json(toPage(rows, query.limit, ({ id: _id, ...item }) => item, (row) => [row.rowNumber, row.id]));
+  });
+
+  router.get('/imports/:id/errors.csv', async (req, res) => {
+    const importRow = await findImport(pathId(req.params));
+    async function* rows() {
+      const all = eachRow((after: [number, number] | undefined, limit) => errorPage(importRow.id, limit, after), (row): [number, number] => [row.rowNumber, row.id]);
+      for await (const row of all) yield [row.rowNumber, row.field, row.reason, row.serialNumber];
+    }
+    await sendCsv(res, `import-${importRow.id}-errors.csv`, ['rowNumber', 'field', 'reason', 'serialNumber'], rows());
+  });
+}
+
+async function markImportFailed(deps: ApiDeps, importRow: Import, reason: string, actor: string): Promise<void> {
+  await deps.db.transaction(async (tx) => {
+    await tx.update(imports).set({ status: 'failed', error: reason, finishedAt: new Date() }).where(eq(imports.id, importRow.id));
+    await appendAudit(tx, {
+      actor,
+      action: 'import.failed',
+      outcome: 'failure',
+      tenantId: importRow.tenantId,
+      targetType: 'import',
+      targetId: importRow.id,
+      importId: importRow.id,
+      detail: { reason },
+    });
+  });
+}

@@ -1,0 +1,79 @@
+// Liveness, readiness (Postgres and Redis answer), and the overview the dashboard opens on: tokens by
+// state, running imports, failed operations, and each tenant's queue with its rate-limit state.
+import { count, eq, inArray } from 'drizzle-orm';
+import type { Router } from 'express';
+import { imports, operations, tenants, tokens, TOKEN_STATES, type TokenState } from '@tokenfleet/db';
+import { WriteBudget } from '@tokenfleet/queue';
+import type { ApiDeps } from '../deps';
+
+/** A readiness probe answers within this, whatever the servers do. */
+const READY_TIMEOUT_MS = 2_000;
+
+async function answers(check: () => Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), READY_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([check().then(() => true, () => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Routes that need no authentication: probes for orchestrators and load balancers. */
+export function probeRoutes(router: Router, deps: ApiDeps): void {
+  router.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  router.get('/ready', async (_req, res) => {
+    const [postgres, redis] = await Promise.all([answers(() => deps.sql`select 1`), answers(() => deps.redis.ping())]);
+    res.status(postgres && redis ? 200 : 503).json({ postgres, redis });
+  });
+}
+
+export function overviewRoutes(router: Router, deps: ApiDeps): void {
+  const { db, config } = deps;
+  const writeBlockedForMs =
+    deps.writeBlockedForMs ??
+    ((tenantId: string) => new WriteBudget(deps.redis, tenantId, { limit: config.graph.writeLimit, windowMs: config.graph.writeWindowMs }).blockedForMs());
+
+  async function queueState(tenantId: string) {
+    const queue = deps.queues(tenantId);
+    const [counts, globalLimit, budgetBlockedMs] = await Promise.all([
+      queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed'),
+      queue.getGlobalRateLimit(),
+      writeBlockedForMs(tenantId),
+    ]);
+    // The queue's limiter key counts as "rate limited" only when it is full (a 429 fills it at once).
+    const queueBlockedMs = Math.max(0, await queue.getRateLimitTtl(globalLimit?.max ?? 1));
+    const blockedMs = Math.max(budgetBlockedMs, queueBlockedMs);
+    return {
+      waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
+      active: counts.active ?? 0,
+      delayed: counts.delayed ?? 0,
+      failed: counts.failed ?? 0,
+      completed: counts.completed ?? 0,
+      rateLimitedUntil: blockedMs > 0 ? new Date(Date.now() + blockedMs).toISOString() : null,
+    };
+  }
+
+  router.get('/overview', async (_req, res) => {
+    const [tenantRows, stateCounts, [running], [failed]] = await Promise.all([
+      db.select().from(tenants).orderBy(tenants.createdAt),
+      db.select({ state: tokens.state, count: count() }).from(tokens).groupBy(tokens.state),
+      db.select({ count: count() }).from(imports).where(inArray(imports.status, ['validating', 'running'])),
+      db.select({ count: count() }).from(operations).where(eq(operations.status, 'failed')),
+    ]);
+    const tokensByState = Object.fromEntries(TOKEN_STATES.map((state) => [state, 0])) as Record<TokenState, number>;
+    for (const row of stateCounts) tokensByState[row.state] = row.count;
+    res.json({
+      mode: config.mode,
+      tenants: await Promise.all(tenantRows.map(async (tenant) => ({ id: tenant.id, name: tenant.name, mode: tenant.mode, queue: await queueState(tenant.id) }))),
+      tokensByState,
+      importsRunning: running?.count ?? 0,
+      failedOperations: failed?.count ?? 0,
+    });
+  });
+}

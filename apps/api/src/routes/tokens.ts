@@ -1,0 +1,298 @@
+// The token inventory: filtered lists, detail with its operations and audit trail, and the actions.
+// Graph-facing actions (assign, activate, unassign, delete) write an operation and enqueue its job after
+// COMMIT; the rest (disable, enable, retire, test, resync) are answered at once, without Graph.
+import { and, desc, eq, ilike, inArray, like, sql } from 'drizzle-orm';
+import type { Router } from 'express';
+import { z } from 'zod';
+import {
+  appendAudit,
+  auditEvents,
+  operations,
+  requestOperation,
+  tokens,
+  TokenStateConflict,
+  transitionToken,
+  updateTokenFields,
+  TOKEN_STATES,
+  type Operation,
+  type Token,
+  type TokenChanges,
+} from '@tokenfleet/db';
+import { applyTokenEvent, base32Decode, hotp, totpStep, verifyTotp, type OperationKind, type TotpKey } from '@tokenfleet/domain';
+import { enqueueOperations } from '@tokenfleet/queue';
+import { principalOf, requireRole } from '../auth';
+import type { ApiDeps } from '../deps';
+import { ApiError, conflict, describeErrorForLog, notFound } from '../errors';
+import { auditItem, auditItemColumns } from './audit';
+import { afterCreatedCursor, createdCursorKey, createdMicros, newestFirst, numericCursor, pageQuery, toPage } from '../paging';
+import { isUuid, likePrefix, optionalText, parseInput, uuidField, pathId } from '../validation';
+
+/** The columns a token is shown with. Chosen explicitly, so the seed columns are never read for a response. */
+export const tokenItemColumns = {
+  id: tokens.id,
+  tenantId: tokens.tenantId,
+  serialNumber: tokens.serialNumber,
+  manufacturer: tokens.manufacturer,
+  model: tokens.model,
+  displayName: tokens.displayName,
+  hashFunction: tokens.hashFunction,
+  timeIntervalSeconds: tokens.timeIntervalSeconds,
+  state: tokens.state,
+  assignedUpn: tokens.assignedUpn,
+  importId: tokens.importId,
+  lastError: tokens.lastError,
+  lastUsedAt: tokens.lastUsedAt,
+  createdAt: tokens.createdAt,
+  updatedAt: tokens.updatedAt,
+};
+
+type TokenItemRow = { [K in keyof typeof tokenItemColumns]: Token[K] };
+
+export function tokenItem(row: TokenItemRow) {
+  return { ...row, lastUsedAt: row.lastUsedAt?.toISOString() ?? null, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
+}
+
+const listQuery = pageQuery.extend({
+  state: z.enum(TOKEN_STATES).optional(),
+  upn: optionalText,
+  serial: optionalText,
+  importId: uuidField.optional(),
+  manufacturer: optionalText,
+  tenantId: optionalText,
+});
+
+const upnField = z.string().trim().min(3).max(256).regex(/^[^\s@]+@[^\s@]+$/, 'must be a user principal name such as alice@contoso.com');
+const codeField = z.string().trim().regex(/^\d{6,8}$/, 'must be the 6-digit code the token shows');
+
+/** The life-cycle event each Graph-facing action leads to, checked before the operation is written. */
+const GRAPH_ACTIONS: Record<'assign' | 'activate' | 'unassign' | 'delete', { kind: OperationKind; event: 'assigned' | 'activated' | 'unassigned' | 'deleted' }> = {
+  assign: { kind: 'token.assign', event: 'assigned' },
+  activate: { kind: 'token.activate', event: 'activated' },
+  unassign: { kind: 'token.unassign', event: 'unassigned' },
+  delete: { kind: 'token.delete', event: 'deleted' },
+};
+
+/** How far a resync looks for the two codes, in time steps either way (about 8 hours at 30 s). */
+export const RESYNC_WINDOW_STEPS = 1000;
+
+/**
+ * Where two consecutive codes sit among the steps around `currentStep`, nearest first: the step of the
+ * newer code, or null when no two adjacent steps give exactly these codes.
+ */
+export function findConsecutiveCodes(key: TotpKey, code1: string, code2: string, currentStep: number, windowSteps: number): number | null {
+  const codeAt = (step: number) => (step < 0 ? '' : hotp(key.secret, step, key.hashFunction, key.digits));
+  for (let distance = 0; distance <= windowSteps; distance += 1) {
+    for (const step of distance === 0 ? [currentStep] : [currentStep - distance, currentStep + distance]) {
+      if (codeAt(step) === code2 && codeAt(step - 1) === code1) return step;
+    }
+  }
+  return null;
+}
+
+export function tokenRoutes(router: Router, deps: ApiDeps): void {
+  const { db } = deps;
+
+  router.get('/tokens', async (req, res) => {
+    const query = parseInput(listQuery, req.query, 'query');
+    const rows = await db
+      .select({ ...tokenItemColumns, cursorMicros: createdMicros(tokens.createdAt) })
+      .from(tokens)
+      .where(
+        and(
+          query.state ? eq(tokens.state, query.state) : undefined,
+          query.upn ? ilike(tokens.assignedUpn, likePrefix(query.upn)) : undefined,
+          query.serial ? like(tokens.serialNumber, likePrefix(query.serial)) : undefined,
+          query.importId ? eq(tokens.importId, query.importId) : undefined,
+          query.manufacturer ? eq(tokens.manufacturer, query.manufacturer) : undefined,
+          query.tenantId ? eq(tokens.tenantId, query.tenantId) : undefined,
+          afterCreatedCursor(query.cursor, tokens.createdAt, tokens.id),
+        ),
+      )
+      .orderBy(...newestFirst(tokens.createdAt, tokens.id))
+      .limit(query.limit + 1);
+    res.json(toPage(rows, query.limit, ({ cursorMicros: _cursor, ...row }) => tokenItem(row), createdCursorKey));
+  });
+
+  async function findTokenItem(id: string) {
+    const [row] = isUuid(id)
+      ? await db
+          .select({
+            ...tokenItemColumns,
+            graphDeviceId: tokens.graphDeviceId,
+            assignedUserId: tokens.assignedUserId,
+            driftSteps: tokens.driftSteps,
+            hasSeed: sql<boolean>`${tokens.secretCiphertext} is not null`,
+          })
+          .from(tokens)
+          .where(eq(tokens.id, id))
+      : [];
+    if (!row) throw notFound(`Token ${id}`);
+    return row;
+  }
+
+  router.get('/tokens/:id', async (req, res) => {
+    const { graphDeviceId, assignedUserId, driftSteps, hasSeed, ...item } = await findTokenItem(pathId(req.params));
+    const tokenOperations = await db
+      .select({
+        id: operations.id,
+        kind: operations.kind,
+        status: operations.status,
+        attempts: operations.attempts,
+        lastErrorCode: operations.lastErrorCode,
+        lastErrorMessage: operations.lastErrorMessage,
+        updatedAt: operations.updatedAt,
+      })
+      .from(operations)
+      .where(eq(operations.tokenId, item.id))
+      .orderBy(desc(operations.createdAt), desc(operations.id))
+      .limit(100);
+    res.json({
+      ...tokenItem(item),
+      graphDeviceId,
+      assignedUserId,
+      driftSteps,
+      hasSeed,
+      operations: tokenOperations.map((operation) => ({ ...operation, updatedAt: operation.updatedAt.toISOString() })),
+    });
+  });
+
+  router.get('/tokens/:id/audit', async (req, res) => {
+    const token = await findTokenItem(pathId(req.params));
+    const query = parseInput(pageQuery, req.query, 'query');
+    const after = numericCursor(query.cursor);
+    const rows = await db
+      .select(auditItemColumns)
+      .from(auditEvents)
+      .where(and(eq(auditEvents.tokenId, token.id), after === undefined ? undefined : sql`${auditEvents.id} < ${after}`))
+      .orderBy(desc(auditEvents.id))
+      .limit(query.limit + 1);
+    res.json(toPage(rows, query.limit, auditItem, (row) => [row.id]));
+  });
+
+  // ---- Graph-facing actions: operation row in a transaction, job after COMMIT ----------------------------
+
+  for (const [action, { kind, event }] of Object.entries(GRAPH_ACTIONS)) {
+    router.post(`/tokens/:id/${action}`, requireRole('operator'), async (req, res) => {
+      const actor = principalOf(res).actor;
+      const params = action === 'assign' ? { upn: parseInput(z.object({ upn: upnField }), req.body, 'request body').upn } : {};
+      const tokenId = pathId(req.params);
+      if (!isUuid(tokenId)) throw notFound(`Token ${tokenId}`);
+      const operation = await db.transaction(async (tx): Promise<Operation> => {
+        const [token] = await tx.select({ id: tokens.id, tenantId: tokens.tenantId, state: tokens.state }).from(tokens).where(eq(tokens.id, tokenId)).for('update');
+        if (!token) throw notFound(`Token ${tokenId}`);
+        const verdict = applyTokenEvent(token.state, { type: event });
+        if (!verdict.ok) throw conflict(capitalise(verdict.reason));
+        // A second click must not start a second Graph write for the same step.
+        const [inFlight] = await tx
+          .select({ id: operations.id, status: operations.status })
+          .from(operations)
+          .where(and(eq(operations.tokenId, token.id), eq(operations.kind, kind), inArray(operations.status, ['pending', 'queued', 'running'])))
+          .limit(1);
+        if (inFlight) throw conflict(`This token already has a ${action} operation ${inFlight.status} (${inFlight.id})`, 'operation_in_progress');
+        return requestOperation(tx, { tenantId: token.tenantId, tokenId: token.id, kind, params, actor });
+      });
+      await enqueueAfterCommit(deps, [operation], (error) => req.log.error({ error: describeErrorForLog(error), operationId: operation.id }, 'could not enqueue; the reconciler will'));
+      res.status(202).json({ operationId: operation.id });
+    });
+  }
+
+  // ---- Life-cycle actions answered at once ------------------------------------------------------------
+
+  const immediate: Record<'disable' | 'enable' | 'retire', { event: 'disabled' | 'enabled' | 'retired'; changes: TokenChanges }> = {
+    disable: { event: 'disabled', changes: {} },
+    enable: { event: 'enabled', changes: {} },
+    // A retired token is never activated again, so its seed has no use left: purge it.
+    retire: { event: 'retired', changes: { secretKeyId: null, secretCiphertext: null } },
+  };
+  for (const [action, { event, changes }] of Object.entries(immediate)) {
+    router.post(`/tokens/:id/${action}`, requireRole('operator'), async (req, res) => {
+      const actor = principalOf(res).actor;
+      const tokenId = pathId(req.params);
+      if (!isUuid(tokenId)) throw notFound(`Token ${tokenId}`);
+      await db.transaction(async (tx) => {
+        const [token] = await tx.select({ id: tokens.id, tenantId: tokens.tenantId, state: tokens.state }).from(tokens).where(eq(tokens.id, tokenId)).for('update');
+        if (!token) throw notFound(`Token ${tokenId}`);
+        try {
+          await transitionToken(tx, token, { type: event }, changes, { actor, ...(action === 'retire' ? { detail: { seedPurged: true } } : {}) });
+        } catch (error) {
+          if (error instanceof TokenStateConflict) throw conflict(capitalise(error.message));
+          throw error;
+        }
+      });
+      const { graphDeviceId: _g, assignedUserId: _a, driftSteps: _d, hasSeed: _h, ...item } = await findTokenItem(tokenId);
+      res.json(tokenItem(item));
+    });
+  }
+
+  /** The token's TOTP key, decrypted for a check; never leaves this process. */
+  async function totpKeyOf(tokenId: string): Promise<{ token: Pick<Token, 'id' | 'tenantId' | 'driftSteps' | 'timeIntervalSeconds'>; key: TotpKey }> {
+    const [token] = isUuid(tokenId) ? await db.select().from(tokens).where(eq(tokens.id, tokenId)) : [];
+    if (!token) throw notFound(`Token ${tokenId}`);
+    if (!token.secretKeyId || !token.secretCiphertext) {
+      throw conflict('This token has no seed any more (it was purged), so its codes cannot be checked here', 'seed_purged');
+    }
+    const secret = base32Decode(deps.vault.decrypt(token.id, token.secretKeyId, token.secretCiphertext));
+    if (!secret) throw new Error(`the stored seed of token ${token.id} is not Base32`);
+    return { token, key: { secret, hashFunction: token.hashFunction, periodSeconds: token.timeIntervalSeconds, digits: token.digits } };
+  }
+
+  router.post('/tokens/:id/test', requireRole('operator'), async (req, res) => {
+    const { code } = parseInput(z.object({ code: codeField }), req.body, 'request body');
+    const { token, key } = await totpKeyOf(pathId(req.params));
+    // A window of one step around the drift the token is known to have; the code is not consumed.
+    const result = verifyTotp(key, code, Date.now(), 1, token.driftSteps);
+    const drift = result.ok ? result.drift : null;
+    await appendAudit(db, {
+      actor: principalOf(res).actor,
+      action: 'token.tested',
+      outcome: result.ok ? 'success' : 'failure',
+      tenantId: token.tenantId,
+      targetType: 'token',
+      targetId: token.id,
+      tokenId: token.id,
+      detail: { valid: result.ok, drift },
+    });
+    res.json({ valid: result.ok, drift });
+  });
+
+  router.post('/tokens/:id/resync', requireRole('operator'), async (req, res) => {
+    const { code1, code2 } = parseInput(z.object({ code1: codeField, code2: codeField }), req.body, 'request body');
+    const actor = principalOf(res).actor;
+    const { token, key } = await totpKeyOf(pathId(req.params));
+    const currentStep = totpStep(Date.now(), token.timeIntervalSeconds);
+    const step = findConsecutiveCodes(key, code1, code2, currentStep, RESYNC_WINDOW_STEPS);
+    const audit = { actor, action: 'token.resynced', tenantId: token.tenantId, targetType: 'token', targetId: token.id, tokenId: token.id } as const;
+    if (step === null) {
+      await appendAudit(db, { ...audit, outcome: 'failure', detail: { reason: 'codes not found as consecutive codes' } });
+      throw new ApiError(
+        400,
+        'resync_failed',
+        `These are not two consecutive codes of this token within ${RESYNC_WINDOW_STEPS} time steps of now; enter two codes the token shows one after the other`,
+      );
+    }
+    const driftSteps = step - currentStep;
+    await db.transaction(async (tx) => {
+      // The newer code is spent: the validation API must not accept it (or anything before it) again.
+      await updateTokenFields(tx, token.id, { driftSteps, lastAcceptedStep: step, failedValidations: 0, lockedUntil: null });
+      await appendAudit(tx, { ...audit, outcome: 'success', detail: { previousDriftSteps: token.driftSteps, driftSteps } });
+    });
+    res.json({ driftSteps });
+  });
+}
+
+/** Enqueues committed operations; a failure is only logged, because the reconciler enqueues queued rows. */
+export async function enqueueAfterCommit(deps: ApiDeps, committed: Operation[], onError: (error: unknown) => void): Promise<void> {
+  const byTenant = new Map<string, Operation[]>();
+  for (const operation of committed) byTenant.set(operation.tenantId, [...(byTenant.get(operation.tenantId) ?? []), operation]);
+  for (const [tenantId, tenantOperations] of byTenant) {
+    try {
+      await enqueueOperations(deps.queues(tenantId), tenantOperations);
+    } catch (error) {
+      onError(error);
+    }
+  }
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -1,0 +1,134 @@
+// Starts the API in this process: migrations, the database pool, the tenant row, the seed vault, the
+// bootstrap API key, Redis and the tenant queues, then the HTTP server. `npm run start:api` (main.ts),
+// `npm start` and the end-to-end tests all come through here; `close()` undoes it in reverse.
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { Express } from 'express';
+import type { Logger } from 'pino';
+import { createLogger, type Config } from '@tokenfleet/config';
+import { createDb, ensureTenant, openSeedVault, runMigrations, type SeedVault } from '@tokenfleet/db';
+import { createRedis, createTenantQueue, type TenantQueue } from '@tokenfleet/queue';
+import { createApp } from './app';
+import { ensureBootstrapApiKey } from './auth';
+import type { ApiDeps, UserDirectory } from './deps';
+
+/** In-flight requests get this long to finish on shutdown before their connections are cut. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+export interface StartApiOverrides {
+  /** Port to listen on instead of config.port (0 picks a free one). */
+  port?: number;
+  /** Interface to listen on; default all. */
+  host?: string;
+  logger?: Logger;
+  /** Environment the seed vault reads its master key from; default process.env. */
+  env?: NodeJS.ProcessEnv;
+  vault?: SeedVault;
+  /** BullMQ key prefix of the tenant queues instead of config.redisPrefix (the worker must use the same). */
+  queuePrefix?: string;
+  /** The Graph client for the user look-up; without it `GET /users` answers 503. */
+  graph?: UserDirectory;
+  writeBlockedForMs?: ApiDeps['writeBlockedForMs'];
+  authenticators?: ApiDeps['authenticators'];
+  /** Skip the migrations (when the caller has just run them). */
+  skipMigrations?: boolean;
+}
+
+export interface RunningApi {
+  /** e.g. http://127.0.0.1:3000 */
+  url: string;
+  port: number;
+  app: Express;
+  deps: ApiDeps;
+  /** Stops accepting requests, lets in-flight ones finish, then closes queues, Redis and the pool. */
+  close: () => Promise<void>;
+}
+
+export async function startApi(config: Config, overrides: StartApiOverrides = {}): Promise<RunningApi> {
+  const logger = overrides.logger ?? createLogger({ level: config.logLevel, name: 'api', mode: config.mode });
+  if (config.mode === 'sandbox') {
+    logger.warn('SANDBOX mode: Microsoft Graph is the built-in simulator; no real Entra tenant is touched');
+  }
+  if (!overrides.skipMigrations) await runMigrations(config.databaseUrl, { logger: { info: (message) => logger.info(message) } });
+
+  const { db, sql, close: closeDb } = createDb(config.databaseUrl, { applicationName: 'tokenfleet-api' });
+  const redis = createRedis(config.redisUrl);
+  const queues = new Map<string, TenantQueue>();
+  const closeConnections = async () => {
+    await Promise.allSettled([...queues.values()].map((queue) => queue.close()));
+    await redis.quit().catch(() => redis.disconnect());
+    await closeDb();
+  };
+
+  try {
+    const tenant = await ensureTenant(db, { mode: config.mode, ...(config.entra ? { entraTenantId: config.entra.tenantId } : {}) });
+    let vault = overrides.vault;
+    if (!vault) {
+      const opened = openSeedVault(overrides.env ?? process.env, { mode: config.mode, stateDir: config.stateDir });
+      if (opened.generatedKeyFile) logger.warn({ keyFile: opened.generatedKeyFile }, 'SANDBOX: using a generated master key from the state directory');
+      vault = opened.vault;
+    }
+    if (config.bootstrapApiKey && (await ensureBootstrapApiKey(db, config.bootstrapApiKey))) {
+      logger.info('Created the bootstrap admin API key from TOKENFLEET_BOOTSTRAP_API_KEY');
+    }
+
+    const context = { connection: redis, prefix: overrides.queuePrefix ?? config.redisPrefix };
+    const deps: ApiDeps = {
+      db,
+      sql,
+      redis,
+      queues: (tenantId) => {
+        let queue = queues.get(tenantId);
+        if (!queue) {
+          queue = createTenantQueue(context, tenantId);
+          queues.set(tenantId, queue);
+        }
+        return queue;
+      },
+      vault,
+      config,
+      logger,
+      tenant,
+      ...(overrides.graph ? { graph: overrides.graph } : {}),
+      ...(overrides.writeBlockedForMs ? { writeBlockedForMs: overrides.writeBlockedForMs } : {}),
+      ...(overrides.authenticators ? { authenticators: overrides.authenticators } : {}),
+    };
+    const app = createApp(deps);
+    const server = await listen(app, overrides.port ?? config.port, overrides.host);
+    const { port } = server.address() as AddressInfo;
+    const url = `http://${overrides.host && overrides.host !== '0.0.0.0' ? overrides.host : '127.0.0.1'}:${port}`;
+    logger.info({ url, mode: config.mode, tenant: tenant.id }, `Tokenfleet API listening on ${url}${config.mode === 'sandbox' ? ' (SANDBOX)' : ''}`);
+
+    let closing: Promise<void> | undefined;
+    const close = () => {
+      closing ??= (async () => {
+        await stopServer(server);
+        await closeConnections();
+        logger.info('Tokenfleet API stopped');
+      })();
+      return closing;
+    };
+    return { url, port, app, deps, close };
+  } catch (error) {
+    await closeConnections();
+    throw error;
+  }
+}
+
+function listen(app: Express, port: number, host: string | undefined): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const done = (error?: Error) => (error ? reject(error) : resolve(server));
+    const server = host ? app.listen(port, host, done) : app.listen(port, done);
+  });
+}
+
+async function stopServer(server: Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+  try {
+    await closed;
+  } finally {
+    clearTimeout(timer);
+  }
+}
