@@ -2,13 +2,19 @@
 // thousands separators, and the API's identifiers turned into words.
 import type { ImportMode, ImportStatus, OperationStatus, TokenState } from './api/types';
 
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 const number = new Intl.NumberFormat();
+const twoDigits = (value: number) => String(value).padStart(2, '0');
 
+/**
+ * `2026-01-31 14:03:12` in the viewer's zone: one width for every row, sortable by eye, and read the
+ * same way in every country (an auditor compares these with log files).
+ */
 export function formatTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : dateTime.format(date);
+  if (Number.isNaN(date.getTime())) return iso;
+  const day = `${date.getFullYear()}-${twoDigits(date.getMonth() + 1)}-${twoDigits(date.getDate())}`;
+  return `${day} ${twoDigits(date.getHours())}:${twoDigits(date.getMinutes())}:${twoDigits(date.getSeconds())}`;
 }
 
 export function formatCount(value: number): string {

@@ -60,8 +60,8 @@ export function AuditTable({ events, caption, showTarget = true }: { events: Aud
                     <span className="muted">—</span>
                   )}
                 </td>
-                <td className="small detail-cell" title={detail}>
-                  {detail}
+                <td className="small" title={detail}>
+                  <span className="clamp">{detail}</span>
                 </td>
               </tr>
             );

@@ -1,7 +1,7 @@
 // One import as a card: what was uploaded, by whom, how far it got. While the import runs it asks the API
 // for its progress every 1.5 s by itself, so a list of imports updates without reloading.
 import { api, apiUrl } from '../api/client';
-import type { ImportSummary } from '../api/types';
+import type { FailureGroup, ImportSummary } from '../api/types';
 import { formatCount, IMPORT_MODE_LABELS, IMPORT_STATUS_LABELS } from '../format';
 import { useResource } from '../hooks';
 import { Link } from '../router';
@@ -17,9 +17,18 @@ export function loadImport(id: string): Promise<ImportSummary> {
   return api.get<ImportSummary>(`/imports/${encodeURIComponent(id)}`);
 }
 
+/** How many of the import's operations failed; asked only of imports that can have any. */
+async function countFailedJobs(summary: ImportSummary): Promise<number> {
+  if (summary.status !== 'running' && summary.status !== 'completed_with_errors') return 0;
+  const groups = await api.get<FailureGroup[]>('/operations/failed/groups', { importId: summary.id });
+  return groups.reduce((total, group) => total + group.count, 0);
+}
+
 export function ImportCard({ initial, heading = 'h2' }: { initial: ImportSummary; heading?: 'h2' | 'h3' }) {
   const live = useResource(() => loadImport(initial.id), [initial.id], { initial, pollMs: pollWhileRunning });
   const summary = live.data ?? initial;
+  // Asked again whenever the import moves on; a settled import is asked once.
+  const failedJobs = useResource(() => countFailedJobs(summary), [summary.id, summary.status, summary.progress.pending]).data ?? 0;
   const Heading = heading;
   const rowErrors = summary.rejectedRows + summary.duplicateRows;
 
@@ -34,7 +43,7 @@ export function ImportCard({ initial, heading = 'h2' }: { initial: ImportSummary
       <p className="muted small">
         {summary.format.toUpperCase()} · {IMPORT_MODE_LABELS[summary.mode]?.label ?? summary.mode} · by {summary.createdBy} · <Time iso={summary.createdAt} />
       </p>
-      <ImportProgress summary={summary} />
+      <ImportProgress summary={summary} failedJobs={failedJobs} />
       <p className="import-rows">
         <span>{formatCount(summary.totalRows)} rows</span>
         <span>{formatCount(summary.validRows)} valid</span>
@@ -49,7 +58,7 @@ export function ImportCard({ initial, heading = 'h2' }: { initial: ImportSummary
           </a>
         )}
         {summary.validRows > 0 && <Link to={`/tokens?importId=${summary.id}`}>Tokens of this import</Link>}
-        {summary.progress.failed > 0 && <Link to={`/failed?importId=${summary.id}`}>Failed jobs of this import</Link>}
+        {failedJobs > 0 && <Link to={`/failed?importId=${summary.id}`}>See the {formatCount(failedJobs)} failed jobs</Link>}
       </p>
       {live.error !== undefined && (
         <p className="small text-failed" role="status">

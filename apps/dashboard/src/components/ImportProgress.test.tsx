@@ -3,7 +3,7 @@ import type { ImportSummary } from '../api/types';
 import { render, type Rendered } from '../test/render';
 import { importProgress, ImportProgress } from './ImportProgress';
 
-function summary(overrides: Partial<ImportSummary> & { progress?: Partial<ImportSummary['progress']> }): ImportSummary {
+function summary(overrides: Partial<Omit<ImportSummary, 'progress'>> & { progress?: Partial<ImportSummary['progress']> }): ImportSummary {
   const { progress, ...rest } = overrides;
   return {
     id: '6f1c2a4e-0000-4000-8000-000000000001',
@@ -34,6 +34,12 @@ describe('import progress', () => {
     const view = importProgress(summary({ progress: { activated: 3, failed: 1, pending: 2 } }));
     expect(view).toMatchObject({ total: 6, finished: 4, succeeded: 3, failed: 1, settled: false });
     expect(view.summary).toBe('Running: 4 of 6 tokens finished, 1 failed');
+  });
+
+  it('counts failed jobs that left their token unfailed (an unknown user) as failures too', () => {
+    const finishedWithFailedAssignments = summary({ status: 'completed_with_errors', progress: { created: 6, pending: 0 } });
+    expect(importProgress(finishedWithFailedAssignments)).toMatchObject({ succeeded: 6, failed: 0 });
+    expect(importProgress(finishedWithFailedAssignments, 4)).toMatchObject({ succeeded: 2, failed: 4, summary: 'Completed with errors: 6 of 6 tokens finished, 4 failed' });
   });
 
   it('is settled only once the import left validating and running', () => {

@@ -16,11 +16,16 @@ export interface ProgressView {
   summary: string;
 }
 
-export function importProgress(summary: ImportSummary): ProgressView {
+/**
+ * `failedJobs` counts the import's failed operations: a failed step does not always fail the token (an
+ * assignment to an unknown user leaves it created, in the inventory), so token states alone would show
+ * such an import as all green.
+ */
+export function importProgress(summary: ImportSummary, failedJobs = 0): ProgressView {
   const total = summary.validRows;
   const { failed: failedTokens, pending } = summary.progress;
   const finished = Math.max(0, Math.min(total, total - pending));
-  const failed = Math.min(failedTokens, finished);
+  const failed = Math.min(Math.max(failedTokens, failedJobs), finished);
   const succeeded = finished - failed;
   const settled = summary.status !== 'validating' && summary.status !== 'running';
   const failedText = failed > 0 ? `, ${formatCount(failed)} failed` : '';
@@ -34,15 +39,15 @@ export function importProgress(summary: ImportSummary): ProgressView {
 
 const percent = (part: number, total: number) => (total === 0 ? 0 : (part / total) * 100);
 
-export function ImportProgress({ summary }: { summary: ImportSummary }) {
-  const view = importProgress(summary);
+export function ImportProgress({ summary, failedJobs = 0 }: { summary: ImportSummary; failedJobs?: number }) {
+  const view = importProgress(summary, failedJobs);
   const { progress } = summary;
   const counters: [string, number][] = [
     ['Validated', progress.validated],
     ['Created', progress.created],
     ['Assigned', progress.assigned],
     ['Activated', progress.activated],
-    ['Failed', progress.failed],
+    ['Failed', view.failed],
     ['Pending', progress.pending],
   ];
   return (

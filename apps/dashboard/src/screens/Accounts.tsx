@@ -131,7 +131,8 @@ function AccountRow({ account, isSelf, onChanged }: { account: Account; isSelf: 
       <td>
         <Time iso={account.createdAt} />
       </td>
-      <td className="cell-actions">
+      <td>
+        <div className="cell-actions">
         {!isSelf && (
           <button type="button" onClick={() => void toggleDisabled()}>
             {account.disabled ? 'Enable' : 'Disable'}
@@ -150,6 +151,7 @@ function AccountRow({ account, isSelf, onChanged }: { account: Account; isSelf: 
             Set password
           </button>
         )}
+        </div>
         <ErrorMessage error={error} />
         {confirmElement}
       </td>

@@ -184,11 +184,11 @@ function FailedJobList({ code, importId, version, canRetry, onRetried }: Omit<Gr
                 </th>
               )}
               <th scope="col" className="col-serial">Token</th>
-              <th scope="col">Step</th>
-              <th scope="col" className="num">Attempts</th>
+              <th scope="col" className="col-step">Step</th>
+              <th scope="col" className="num col-num">Attempts</th>
               <th scope="col">Last error</th>
               <th scope="col" className="col-time">Failed at</th>
-              <th scope="col" className="col-action">
+              <th scope="col" className="col-buttons">
                 <span className="visually-hidden">Actions</span>
               </th>
             </tr>
@@ -246,11 +246,13 @@ function JobRow({ job, canRetry, selected, onToggle, historyOpen, onHistory, onR
         <td>
           <Time iso={job.updatedAt} />
         </td>
-        <td className="cell-actions">
-          <button type="button" aria-expanded={historyOpen} onClick={onHistory}>
-            Attempts
-          </button>
-          <RetryButton operationId={job.id} onRetried={onRetried} />
+        <td>
+          <div className="cell-actions">
+            <button type="button" aria-expanded={historyOpen} onClick={onHistory}>
+              Attempts
+            </button>
+            <RetryButton operationId={job.id} onRetried={onRetried} />
+          </div>
         </td>
       </tr>
       {historyOpen && (
@@ -268,6 +270,6 @@ function AttemptHistory({ operationId }: { operationId: string }) {
   const detail = useResource(() => api.get<OperationDetail>(`/operations/${operationId}`), [operationId]);
   if (detail.error) return <ErrorMessage error={detail.error} />;
   if (!detail.data) return <Loading what="attempts" />;
-  if (detail.data.history.length === 0) return <p className="muted">No attempt recorded.</p>;
+  if (detail.data.history.length === 0) return <p className="muted">No attempt of this job is recorded: it failed before it reached Microsoft Graph. The last error says why.</p>;
   return <AuditTable events={detail.data.history} caption="Attempts of this job, oldest first" showTarget={false} />;
 }

@@ -58,7 +58,7 @@ export function Overview() {
                 <caption className="visually-hidden">Job queue state for each Entra tenant</caption>
                 <thead>
                   <tr>
-                    <th scope="col">Tenant</th>
+                    <th scope="col" className="col-tenant">Tenant</th>
                     <th scope="col">Mode</th>
                     <th scope="col" className="num">Waiting</th>
                     <th scope="col" className="num">Active</th>

@@ -8,7 +8,7 @@ import { EmptyState, ErrorMessage, LoadMore, Loading, PageTitle, StateBadge, Tim
 import { OPERATION_STATUS_LABELS, operationKindLabel, TOKEN_STATE_LABELS } from '../format';
 import { usePagedList, useResource } from '../hooks';
 import { Link } from '../router';
-import { useSession } from '../session';
+import { roleAllows, useSession } from '../session';
 
 /** While a job of this token runs, the page follows it at this pace. */
 const TOKEN_POLL_MS = 1_500;
@@ -68,7 +68,7 @@ export function TokenDetail({ id }: { id: string }) {
         !token.error && <Loading what="the token" />
       ) : (
         <>
-          <div className="detail-grid">
+          <div className={roleAllows(user.role, 'operator') ? 'detail-grid' : 'detail-grid detail-grid-single'}>
             <section className="card" aria-labelledby="token-facts">
               <h2 id="token-facts">Details</h2>
               <dl className="facts">
@@ -117,12 +117,12 @@ export function TokenDetail({ id }: { id: string }) {
                 <caption className="visually-hidden">Operations of this token, newest first</caption>
                 <thead>
                   <tr>
-                    <th scope="col">Step</th>
-                    <th scope="col">Status</th>
-                    <th scope="col" className="num">Attempts</th>
+                    <th scope="col" className="col-step">Step</th>
+                    <th scope="col" className="col-state">Status</th>
+                    <th scope="col" className="num col-num">Attempts</th>
                     <th scope="col">Last error</th>
                     <th scope="col" className="col-time">Updated</th>
-                    <th scope="col" className="col-action">
+                    <th scope="col" className="col-buttons">
                       <span className="visually-hidden">Actions</span>
                     </th>
                   </tr>
