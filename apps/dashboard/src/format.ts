@@ -21,6 +21,11 @@ export function formatCount(value: number): string {
   return number.format(value);
 }
 
+/** "1 failed job", "3 failed jobs". */
+export function countOf(value: number, singular: string, plural = `${singular}s`): string {
+  return `${formatCount(value)} ${value === 1 ? singular : plural}`;
+}
+
 /** "in 42 s", "in 3 min": how long until a moment, for rate-limit pauses. */
 export function formatUntil(iso: string, now: number): string {
   const seconds = Math.max(0, Math.round((new Date(iso).getTime() - now) / 1000));

@@ -2,7 +2,7 @@
 // for its progress every 1.5 s by itself, so a list of imports updates without reloading.
 import { api, apiUrl } from '../api/client';
 import type { FailureGroup, ImportSummary } from '../api/types';
-import { formatCount, IMPORT_MODE_LABELS, IMPORT_STATUS_LABELS } from '../format';
+import { countOf, formatCount, IMPORT_MODE_LABELS, IMPORT_STATUS_LABELS } from '../format';
 import { useResource } from '../hooks';
 import { Link } from '../router';
 import { importProgress, ImportProgress } from './ImportProgress';
@@ -51,14 +51,14 @@ export function ImportCard({ initial, heading = 'h2' }: { initial: ImportSummary
         <span>{formatCount(summary.duplicateRows)} already in inventory</span>
       </p>
       <p className="card-links">
-        {rowErrors > 0 && <Link to={`/imports/${summary.id}#row-errors`}>See the {formatCount(rowErrors)} row errors</Link>}
+        {rowErrors > 0 && <Link to={`/imports/${summary.id}#row-errors`}>See {rowErrors === 1 ? 'the row error' : `the ${countOf(rowErrors, 'row error')}`}</Link>}
         {rowErrors > 0 && (
           <a href={apiUrl(`/imports/${summary.id}/errors.csv`)} download>
             Download row errors (CSV)
           </a>
         )}
         {summary.validRows > 0 && <Link to={`/tokens?importId=${summary.id}`}>Tokens of this import</Link>}
-        {failedJobs > 0 && <Link to={`/failed?importId=${summary.id}`}>See the {formatCount(failedJobs)} failed jobs</Link>}
+        {failedJobs > 0 && <Link to={`/failed?importId=${summary.id}`}>See {failedJobs === 1 ? 'the failed job' : `the ${countOf(failedJobs, 'failed job')}`}</Link>}
       </p>
       {live.error !== undefined && (
         <p className="small text-failed" role="status">

@@ -3,7 +3,7 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 import { ApiError } from '../api/client';
 import type { TokenState } from '../api/types';
-import { formatTime, TOKEN_STATE_LABELS } from '../format';
+import { countOf, formatTime, TOKEN_STATE_LABELS } from '../format';
 
 /** What went wrong, in the API's words, with the field-level details a 400 carries. */
 export function ErrorMessage({ error, action }: { error: unknown; action?: ReactNode }) {
@@ -77,12 +77,12 @@ export function PageTitle({ children, title }: { children: ReactNode; title: str
   );
 }
 
-/** "Load more" under a cursor-paged table, with a count of what is shown. */
+/** "Load more" under a cursor-paged table, with a count of what is shown; `noun` is the singular. */
 export function LoadMore({ shown, hasMore, loading, onMore, noun }: { shown: number; hasMore: boolean; loading: boolean; onMore: () => void; noun: string }) {
   return (
     <div className="load-more">
       <span className="muted" aria-live="polite">
-        {shown.toLocaleString()} {noun} shown{hasMore ? '' : ' (all)'}
+        {countOf(shown, noun)} shown{hasMore ? '' : ' (all)'}
       </span>
       {hasMore && (
         <button type="button" onClick={onMore} disabled={loading}>

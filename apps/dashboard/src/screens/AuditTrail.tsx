@@ -50,7 +50,7 @@ export function AuditTrail() {
       ) : (
         <>
           <AuditTable events={events.items} caption="Audit events, newest first" />
-          <LoadMore shown={events.items.length} hasMore={events.hasMore} loading={events.loading} onMore={() => void events.loadMore()} noun="events" />
+          <LoadMore shown={events.items.length} hasMore={events.hasMore} loading={events.loading} onMore={() => void events.loadMore()} noun="event" />
         </>
       )}
     </section>

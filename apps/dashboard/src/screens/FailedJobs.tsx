@@ -7,7 +7,7 @@ import { AuditTable } from '../components/AuditTable';
 import { useConfirm } from '../components/ConfirmDialog';
 import { RetryButton } from '../components/RetryButton';
 import { EmptyState, ErrorMessage, LoadMore, Loading, PageTitle, Time } from '../components/ui';
-import { formatCount, operationKindLabel, shortId } from '../format';
+import { countOf, formatCount, operationKindLabel, shortId } from '../format';
 import { usePagedList, useResource } from '../hooks';
 import { Link, useLocation } from '../router';
 import { useCan } from '../session';
@@ -27,7 +27,7 @@ export function FailedJobs() {
     setMessage(
       count === 0
         ? 'Nothing was retried: these jobs are no longer failed.'
-        : `${formatCount(count)} ${count === 1 ? 'job was' : 'jobs were'} retried and ${count === 1 ? 'runs' : 'run'} again now. Their outcome shows in the audit trail.`,
+        : `${countOf(count, 'job')} ${count === 1 ? 'was' : 'were'} retried and ${count === 1 ? 'runs' : 'run'} again now. The outcome shows in the audit trail.`,
     );
     setVersion((value) => value + 1);
   };
@@ -112,7 +112,7 @@ function FailureGroupCard({ group, importId, version, canRetry, onRetried }: Gro
           </button>
           {canRetry && (
             <button type="button" className="primary" disabled={working} onClick={() => void retryAll()}>
-              Retry all {formatCount(group.count)}
+              {group.count === 1 ? 'Retry 1 job' : `Retry all ${countOf(group.count, 'job')}`}
             </button>
           )}
         </div>
@@ -209,7 +209,7 @@ function FailedJobList({ code, importId, version, canRetry, onRetried }: Omit<Gr
           </tbody>
         </table>
       </div>
-      <LoadMore shown={jobs.items.length} hasMore={jobs.hasMore} loading={jobs.loading} onMore={() => void jobs.loadMore()} noun="jobs" />
+      <LoadMore shown={jobs.items.length} hasMore={jobs.hasMore} loading={jobs.loading} onMore={() => void jobs.loadMore()} noun="job" />
     </div>
   );
 }

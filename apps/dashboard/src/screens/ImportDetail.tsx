@@ -70,7 +70,7 @@ export function ImportDetail({ id }: { id: string }) {
               </tbody>
             </table>
           </div>
-          <LoadMore shown={errors.items.length} hasMore={errors.hasMore} loading={errors.loading} onMore={() => void errors.loadMore()} noun="row errors" />
+          <LoadMore shown={errors.items.length} hasMore={errors.hasMore} loading={errors.loading} onMore={() => void errors.loadMore()} noun="row error" />
         </>
       )}
     </section>

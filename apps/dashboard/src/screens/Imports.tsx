@@ -41,7 +41,7 @@ export function Imports() {
           {list.items.map((item) => (
             <ImportCard key={item.id} initial={item} />
           ))}
-          <LoadMore shown={list.items.length} hasMore={list.hasMore} loading={list.loading} onMore={() => void list.loadMore()} noun="imports" />
+          <LoadMore shown={list.items.length} hasMore={list.hasMore} loading={list.loading} onMore={() => void list.loadMore()} noun="import" />
         </div>
       )}
     </section>
@@ -165,6 +165,11 @@ function UploadForm({ onUploaded }: { onUploaded: (id: string) => void }) {
             </p>
           </div>
         )}
+        <div className="form-submit">
+          <button type="submit" className="primary" disabled={!file || busy}>
+            {busy ? 'Uploading…' : 'Upload and start'}
+          </button>
+        </div>
       </div>
 
       <ErrorMessage error={error} />
@@ -173,9 +178,6 @@ function UploadForm({ onUploaded }: { onUploaded: (id: string) => void }) {
           {accepted.fileName} was accepted; its progress shows below. <Link to={`/imports/${accepted.id}`}>Open the import</Link>
         </p>
       )}
-      <button type="submit" className="primary" disabled={!file || busy}>
-        {busy ? 'Uploading…' : 'Upload and start'}
-      </button>
     </form>
   );
 }

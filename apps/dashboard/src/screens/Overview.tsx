@@ -28,11 +28,11 @@ export function Overview() {
 
           <div className="summary-row">
             <Link className="stat-card" to="/imports">
-              <span className="stat-value">{formatCount(data.importsRunning)}</span>
+              <span className="stat-value">{formatCount(data.importsRunning)}</span>{' '}
               <span className="stat-label">imports running</span>
             </Link>
             <Link className={data.failedOperations > 0 ? 'stat-card stat-alert' : 'stat-card'} to="/failed">
-              <span className="stat-value">{formatCount(data.failedOperations)}</span>
+              <span className="stat-value">{formatCount(data.failedOperations)}</span>{' '}
               <span className="stat-label">failed operations</span>
             </Link>
           </div>
@@ -42,7 +42,7 @@ export function Overview() {
             {TOKEN_STATES.map((state) => (
               <li key={state}>
                 <Link className={`stat-card state-card state-${state}`} to={`/tokens?state=${state}`}>
-                  <span className="stat-value">{formatCount(data.tokensByState[state] ?? 0)}</span>
+                  <span className="stat-value">{formatCount(data.tokensByState[state] ?? 0)}</span>{' '}
                   <span className="stat-label">{TOKEN_STATE_LABELS[state]}</span>
                 </Link>
               </li>

@@ -160,7 +160,7 @@ export function TokenDetail({ id }: { id: string }) {
       ) : (
         <>
           <AuditTable events={audit.items} caption="Audit events of this token, newest first" showTarget={false} />
-          <LoadMore shown={audit.items.length} hasMore={audit.hasMore} loading={audit.loading} onMore={() => void audit.loadMore()} noun="events" />
+          <LoadMore shown={audit.items.length} hasMore={audit.hasMore} loading={audit.loading} onMore={() => void audit.loadMore()} noun="event" />
         </>
       )}
     </section>

@@ -51,7 +51,7 @@ export function Tokens() {
       ) : (
         <>
           <TokenTable tokens={list.items} />
-          <LoadMore shown={list.items.length} hasMore={list.hasMore} loading={list.loading} onMore={() => void list.loadMore()} noun="tokens" />
+          <LoadMore shown={list.items.length} hasMore={list.hasMore} loading={list.loading} onMore={() => void list.loadMore()} noun="token" />
         </>
       )}
     </section>
