@@ -180,9 +180,9 @@ export interface Account {
   id: string;
   username: string;
   role: Role;
-  disabled?: boolean;
-  createdAt?: string;
-  lastSignInAt?: string | null;
+  disabled: boolean;
+  lastLoginAt: string | null;
+  createdAt: string;
 }
 
 export interface ApiKeyItem {

@@ -1,7 +1,7 @@
 // Dashboard accounts (admin): who may sign in, with which role.
 import { useId, useState, type FormEvent } from 'react';
 import { api } from '../api/client';
-import type { Account, Page, Role } from '../api/types';
+import type { Account, Role } from '../api/types';
 import { useConfirm } from '../components/ConfirmDialog';
 import { EmptyState, ErrorMessage, Loading, PageTitle, Time } from '../components/ui';
 import { useResource } from '../hooks';
@@ -18,11 +18,7 @@ const MIN_PASSWORD_LENGTH = 12;
 
 export function Accounts() {
   const { user } = useSession();
-  // The contract leaves open whether the list is paged; both shapes are read.
-  const accounts = useResource(async () => {
-    const answer = await api.get<Account[] | Page<Account>>('/accounts');
-    return Array.isArray(answer) ? answer : answer.items;
-  }, []);
+  const accounts = useResource(() => api.get<Account[]>('/accounts'), []);
   const [message, setMessage] = useState<string | null>(null);
   const changed = (text: string) => {
     setMessage(text);
@@ -54,6 +50,7 @@ export function Accounts() {
                 <th scope="col">User name</th>
                 <th scope="col">Role</th>
                 <th scope="col">Status</th>
+                <th scope="col" className="col-time">Last sign-in</th>
                 <th scope="col" className="col-time">Created</th>
                 <th scope="col">
                   <span className="visually-hidden">Actions</span>
@@ -128,6 +125,9 @@ function AccountRow({ account, isSelf, onChanged }: { account: Account; isSelf: 
         )}
       </td>
       <td>{account.disabled ? <span className="text-failed">Disabled</span> : 'Active'}</td>
+      <td>
+        <Time iso={account.lastLoginAt} />
+      </td>
       <td>
         <Time iso={account.createdAt} />
       </td>
