@@ -123,14 +123,30 @@ describe('provisioning pipeline (worker)', () => {
     const [row] = await system.client.db.select().from(tokens).where(eq(tokens.id, token!.id));
     expect(row!.state).toBe('created');
   }, 90_000);
+
+  it('a create left claimed by a leader that finished without it is put back in line and carried', async () => {
+    const [leader, orphan] = await commitTokensWithoutEnqueue({}, {});
+    const [leaderOp] = await system.client.db.select().from(operations).where(eq(operations.tokenId, leader!.id));
+    await system.client.db.update(operations).set({ status: 'failed', claimedBy: leaderOp!.id }).where(eq(operations.id, leaderOp!.id));
+    await system.client.db
+      .update(operations)
+      .set({ status: 'running', claimedBy: leaderOp!.id, updatedAt: new Date(Date.now() - 10 * 60_000) })
+      .where(eq(operations.tokenId, orphan!.id));
+    await worker.reconcileNow();
+    await waitForOperations(system.client.db, [orphan!.id], 60_000);
+    const [op] = await system.client.db.select().from(operations).where(eq(operations.tokenId, orphan!.id));
+    expect(op).toMatchObject({ status: 'succeeded', generation: 1 });
+    const [row] = await system.client.db.select().from(tokens).where(eq(tokens.id, orphan!.id));
+    expect(row!.state).toBe('created');
+  }, 90_000);
 });
 
-async function commitTokensWithoutEnqueue(spec: Spec) {
+async function commitTokensWithoutEnqueue(...specs: Spec[]) {
   const queue = worker.context.tenant.queue;
   const original = queue.addBulk.bind(queue);
   queue.addBulk = (async () => []) as typeof queue.addBulk;
   try {
-    return await commitTokens([spec]);
+    return await commitTokens(specs);
   } finally {
     queue.addBulk = original;
   }
