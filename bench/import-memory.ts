@@ -65,11 +65,13 @@ try {
   let peak = idle;
   const sampler = setInterval(() => { peak = Math.max(peak, rssMb('VmRSS')); }, 50);
   const form = new FormData();
-  form.append('file', await openAsBlob(file), 'seeds.csv');
+  // Fields first: the API reads the multipart stream in order and needs the mode before the file.
   form.append('mode', 'import');
+  form.append('file', await openAsBlob(file), 'seeds.csv');
   const started = performance.now();
   const response = await fetch(`${base}/api/v1/imports`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}` }, body: form });
-  const body = (await response.json()) as { id: string };
+  const body = (await response.json()) as { id: string; error?: { message: string } };
+  if (response.status !== 202) throw new Error(`the upload answered ${response.status}: ${body.error?.message}`);
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
   const summary = (await (await fetch(`${base}/api/v1/imports/${body.id}`, { headers: { authorization: `Bearer ${apiKey}` } })).json()) as { validRows: number; status: string };

@@ -9,7 +9,7 @@ import { eq, inArray } from 'drizzle-orm';
 import { createLogger, loadConfig, type Config } from '@tokenfleet/config';
 import { createDb, createSeedVault, ensureTenant, loadMasterKeys, operations, type DbClient, type SeedVault } from '@tokenfleet/db';
 import { startSandbox, type Sandbox, type SandboxOptions } from '@tokenfleet/entra-sandbox';
-import { createGraphClient, type GraphClient } from '@tokenfleet/graph';
+import { createGraphClient, sandboxClientOptions, type GraphClient } from '@tokenfleet/graph';
 import { createScratchDatabase, testRedisPrefix, testServices, type TestDatabase } from '@tokenfleet/test-harness';
 
 export interface TestSystem {
@@ -66,15 +66,7 @@ export async function startTestSystem(
 }
 
 export function graphClientFor(sandbox: Sandbox): GraphClient {
-  return createGraphClient({
-    tenantId: sandbox.tenantId,
-    clientId: sandbox.clientId,
-    clientSecret: sandbox.clientSecret,
-    authorityHost: sandbox.origin,
-    graphBaseUrl: sandbox.origin,
-    caCertificatePem: sandbox.caCertificatePem,
-    logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', name: 'graph' }),
-  });
+  return createGraphClient(sandboxClientOptions(sandbox, { logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', name: 'graph' }) }));
 }
 
 /** Waits until every operation of the given tokens is finished, checking the database as it goes. */
