@@ -1,6 +1,6 @@
 // @tokenfleet/api: the express application and a way to run it in-process.
 export { createApp, createApiRouter, API_BASE_PATH, QUEUE_BOARD_PATH } from './app';
-export { startApi, DEFAULT_QUEUE_PREFIX } from './start';
+export { startApi } from './start';
 export type { RunningApi, StartApiOverrides } from './start';
 export type { ApiDeps, UserDirectory } from './deps';
 export { apiKeyAuthenticator, ensureBootstrapApiKey, generateApiKey, hashApiKey, requireRole } from './auth';

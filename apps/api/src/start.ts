@@ -12,9 +12,6 @@ import { createApp } from './app';
 import { ensureBootstrapApiKey } from './auth';
 import type { ApiDeps, UserDirectory } from './deps';
 
-/** BullMQ's own default key prefix; the worker must use the same one to see these queues. */
-export const DEFAULT_QUEUE_PREFIX = 'bull';
-
 /** In-flight requests get this long to finish on shutdown before their connections are cut. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -27,7 +24,7 @@ export interface StartApiOverrides {
   /** Environment the seed vault reads its master key from; default process.env. */
   env?: NodeJS.ProcessEnv;
   vault?: SeedVault;
-  /** BullMQ key prefix of the tenant queues; default DEFAULT_QUEUE_PREFIX. */
+  /** BullMQ key prefix of the tenant queues instead of config.redisPrefix (the worker must use the same). */
   queuePrefix?: string;
   /** The Graph client for the user look-up; without it `GET /users` answers 503. */
   graph?: UserDirectory;
@@ -75,7 +72,7 @@ export async function startApi(config: Config, overrides: StartApiOverrides = {}
       logger.info('Created the bootstrap admin API key from TOKENFLEET_BOOTSTRAP_API_KEY');
     }
 
-    const context = { connection: redis, prefix: overrides.queuePrefix ?? DEFAULT_QUEUE_PREFIX };
+    const context = { connection: redis, prefix: overrides.queuePrefix ?? config.redisPrefix };
     const deps: ApiDeps = {
       db,
       sql,

@@ -106,7 +106,7 @@ describe('startApi', () => {
       const first = await startApi(config, options);
       const overview = await fetch(`${first.url}/api/v1/overview`, { headers: { authorization: `Bearer ${bootstrapKey}` } });
       expect(overview.status).toBe(200);
-      expect((await overview.json()).mode).toBe('sandbox');
+      expect(((await overview.json()) as { mode: string }).mode).toBe('sandbox');
       await first.close();
       const second = await startApi(config, options);
       expect(await second.deps.db.select().from(apiKeys)).toHaveLength(1);

@@ -185,7 +185,7 @@ describe('POST /api/v1/imports', () => {
     form.append('mode', 'import');
     const none = await fetch(`${t.url}/api/v1/imports`, { method: 'POST', headers: { authorization: `Bearer ${t.keys.operator}` }, body: form });
     expect(none.status).toBe(400);
-    expect((await none.json()).error.message).toContain('no file');
+    expect(((await none.json()) as { error: { message: string } }).error.message).toContain('no file');
   });
 
   it('refuses an unknown mode before reading the file', async () => {

@@ -73,7 +73,7 @@ describe('overview', () => {
     try {
       await t.api.deps.queues('sandbox').rateLimit(45_000);
       const answer = await fetch(`${served.url}/api/v1/overview`, { headers: { authorization: `Bearer ${t.keys.viewer}` } });
-      const until = Date.parse((await answer.json()).tenants[0].queue.rateLimitedUntil);
+      const until = Date.parse(((await answer.json()) as { tenants: Array<{ queue: { rateLimitedUntil: string } }> }).tenants[0]!.queue.rateLimitedUntil);
       expect(until).toBeGreaterThan(Date.now() + 20_000);
     } finally {
       await served.close();
@@ -129,7 +129,7 @@ describe('errors', () => {
     expect(unknown.body.error.code).toBe('not_found');
     const badJson = await fetch(`${t.url}/api/v1/api-keys`, { method: 'POST', headers: { authorization: `Bearer ${t.keys.admin}`, 'content-type': 'application/json' }, body: '{"name":' });
     expect(badJson.status).toBe(400);
-    expect((await badJson.json()).error.code).toBe('invalid_json');
+    expect(((await badJson.json()) as { error: { code: string } }).error.code).toBe('invalid_json');
     const tooBig = await t.call('POST', '/api/v1/operations/retry', { key: t.keys.operator, json: { ids: [], padding: 'x'.repeat(200_000) } });
     expect(tooBig.status).toBe(413);
   });

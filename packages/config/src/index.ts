@@ -20,6 +20,7 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TOKENFLEET_STATE_DIR: z.string().default('.tokenfleet'),
+  TOKENFLEET_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'TOKENFLEET_REDIS_PREFIX may hold only letters, digits, _ and -').default('tf'),
   TOKENFLEET_BOOTSTRAP_API_KEY: z.string().min(24, 'TOKENFLEET_BOOTSTRAP_API_KEY must be at least 24 characters').optional(),
   TOKENFLEET_SANDBOX: z.enum(['0', '1', 'true', 'false']).optional(),
   ENTRA_TENANT_ID: z.string().uuid('ENTRA_TENANT_ID must be the tenant GUID').optional(),
@@ -52,6 +53,8 @@ export interface EntraTenantConfig {
 export interface Config {
   databaseUrl: string;
   redisUrl: string;
+  /** Key prefix of every queue and budget in Redis, so several installations can share one Redis. */
+  redisPrefix: string;
   port: number;
   logLevel: Env['LOG_LEVEL'];
   stateDir: string;
@@ -107,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
+    redisPrefix: e.TOKENFLEET_REDIS_PREFIX,
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     stateDir: e.TOKENFLEET_STATE_DIR,

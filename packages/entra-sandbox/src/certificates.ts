@@ -54,21 +54,43 @@ function newCertificate(publicKeyPem: string, validFrom: Date, validTo: Date): f
   return certificate;
 }
 
-async function createCa(): Promise<{ certificatePem: string; keyPem: string }> {
+/** A self-signed certificate for `commonName`; `ca` makes it able to sign others. */
+async function createSelfSigned(commonName: string, ca: boolean, validDays: number): Promise<{ certificatePem: string; keyPem: string }> {
   const keys = await newRsaKeyPair();
   const now = Date.now();
   // Back-dated a day so a client whose clock runs slightly behind still accepts it.
-  const certificate = newCertificate(keys.publicKeyPem, new Date(now - DAY_MS), new Date(now + 3650 * DAY_MS));
-  const name = [{ name: 'commonName', value: CA_COMMON_NAME }, { name: 'organizationName', value: 'Tokenfleet sandbox' }];
+  const certificate = newCertificate(keys.publicKeyPem, new Date(now - DAY_MS), new Date(now + validDays * DAY_MS));
+  const name = [{ name: 'commonName', value: commonName }, { name: 'organizationName', value: 'Tokenfleet sandbox' }];
   certificate.setSubject(name);
   certificate.setIssuer(name);
-  certificate.setExtensions([
-    { name: 'basicConstraints', cA: true, pathLenConstraint: 0, critical: true },
-    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
-    { name: 'subjectKeyIdentifier' },
-  ]);
+  certificate.setExtensions(
+    ca
+      ? [
+          { name: 'basicConstraints', cA: true, pathLenConstraint: 0, critical: true },
+          { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+          { name: 'subjectKeyIdentifier' },
+        ]
+      : [
+          { name: 'basicConstraints', cA: false, critical: true },
+          { name: 'keyUsage', digitalSignature: true, critical: true },
+          { name: 'extKeyUsage', clientAuth: true },
+        ],
+  );
   certificate.sign(forge.pki.privateKeyFromPem(keys.privateKeyPem), forge.md.sha256.create());
   return { certificatePem: forge.pki.certificateToPem(certificate), keyPem: keys.privateKeyPem };
+}
+
+function createCa(): Promise<{ certificatePem: string; keyPem: string }> {
+  return createSelfSigned(CA_COMMON_NAME, true, 3650);
+}
+
+/**
+ * An app-registration certificate for client-assertion tests and demos: register `certificatePem`
+ * with `clientCertificatePem`, sign assertions with `privateKeyPem` (PKCS#8).
+ */
+export async function createClientCertificate(commonName = 'Tokenfleet sandbox client'): Promise<{ certificatePem: string; privateKeyPem: string }> {
+  const { certificatePem, keyPem } = await createSelfSigned(commonName, false, 365);
+  return { certificatePem, privateKeyPem: keyPem };
 }
 
 async function readIfPresent(path: string): Promise<string | null> {

@@ -5,51 +5,30 @@ import { randomUUID } from 'node:crypto';
 import { base32Decode, verifyTotp } from '@tokenfleet/domain';
 import { GraphError } from './http';
 import type { Directory } from './users';
-import type { DeviceStatus, GraphHashFunction, SandboxBehaviour, SandboxCounters, SandboxDevice, SandboxUser } from './types';
+import type { GraphHashFunction, SandboxBehaviour, SandboxCounters, SandboxDevice, SandboxUser } from './types';
 
 export const DEVICE_TYPE = 'microsoft.graph.hardwareOathTokenAuthenticationMethodDevice';
 export const METHOD_ODATA_TYPE = '#microsoft.graph.hardwareOathAuthenticationMethod';
 const MAX_SECRET_LENGTH = 128;
 const CODE_DIGITS = 6;
 
+/** The device as Graph returns it: flat, secretKey always null. */
+export type GraphDevice = Omit<SandboxDevice, 'method' | 'activation'> & { secretKey: null };
+
 /** One device and, when assigned, the user's method for it (the method id is the device id, as in every doc example). */
-export interface DeviceRecord {
+export interface DeviceRecord extends Omit<GraphDevice, 'secretKey' | 'assignedTo'> {
   /** Insertion order; list paging resumes after a sequence number so deletions never shift a page. */
   sequence: number;
-  id: string;
-  displayName: string | null;
-  serialNumber: string;
-  manufacturer: string;
-  model: string;
   /** The decoded seed; never leaves the sandbox. */
   secret: Uint8Array;
-  timeIntervalInSeconds: 30 | 60;
-  hashFunction: GraphHashFunction;
-  status: DeviceStatus;
   assignedUserId: string | null;
   methodCreatedAt: number | null;
-  lastUsedDateTime: string | null;
   activationAttempts: number;
   activationRefused: number;
   activatedAt: number | null;
   driftSteps: number | null;
   /** Highest TOTP step ever accepted for this device: an older or equal one is a replay. */
   lastAcceptedStep: number | null;
-}
-
-/** The device as Graph returns it (flat, secretKey always null). */
-export interface GraphDevice {
-  id: string;
-  displayName: string | null;
-  serialNumber: string;
-  manufacturer: string;
-  model: string;
-  secretKey: null;
-  timeIntervalInSeconds: number;
-  hashFunction: GraphHashFunction;
-  status: DeviceStatus;
-  lastUsedDateTime: string | null;
-  assignedTo: { id: string; displayName: string | null } | null;
 }
 
 export const DEVICE_PROPERTIES = [
@@ -177,8 +156,9 @@ export class Inventory {
     this.devices.clear();
   }
 
-  all(): IterableIterator<DeviceRecord> {
-    return this.devices.values();
+  /** Every device in creation order. */
+  all(): DeviceRecord[] {
+    return [...this.devices.values()];
   }
 
   // ---- representations -------------------------------------------------------------------------
@@ -211,21 +191,22 @@ export class Inventory {
   }
 
   inspect(): SandboxDevice[] {
-    return [...this.devices.values()].map((record) => ({
-      ...this.toGraph(record),
-      timeIntervalInSeconds: record.timeIntervalInSeconds,
-      method:
+    return this.all().map((record) => {
+      const { secretKey: _alwaysNull, ...device } = this.toGraph(record);
+      const method =
         record.assignedUserId && record.methodCreatedAt !== null
           ? { id: record.id, userId: record.assignedUserId, createdDateTime: isoTime(record.methodCreatedAt) }
-          : null,
-      activation: {
+          : null;
+      const activation = {
         attempts: record.activationAttempts,
         refused: record.activationRefused,
         activatedDateTime: record.activatedAt === null ? null : isoTime(record.activatedAt),
         driftSteps: record.driftSteps,
-      },
-    }));
+      };
+      return { ...device, method, activation };
+    });
   }
+
 
   // ---- inventory (directory/authenticationMethodDevices/hardwareOathDevices) ----------------------
 
@@ -237,7 +218,7 @@ export class Inventory {
 
   bySerial(serialNumber: string): DeviceRecord[] {
     const wanted = serialNumber.toLowerCase();
-    return [...this.devices.values()].filter((record) => record.serialNumber.toLowerCase() === wanted);
+    return this.all().filter((record) => record.serialNumber.toLowerCase() === wanted);
   }
 
   /** Creates one device from a create body (single POST or one bulk item). */
@@ -311,7 +292,7 @@ export class Inventory {
   // ---- per-user methods (users/{id}/authentication/hardwareOathMethods) ----------------------------
 
   userMethods(user: SandboxUser): DeviceRecord[] {
-    return [...this.devices.values()].filter((record) => record.assignedUserId === user.id);
+    return this.all().filter((record) => record.assignedUserId === user.id);
   }
 
   method(user: SandboxUser, methodId: string): DeviceRecord {

@@ -119,7 +119,7 @@ interface CollectionSpec<T extends { sequence: number }> {
   request: GraphRequest;
   /** Binds a skip token to this collection (and, per user, to that user). */
   collection: string;
-  items: Iterable<T>;
+  items: readonly T[];
   rules: FilterRules;
   /** The error code this family of resources uses for an unreadable filter. */
   filterErrorCode: string;
@@ -152,10 +152,12 @@ function listCollection<T extends { sequence: number }>(spec: CollectionSpec<T>,
   }
   const select = parseSelect(cursor.select, spec.properties, spec.typeName);
   const size = cursor.top ?? deps.behaviour.pageSize;
-  const { page, more } = takePage(spec.items, cursor.after, size, (item) => filter === null || matchesFilter(filter, (field) => spec.read(item, field)));
+  const keep = (item: T) => filter === null || matchesFilter(filter, (field) => spec.read(item, field));
+  const { page, more } = takePage(spec.items, cursor.after, size, keep);
   const body: Record<string, unknown> = {
     '@odata.context': `${exchange.origin}/${spec.request.version}/$metadata#${spec.contextPath}${select ? `(${select.join(',')})` : ''}`,
   };
+  if (query.get('$count')?.toLowerCase() === 'true') body['@odata.count'] = spec.items.filter(keep).length;
   if (more) {
     const token = deps.skipTokens.encode({ ...cursor, after: page[page.length - 1]!.sequence });
     body['@odata.nextLink'] = `${exchange.origin}${exchange.url.pathname}?$skiptoken=${encodeURIComponent(token)}`;

@@ -15,3 +15,4 @@ export type {
 } from './types';
 export { stableGuid } from './users';
 export { behaviourEnvName, behaviourFromEnv, loadOrCreateClientSecret, sandboxBanner, standaloneOptionsFromEnv, tokenfleetEnvironment } from './standalone';
+export { createClientCertificate } from './certificates';

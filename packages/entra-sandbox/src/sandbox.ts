@@ -4,7 +4,7 @@
 // routing → throttling → handler. Every answer carries Graph's headers; every Entra and Graph call is
 // logged (route template, status, request id — never bodies, secrets or codes).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import type { Socket } from 'node:net';
@@ -17,7 +17,7 @@ import { Inventory } from './devices';
 import type { GraphHandler } from './graph-routes';
 import { buildGraphRouter } from './graph-routes';
 import type { Exchange } from './http';
-import { createExchange, GraphError, parseJsonBody, readBodyText, sendEmpty, sendGraphError, sendJson } from './http';
+import { createExchange, GraphError, parseJsonBody, PLAIN_JSON, readBodyText, sendEmpty, sendGraphError, sendJson } from './http';
 import { SkipTokens } from './odata';
 import { retryAfterSeconds, Throttle } from './throttle';
 import type { Sandbox, SandboxBehaviour, SandboxCall, SandboxCounters, SandboxOptions } from './types';
@@ -62,7 +62,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const behaviour: SandboxBehaviour = { ...cloneBehaviour(DEFAULT_BEHAVIOUR), ...structuredClone(initialChange) };
   const counters = zeroCounters();
   const logger = options.logger;
-  const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'tokenfleet-sandbox-')));
+  // Without a stateDir the CA lives in a temporary directory of this sandbox's own, removed on close().
+  const temporaryStateDir = options.stateDir ? null : await mkdtemp(join(tmpdir(), 'tokenfleet-sandbox-'));
+  const stateDir = options.stateDir ?? temporaryStateDir!;
   const tls = await prepareTls(stateDir);
   const now = () => Date.now() + behaviour.clockOffsetMs;
 
@@ -99,7 +101,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       timers.add(timer);
     });
 
-  const recordCall = (exchange: Exchange, route: string, status: number) => {
+  /** `write` marks Graph calls that may change state (the token endpoint's POST is not one). */
+  const recordCall = (exchange: Exchange, route: string, status: number, write: boolean) => {
     calls.push({
       at: new Date(exchange.arrivedAt).toISOString(),
       method: exchange.method,
@@ -107,14 +110,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       route,
       status,
       requestId: exchange.requestId,
-      write: isWrite(exchange.method),
+      write,
     });
-    if (calls.length > CALL_LOG_LIMIT) calls = calls.slice(calls.length - CALL_LOG_LIMIT);
+    // Trimmed in batches so a full log does not copy itself on every call.
+    if (calls.length > CALL_LOG_LIMIT * 1.1) calls = calls.slice(calls.length - CALL_LOG_LIMIT);
     logger?.debug?.({ method: exchange.method, route, status, requestId: exchange.requestId }, 'sandbox call');
   };
 
-  const logWhenAnswered = (exchange: Exchange, route: () => string) => {
-    exchange.res.on('finish', () => recordCall(exchange, route(), exchange.res.statusCode));
+  const logWhenAnswered = (exchange: Exchange, route: () => string, write = false) => {
+    exchange.res.on('finish', () => recordCall(exchange, route(), exchange.res.statusCode, write));
   };
 
   // ---- Entra (authority) ------------------------------------------------------------------------
@@ -125,7 +129,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (exchange.method === 'POST' && path === 'oauth2/v2.0/token' && tenant) {
       logWhenAnswered(exchange, () => 'POST /{tenantId}/oauth2/v2.0/token');
       try {
-        sendJson(exchange, 200, issueToken(exchange, tenant, new URLSearchParams(bodyText), app), {}, 'application/json; charset=utf-8');
+        sendJson(exchange, 200, issueToken(exchange, tenant, new URLSearchParams(bodyText), app), {}, PLAIN_JSON);
       } catch (error) {
         if (!(error instanceof EntraError)) throw error;
         sendEntraError(exchange, error);
@@ -138,19 +142,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (tenant.toLowerCase() !== tenantId.toLowerCase()) {
         sendEntraError(exchange, new EntraError(400, 'invalid_tenant', 90002, `Tenant '${tenant}' not found.`));
       } else {
-        sendJson(exchange, 200, openIdConfiguration(exchange.origin, tenantId), {}, 'application/json; charset=utf-8');
+        sendJson(exchange, 200, openIdConfiguration(exchange.origin, tenantId), {}, PLAIN_JSON);
       }
       return true;
     }
     if (path === 'discovery/v2.0/keys') {
       logWhenAnswered(exchange, () => 'GET /{tenantId}/discovery/v2.0/keys');
       // Sandbox access tokens are HMAC-signed: nothing outside the sandbox verifies them.
-      sendJson(exchange, 200, { keys: [] }, {}, 'application/json; charset=utf-8');
+      sendJson(exchange, 200, { keys: [] }, {}, PLAIN_JSON);
       return true;
     }
     if (tenant === 'common' && path === 'discovery/instance') {
       logWhenAnswered(exchange, () => 'GET /common/discovery/instance');
-      sendJson(exchange, 200, instanceDiscovery(exchange.origin, tenantId), {}, 'application/json; charset=utf-8');
+      sendJson(exchange, 200, instanceDiscovery(exchange.origin, tenantId), {}, PLAIN_JSON);
       return true;
     }
     return false;
@@ -161,14 +165,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const handleGraph = async (exchange: Exchange, bodyText: string): Promise<void> => {
     const [version, ...segments] = exchange.segments;
     let routeName = `${exchange.method} /${version} (no such route)`;
-    logWhenAnswered(exchange, () => routeName);
+    const write = isWrite(exchange.method);
+    logWhenAnswered(exchange, () => routeName, write);
     const lookup = router.lookup(exchange.method, segments);
     if (lookup.kind === 'match') routeName = `${exchange.method} /${version}${lookup.route.template}`;
 
     if (behaviour.timeoutRate > 0 && Math.random() < behaviour.timeoutRate) {
       // Never answered: the client's own timeout ends it; close() destroys the socket.
       counters.injectedFailures += 1;
-      recordCall(exchange, routeName, 0);
+      recordCall(exchange, routeName, 0, write);
       exchange.res.removeAllListeners('finish');
       return;
     }
@@ -197,7 +202,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const segment = segments.find((part) => /^(authenticationMethodDevices|hardwareOathMethods)$/i.test(part)) ?? segments[0];
       throw new GraphError(400, 'Request_BadRequest', `Resource not found for the segment '${segment}'. Hardware OATH APIs exist in /beta only.`);
     }
-    const write = isWrite(exchange.method);
     const verdict = throttle.admit(throttlePair, write, behaviour);
     if ('retryAfterMs' in verdict) {
       counters.throttled += 1;
@@ -259,11 +263,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const exchange = createExchange(req, res, origin, now);
     try {
       const bodyText = await readBodyText(req);
+      const first = exchange.segments[0] ?? '';
+      // Inspection is the operator's window, not part of the simulated service: no latency.
+      if (first === '_sandbox') return handleControl(exchange, bodyText);
       const { min, max } = behaviour.latencyMs;
       if (max > 0) await wait(min + Math.random() * (max - min));
       if (closing) return;
-      const first = exchange.segments[0] ?? '';
-      if (first === '_sandbox') return handleControl(exchange, bodyText);
       if (GRAPH_VERSIONS.has(first.toLowerCase())) return await handleGraph(exchange, bodyText);
       if (handleAuthority(exchange, bodyText)) return;
       throw new GraphError(404, 'itemNotFound', `Nothing is served at ${exchange.method} ${exchange.url.pathname}.`);
@@ -332,6 +337,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       server.closeAllConnections();
       for (const socket of sockets) socket.destroy();
       await closed;
+      if (temporaryStateDir) await rm(temporaryStateDir, { recursive: true, force: true });
     },
   };
   logger?.info({ origin, tenantId, clientId, caCertificatePath: tls.caCertificatePath }, 'SANDBOX Entra + Graph simulator listening');

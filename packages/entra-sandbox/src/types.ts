@@ -56,12 +56,15 @@ export interface SandboxBehaviour {
   guestAssignment: 'reject' | 'allow';
 }
 
+/** Any pino-like logger; `any` parameters so pino's overloaded log functions are assignable. */
+/* eslint-disable @typescript-eslint/no-explicit-any */
 export interface SandboxLogger {
-  info: (...args: unknown[]) => void;
-  warn: (...args: unknown[]) => void;
-  error: (...args: unknown[]) => void;
-  debug?: (...args: unknown[]) => void;
+  info: (...args: any[]) => void;
+  warn: (...args: any[]) => void;
+  error: (...args: any[]) => void;
+  debug?: (...args: any[]) => void;
 }
+/* eslint-enable @typescript-eslint/no-explicit-any */
 
 export interface SandboxOptions extends Partial<SandboxBehaviour> {
   /** 0 (default) = a random free port. */

@@ -384,9 +384,10 @@ class HardwareOathGraphClient implements GraphClient {
       const answer: HttpAnswer = { status: exchange.status, headers: exchange.headers, body: parseJsonBody(exchange.body) };
       const durationMs = Date.now() - startedAt;
       const outcome = this.interpret(spec, answer, durationMs, sensitiveValues(payload));
-      this.log(spec.method, loggedPath, answer, outcome, durationMs);
       // A 401 may be a token revoked or rotated early: one more try with a token MSAL did not cache.
-      if (answer.status === 401 && attempt === 1) continue;
+      const retryWithFreshToken = answer.status === 401 && attempt === 1;
+      this.log(spec.method, loggedPath, answer, outcome, durationMs, retryWithFreshToken);
+      if (retryWithFreshToken) continue;
       return outcome;
     }
   }
@@ -413,7 +414,7 @@ class HardwareOathGraphClient implements GraphClient {
   }
 
   /** One line per HTTP call: the path template, never ids, bodies, codes or tokens. */
-  private log(method: string, path: string, answer: HttpAnswer | null, outcome: GraphOutcome<unknown>, durationMs: number): void {
+  private log(method: string, path: string, answer: HttpAnswer | null, outcome: GraphOutcome<unknown>, durationMs: number, retrying = false): void {
     const fields = {
       call: 'graph',
       method,
@@ -424,6 +425,7 @@ class HardwareOathGraphClient implements GraphClient {
       retryAfterMs: outcome.kind === 'rate-limited' ? outcome.retryAfterMs : undefined,
       durationMs,
       requestId: outcome.requestId,
+      retrying: retrying || undefined,
     };
     if (outcome.kind === 'ok' && method === 'GET') (this.logger.debug ?? this.logger.info).call(this.logger, fields, 'graph call');
     else this.logger.info(fields, 'graph call');

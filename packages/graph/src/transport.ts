@@ -68,15 +68,16 @@ export class HttpsTransport {
     return new Promise<HttpExchange>((resolve, reject) => {
       const headers: Record<string, string | number> = { ...request.headers };
       if (request.body !== undefined) headers['content-length'] = Buffer.byteLength(request.body);
-      const sentAtMs = Date.now();
-      const outgoing = https.request(url, { method: request.method, headers, agent: this.agent });
-      const timer = setTimeout(() => {
-        outgoing.destroy(new TransportError(`No answer from ${url.host} within ${this.timeoutMs} ms`, 'timeout'));
-      }, this.timeoutMs);
+      // The timeout covers the whole exchange, body included: aborting destroys the request and its socket.
+      const timeout = new AbortController();
+      const timer = setTimeout(() => timeout.abort(), this.timeoutMs);
       const fail = (error: Error): void => {
         clearTimeout(timer);
-        reject(error instanceof TransportError ? error : new TransportError(error.message, transportCode(error), { cause: error }));
+        if (timeout.signal.aborted) reject(new TransportError(`No answer from ${url.host} within ${this.timeoutMs} ms`, 'timeout', { cause: error }));
+        else reject(error instanceof TransportError ? error : new TransportError(error.message, transportCode(error), { cause: error }));
       };
+      const sentAtMs = Date.now();
+      const outgoing = https.request(url, { method: request.method, headers, agent: this.agent, signal: timeout.signal });
       outgoing.on('error', fail);
       outgoing.on('response', (incoming) => {
         const receivedAtMs = Date.now();

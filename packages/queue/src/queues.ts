@@ -5,6 +5,9 @@ import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { operationJobId, tenantQueueName, type JobName, type JobPayloads, type OperationKind } from '@tokenfleet/domain';
 
+/** The BullMQ key prefix of every Tokenfleet queue (and of the write budget); API and worker must agree. */
+export const DEFAULT_QUEUE_PREFIX = 'tf';
+
 export interface QueueContext {
   connection: Redis;
   /** BullMQ key prefix; tests give each file its own. */

@@ -7,22 +7,31 @@ const redis = createRedis(testServices().redisUrl);
 afterAll(async () => { await redis.quit(); });
 
 describe('WriteBudget (real Redis)', () => {
-  it('allows `limit` writes per window across instances, then says how long to wait', async () => {
+  it('lets a burst through, then paces writes one interval apart across instances', async () => {
     const prefix = testRedisPrefix('budget');
-    const a = new WriteBudget(redis, 'tenant-a', { limit: 3, windowMs: 60_000, prefix });
-    const b = new WriteBudget(redis, 'tenant-a', { limit: 3, windowMs: 60_000, prefix });
+    const a = new WriteBudget(redis, 'tenant-a', { limit: 3, windowMs: 60_000, burst: 2, prefix });
+    const b = new WriteBudget(redis, 'tenant-a', { limit: 3, windowMs: 60_000, burst: 2, prefix });
     expect(await a.tryAcquire()).toBe(0);
     expect(await b.tryAcquire()).toBe(0);
-    expect(await a.tryAcquire()).toBe(0);
-    const wait = await b.tryAcquire();
-    expect(wait).toBeGreaterThan(0);
-    expect(wait).toBeLessThanOrEqual(60_000);
+    const wait = await a.tryAcquire();
+    // One write every 20 s: the third must wait for the second's slot, nearly a whole interval.
+    expect(wait).toBeGreaterThan(15_000);
+    expect(wait).toBeLessThanOrEqual(20_000);
+    expect(await b.tryAcquire()).toBeGreaterThan(15_000);
+  });
+
+  it('never grants more than limit + burst writes within one window', async () => {
+    const prefix = testRedisPrefix('budget');
+    const budget = new WriteBudget(redis, 't', { limit: 10, windowMs: 60_000, prefix });
+    let granted = 0;
+    for (let i = 0; i < 50; i += 1) if ((await budget.tryAcquire()) === 0) granted += 1;
+    expect(granted).toBe(2);
   });
 
   it('keeps tenants apart', async () => {
     const prefix = testRedisPrefix('budget');
-    const a = new WriteBudget(redis, 'tenant-a', { limit: 1, windowMs: 60_000, prefix });
-    const b = new WriteBudget(redis, 'tenant-b', { limit: 1, windowMs: 60_000, prefix });
+    const a = new WriteBudget(redis, 'tenant-a', { limit: 1, windowMs: 60_000, burst: 1, prefix });
+    const b = new WriteBudget(redis, 'tenant-b', { limit: 1, windowMs: 60_000, burst: 1, prefix });
     expect(await a.tryAcquire()).toBe(0);
     expect(await b.tryAcquire()).toBe(0);
     expect(await a.tryAcquire()).toBeGreaterThan(0);
@@ -40,7 +49,7 @@ describe('WriteBudget (real Redis)', () => {
 
   it('acquire waits through the window and gives up beyond maxWaitMs', async () => {
     const prefix = testRedisPrefix('budget');
-    const budget = new WriteBudget(redis, 't', { limit: 1, windowMs: 200, prefix });
+    const budget = new WriteBudget(redis, 't', { limit: 1, windowMs: 200, burst: 1, prefix });
     const slept: number[] = [];
     const sleep = (ms: number) => { slept.push(ms); return new Promise<void>((r) => setTimeout(r, ms)); };
     expect(await budget.acquire(1_000, sleep)).toBe(0);

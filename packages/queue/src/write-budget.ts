@@ -1,25 +1,32 @@
 // A Graph write budget per tenant, shared in Redis by every worker on every machine. It counts Graph
 // calls, not jobs: one bulk-create job spends one write for fifty tokens, and a job that turns out to
-// have nothing to do spends none. A sliding-window log (a sorted set of call times, on Redis's clock so
-// machines with skewed clocks agree) answers "go" or "wait this long". A 429 blocks the whole budget
-// for Retry-After, so calls already on their way to a worker wait too.
+// have nothing to do spends none.
+//
+// Writes are paced evenly (GCRA: one write every windowMs/limit, with a small burst allowance) rather
+// than let through a window's worth at once. A write is granted a little before it reaches Graph, and
+// that delay varies; even pacing keeps Graph's own sliding window under its limit despite the jitter,
+// where window-sized bursts granted a second apart can arrive less than a second apart. Times come from
+// Redis's clock, so workers on machines with skewed clocks agree. A 429 blocks the whole budget for
+// Retry-After, so calls already on their way to a worker wait too.
 import type { Redis } from 'ioredis';
+import { DEFAULT_QUEUE_PREFIX } from './queues';
 
+// KEYS[1] theoretical arrival time (TAT) of the next write, KEYS[2] block marker.
+// ARGV[1] interval between writes (ms), ARGV[2] burst allowance (ms).
 const ACQUIRE = `
 local blocked = redis.call('PTTL', KEYS[2])
 if blocked > 0 then return blocked end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local limit = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) < limit then
-  redis.call('ZADD', KEYS[1], now, ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], window)
-  return 0
-end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return math.max(1, tonumber(oldest[2]) + window - now)
+local interval = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local earliest = tat - burst
+if now < earliest then return math.max(1, math.ceil(earliest - now)) end
+local nextTat = tat + interval
+redis.call('SET', KEYS[1], tostring(nextTat), 'PX', math.ceil(nextTat - now + burst + 1000))
+return 0
 `;
 
 const BLOCK = `
@@ -32,25 +39,24 @@ export interface WriteBudgetOptions {
   /** Writes allowed per window, across all workers. */
   limit: number;
   windowMs: number;
+  /** Writes that may go back to back before pacing applies (default 2). */
+  burst?: number;
   /** Key prefix (tests give each file its own). */
   prefix?: string;
 }
 
 export class WriteBudget {
-  private sequence = 0;
-  private readonly instance = Math.random().toString(36).slice(2);
-
   constructor(private readonly redis: Redis, private readonly tenantId: string, private readonly options: WriteBudgetOptions) {}
 
   private key(part: string): string {
-    return `${this.options.prefix ?? 'tf'}:budget:${this.tenantId}:${part}`;
+    return `${this.options.prefix ?? DEFAULT_QUEUE_PREFIX}:budget:${this.tenantId}:${part}`;
   }
 
   /** Takes one write if the budget allows; otherwise answers how many milliseconds to wait. */
   async tryAcquire(): Promise<number> {
-    this.sequence += 1;
-    const member = `${this.instance}-${this.sequence}`;
-    const wait = await this.redis.eval(ACQUIRE, 2, this.key('writes'), this.key('blocked'), this.options.limit, this.options.windowMs, member);
+    const interval = this.options.windowMs / this.options.limit;
+    const burst = interval * Math.max(0, (this.options.burst ?? 2) - 1);
+    const wait = await this.redis.eval(ACQUIRE, 2, this.key('pace'), this.key('blocked'), interval, burst);
     return Number(wait);
   }
 

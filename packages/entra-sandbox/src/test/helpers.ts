@@ -3,7 +3,11 @@
 import { randomBytes } from 'node:crypto';
 import { base32Decode, base32Encode, hotp, totpStep } from '@tokenfleet/domain';
 import type { HashFunction } from '@tokenfleet/domain';
-import type { Sandbox } from '../src/index';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import type { Sandbox, SandboxBehaviour, SandboxOptions } from '../index';
+import { DEFAULT_BEHAVIOUR, startSandbox } from '../index';
+import type { SandboxClient } from './client';
+import { sandboxClient } from './client';
 
 export function newSecret(bytes = 20): string {
   return base32Encode(randomBytes(bytes));
@@ -44,4 +48,33 @@ export function codeAt(sandbox: Sandbox, secretBase32: string, options: { period
   const secret = base32Decode(secretBase32.toUpperCase());
   if (!secret) throw new Error('test secret is not Base32');
   return hotp(secret, step, options.hash ?? 'hmacsha1', 6);
+}
+
+export interface SandboxFixture {
+  sandbox: Sandbox;
+  client: SandboxClient;
+}
+
+/**
+ * One sandbox per test file, started once; before each test it forgets devices and calls, returns to
+ * the behaviour it started with, and places its clock mid-window.
+ */
+export function useSandbox(options: SandboxOptions = {}): SandboxFixture {
+  const fixture = {} as SandboxFixture;
+  const startBehaviour = { ...structuredClone(DEFAULT_BEHAVIOUR), ...options };
+  const behaviourKeys = Object.keys(DEFAULT_BEHAVIOUR) as Array<keyof SandboxBehaviour>;
+  beforeAll(async () => {
+    fixture.sandbox = await startSandbox(options);
+    fixture.client = sandboxClient(fixture.sandbox);
+  });
+  afterAll(async () => {
+    fixture.client.close();
+    await fixture.sandbox.close();
+  });
+  beforeEach(() => {
+    fixture.sandbox.reset();
+    fixture.sandbox.configure(Object.fromEntries(behaviourKeys.map((key) => [key, structuredClone(startBehaviour[key])])));
+    centreClock(fixture.sandbox);
+  });
+  return fixture;
 }

@@ -1,33 +1,14 @@
 // The first slice of the contract: token endpoint, create / list / get, assign / activate with real TOTP.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Sandbox } from '../src/index';
-import { startSandbox } from '../src/index';
-import type { SandboxClient } from './client';
-import { DEVICES, methodsOf, sandboxClient } from './client';
-import { centreClock, codeAt, deviceBody } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { DEVICES, methodsOf } from './client';
+import { codeAt, deviceBody, useSandbox } from './helpers';
 
-let sandbox: Sandbox;
-let client: SandboxClient;
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ generatedUsers: 5 });
-  client = sandboxClient(sandbox);
-});
-
-afterAll(async () => {
-  client.close();
-  await sandbox.close();
-});
-
-beforeEach(() => {
-  sandbox.reset();
-  centreClock(sandbox);
-});
+const fixture = useSandbox({ generatedUsers: 5 });
 
 describe('token endpoint', () => {
   it('issues a bearer for the right client secret', async () => {
-    const reply = await client.request('POST', `/${sandbox.tenantId}/oauth2/v2.0/token`, {
-      form: { client_id: sandbox.clientId, client_secret: sandbox.clientSecret, scope: 'https://graph.microsoft.com/.default', grant_type: 'client_credentials' },
+    const reply = await fixture.client.request('POST', `/${fixture.sandbox.tenantId}/oauth2/v2.0/token`, {
+      form: { client_id: fixture.sandbox.clientId, client_secret: fixture.sandbox.clientSecret, scope: 'https://graph.microsoft.com/.default', grant_type: 'client_credentials' },
     });
     expect(reply.status).toBe(200);
     expect(reply.body).toMatchObject({ token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599 });
@@ -35,9 +16,9 @@ describe('token endpoint', () => {
   });
 
   it('refuses a wrong secret with the Entra envelope and says nothing of the secret', async () => {
-    const reply = await client.request('POST', `/${sandbox.tenantId}/oauth2/v2.0/token`, {
+    const reply = await fixture.client.request('POST', `/${fixture.sandbox.tenantId}/oauth2/v2.0/token`, {
       headers: { 'client-request-id': 'b1a2c3d4-0000-4000-8000-000000000abc' },
-      form: { client_id: sandbox.clientId, client_secret: 'not-the-secret', scope: 'https://graph.microsoft.com/.default', grant_type: 'client_credentials' },
+      form: { client_id: fixture.sandbox.clientId, client_secret: 'not-the-secret', scope: 'https://graph.microsoft.com/.default', grant_type: 'client_credentials' },
     });
     expect(reply.status).toBe(401);
     expect(reply.body.error).toBe('invalid_client');
@@ -47,41 +28,41 @@ describe('token endpoint', () => {
     expect(reply.body.correlation_id).toBe('b1a2c3d4-0000-4000-8000-000000000abc');
     expect(reply.body.timestamp).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/);
     expect(reply.text).not.toContain('not-the-secret');
-    expect(reply.text).not.toContain(sandbox.clientSecret);
+    expect(reply.text).not.toContain(fixture.sandbox.clientSecret);
   });
 });
 
 describe('hardware OATH basics', () => {
   it('refuses Graph calls without a bearer', async () => {
-    const reply = await client.request('GET', DEVICES);
+    const reply = await fixture.client.request('GET', DEVICES);
     expect(reply.status).toBe(401);
     expect(reply.body.error.code).toBe('InvalidAuthenticationToken');
   });
 
   it('creates a flat device with secretKey null, then lists and gets it', async () => {
     const body = deviceBody();
-    const created = await client.graph('POST', DEVICES, body);
+    const created = await fixture.client.graph('POST', DEVICES, body);
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ serialNumber: body.serialNumber, secretKey: null, status: 'available', assignedTo: null, lastUsedDateTime: null });
-    const listed = await client.graph('GET', DEVICES);
+    const listed = await fixture.client.graph('GET', DEVICES);
     expect(listed.status).toBe(200);
     expect(listed.body.value.map((device: { id: string }) => device.id)).toEqual([created.body.id]);
-    const got = await client.graph('GET', `${DEVICES}/${created.body.id}`);
+    const got = await fixture.client.graph('GET', `${DEVICES}/${created.body.id}`);
     expect(got.status).toBe(200);
     expect(got.body).toMatchObject({ id: created.body.id, secretKey: null, hashFunction: 'hmacsha1', timeIntervalInSeconds: 30 });
   });
 
   it('assigns and activates with the current code', async () => {
     const body = deviceBody();
-    const created = await client.graph('POST', DEVICES, body);
-    const assigned = await client.graph('POST', methodsOf('alice@contoso.example'), { device: { id: created.body.id } });
+    const created = await fixture.client.graph('POST', DEVICES, body);
+    const assigned = await fixture.client.graph('POST', methodsOf('alice@contoso.example'), { device: { id: created.body.id } });
     expect(assigned.status).toBe(201);
     expect(assigned.body.id).toBe(created.body.id);
-    const activated = await client.graph('POST', `${methodsOf('alice@contoso.example')}/${assigned.body.id}/activate`, {
-      verificationCode: codeAt(sandbox, body.secretKey as string),
+    const activated = await fixture.client.graph('POST', `${methodsOf('alice@contoso.example')}/${assigned.body.id}/activate`, {
+      verificationCode: codeAt(fixture.sandbox, body.secretKey as string),
     });
     expect(activated.status).toBe(204);
-    const after = await client.graph('GET', `${DEVICES}/${created.body.id}`);
+    const after = await fixture.client.graph('GET', `${DEVICES}/${created.body.id}`);
     expect(after.body.status).toBe('activated');
     expect(after.body.assignedTo.displayName).toBe('Alice Anderson');
   });

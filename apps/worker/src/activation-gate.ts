@@ -1,0 +1,44 @@
+// The TOTP gate: a code is computed at send time from the clock corrected to Graph's, and only when
+// enough of its window is left for the request to arrive while it is still current. Otherwise the job
+// moves to the next window boundary without spending an attempt. It runs again at send time, because a
+// budget wait between the first check and the call can eat the margin.
+import { DelayedError } from 'bullmq';
+import { activationWaitMs, totpCode, type TotpKey } from '@tokenfleet/domain';
+import type { JobContext } from './context';
+
+/**
+ * The least time that must be left in the window when the code is computed, immediately before the
+ * request leaves. It covers the request's trip; the larger margin of the gate covers the work between
+ * the gate and the send (a budget wait, a database write), which can stall when the machine is busy.
+ */
+export const CODE_MIN_LIFETIME_MS = 1_500;
+
+export async function waitForFreshWindow(jc: JobContext, periodSeconds: number): Promise<void> {
+  const wait = activationWaitMs(jc.tenant.graph.now(), periodSeconds, jc.config.activationMarginMs);
+  if (wait > 0) await delayJob(jc, wait);
+}
+
+/** Thrown by the code provider when the window is about to close: no request is sent. */
+export class WindowClosing extends Error {
+  override readonly name = 'WindowClosing';
+  constructor(readonly waitMs: number) {
+    super(`the TOTP window closes in less than ${CODE_MIN_LIFETIME_MS} ms`);
+  }
+}
+
+/** The code for Graph's current window, computed when called; refuses when the window is about to close. */
+export function codeAtSendTime(jc: JobContext, key: TotpKey): () => string {
+  return () => {
+    const now = jc.tenant.graph.now();
+    const wait = activationWaitMs(now, key.periodSeconds, CODE_MIN_LIFETIME_MS);
+    if (wait > 0) throw new WindowClosing(wait);
+    return totpCode(key, now);
+  };
+}
+
+/** Moves the job to the delayed set without spending an attempt. */
+export async function delayJob(jc: JobContext, waitMs: number): Promise<never> {
+  // A duration, so the local clock's error against Graph's does not matter here.
+  await jc.job.moveToDelayed(Date.now() + waitMs, jc.jobToken);
+  throw new DelayedError();
+}

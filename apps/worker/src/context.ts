@@ -1,0 +1,40 @@
+// What every job handler receives: the job and its lock token, the database, the seed vault, and the
+// runtime of the tenant whose queue the job came from (its Graph client, write budget and queue).
+import type { Job } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Database, SeedVault, TenantSettings } from '@tokenfleet/db';
+import type { GraphClient } from '@tokenfleet/graph';
+import type { TenantQueue, WriteBudget } from '@tokenfleet/queue';
+
+export interface TenantRuntime {
+  tenantId: string;
+  settings: TenantSettings;
+  graph: GraphClient;
+  budget: WriteBudget;
+  queue: TenantQueue;
+  /** UPN (lower case) → Entra object id: users do not change ids, so one look-up serves a whole import. */
+  userIds: Map<string, string>;
+}
+
+export interface WorkerSettings {
+  /** Tokens per bulk-create call. */
+  bulkChunkSize: number;
+  /** Less than this left in the TOTP window and the activation waits for the next one. */
+  activationMarginMs: number;
+  /** Budget waits up to this long are spent holding the job; longer ones delay it. */
+  budgetMaxWaitMs: number;
+}
+
+export interface WorkerContext {
+  db: Database;
+  vault: SeedVault;
+  logger: Logger;
+  config: WorkerSettings;
+  tenant: TenantRuntime;
+}
+
+export interface JobContext extends WorkerContext {
+  job: Job;
+  /** The lock token BullMQ passed to the processor; needed to move the job to delayed. */
+  jobToken: string | undefined;
+}

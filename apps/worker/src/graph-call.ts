@@ -1,0 +1,97 @@
+// The one wrapper around every Graph call a job makes: spend from the tenant's shared write budget, call,
+// write the audit row for the call's outcome, and translate the outcome into control flow.
+//   ok          → the value
+//   permanent   → returned to the caller, which decides (a 404 on unassign means "already done")
+//   429         → the whole tenant queue pauses for Retry-After; the job goes back to wait, no attempt spent
+//   transient   → TransientFailure (5xx, 503 included, timeouts): BullMQ retries this job with backoff
+import { DelayedError, Worker } from 'bullmq';
+import { appendAudit } from '@tokenfleet/db';
+import type { GraphOutcome } from '@tokenfleet/graph';
+import { PermanentFailure, TransientFailure } from './errors';
+import type { JobContext } from './context';
+
+export interface GraphCallSpec {
+  /** Names the call in the audit trail, e.g. `createDevices`, `activate`. */
+  action: string;
+  /** Writes spend the tenant's write budget; reads do not. */
+  write: boolean;
+  tokenId?: string | null;
+  operationId?: string | null;
+  importId?: string | null;
+  /** Context for the audit row; never secrets. */
+  detail?: Record<string, unknown>;
+  /** Runs after the budget is granted, just before the request: e.g. mark operations as sent. */
+  beforeSend?: () => Promise<void>;
+}
+
+export type SettledOutcome<T> = Extract<GraphOutcome<T>, { kind: 'ok' | 'permanent' }>;
+
+export async function callGraph<T>(jc: JobContext, spec: GraphCallSpec, call: () => Promise<GraphOutcome<T>>): Promise<SettledOutcome<T>> {
+  if (spec.write) await spendWrite(jc);
+  await spec.beforeSend?.();
+  const started = Date.now();
+  const outcome = await call();
+  const durationMs = Date.now() - started;
+
+  await appendAudit(jc.db, {
+    actor: 'worker',
+    action: `graph.${spec.action}`,
+    outcome: outcome.kind === 'ok' ? 'success' : 'failure',
+    tenantId: jc.tenant.tenantId,
+    tokenId: spec.tokenId ?? null,
+    operationId: spec.operationId ?? null,
+    importId: spec.importId ?? null,
+    graphStatus: outcome.status,
+    graphRequestId: outcome.requestId,
+    durationMs,
+    detail: {
+      ...spec.detail,
+      result: outcome.kind,
+      ...(outcome.kind === 'permanent' || outcome.kind === 'transient' ? { code: outcome.code, message: outcome.message } : {}),
+      ...(outcome.kind === 'rate-limited' ? { retryAfterMs: outcome.retryAfterMs, fromHeader: outcome.fromHeader } : {}),
+    },
+  });
+
+  switch (outcome.kind) {
+    case 'ok':
+    case 'permanent':
+      return outcome;
+    case 'rate-limited':
+      // A 503 is one request failing (Graph shedding load or a node restarting): that job retries with
+      // backoff. Only a 429 speaks of the tenant's budget, so only a 429 pauses the tenant's queue.
+      if (outcome.status === 503) {
+        throw new TransientFailure(outcome.code ?? 'serviceNotAvailable', `Graph answered 503 (retry after ${outcome.retryAfterMs} ms)`, { status: 503, requestId: outcome.requestId });
+      }
+      jc.logger.warn({ tenantId: jc.tenant.tenantId, retryAfterMs: outcome.retryAfterMs, status: outcome.status }, 'Graph throttled the tenant; pausing its queue');
+      await jc.tenant.budget.block(outcome.retryAfterMs);
+      await jc.tenant.queue.rateLimit(outcome.retryAfterMs);
+      throw Worker.RateLimitError();
+    case 'transient':
+      throw new TransientFailure(outcome.code ?? `http_${outcome.status ?? 'network'}`, outcome.message, { status: outcome.status, requestId: outcome.requestId });
+  }
+}
+
+/**
+ * Waits for one write from the tenant's budget. A short wait is spent holding the job; a long one (a
+ * 429 pause, a saturated budget) moves the job to the delayed set instead, without spending an attempt.
+ */
+async function spendWrite(jc: JobContext): Promise<void> {
+  const wait = await jc.tenant.budget.acquire(jc.config.budgetMaxWaitMs);
+  if (wait === 0) return;
+  await jc.job.moveToDelayed(Date.now() + wait, jc.jobToken);
+  throw new DelayedError();
+}
+
+/** For calls whose permanent failure has no special meaning to the caller. */
+export function okOrThrow<T>(outcome: SettledOutcome<T>, what: string): T {
+  if (outcome.kind === 'ok') return outcome.value;
+  throw permanentFrom(outcome, what);
+}
+
+/** A Graph refusal as the operation's failure: Graph's error code, and its message after what we tried. */
+export function permanentFrom(outcome: Extract<GraphOutcome<unknown>, { kind: 'permanent' }>, what: string): PermanentFailure {
+  return new PermanentFailure(outcome.code, `${what}: Graph answered ${outcome.status} ${outcome.code}: ${outcome.message}`, {
+    status: outcome.status,
+    requestId: outcome.requestId,
+  });
+}

@@ -1,0 +1,21 @@
+// The handler registry: one handler per job kind. Typed over the job catalogue, so adding a job kind to
+// the domain without a handler here does not compile.
+import type { JobName } from '@tokenfleet/domain';
+import type { Handler } from './handler';
+import { importExpand } from './import-expand';
+import { inventorySync } from './inventory-sync';
+import { tokenActivate } from './token-activate';
+import { tokenAssign } from './token-assign';
+import { tokenCreate } from './token-create';
+import { tokenDelete } from './token-delete';
+import { tokenUnassign } from './token-unassign';
+
+export const handlers: { [K in JobName]: Handler<K> } = {
+  'token.create': tokenCreate,
+  'token.assign': tokenAssign,
+  'token.activate': tokenActivate,
+  'token.unassign': tokenUnassign,
+  'token.delete': tokenDelete,
+  'import.expand': importExpand,
+  'inventory.sync': inventorySync,
+};

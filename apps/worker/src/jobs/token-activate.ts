@@ -1,0 +1,77 @@
+// token.activate: sends one verification code for an assigned token. The code is computed inside the
+// Graph client immediately before the request leaves, for the window Graph's clock is in.
+import { base32Decode, type TotpKey } from '@tokenfleet/domain';
+import { transitionToken, type Token } from '@tokenfleet/db';
+import { codeAtSendTime, delayJob, waitForFreshWindow, WindowClosing } from '../activation-gate';
+import { PermanentFailure } from '../errors';
+import { callGraph, okOrThrow, permanentFrom } from '../graph-call';
+import { runOperation } from '../operation-runner';
+import { completeOperation, markRunning, markSent } from '../store';
+import type { Handler } from './handler';
+
+export const tokenActivate: Handler<'token.activate'> = (job, jc) =>
+  runOperation(jc, job.data.operationId, async ({ op, token }) => {
+    if (token.state === 'active') {
+      await completeOperation(jc.db, op, undefined, { note: 'token was already active' });
+      return { status: 'skipped', detail: 'already active' };
+    }
+    const { userId, deviceId } = requireAssigned(token);
+    await markRunning(jc.db, op.id);
+    const audit = { tokenId: token.id, operationId: op.id, importId: op.importId };
+
+    // An earlier attempt may have reached Graph and timed out on the way back: ask before sending again.
+    if (op.sentAt) {
+      const device = okOrThrow(await callGraph(jc, { action: 'getDevice', write: false, ...audit }, () => jc.tenant.graph.getDevice(deviceId)), 'looking up the device');
+      if (device.status === 'activated') {
+        await finish(token, { status: 200, requestId: null }, 'found active on retry');
+        return { status: 'done', detail: 'found active' };
+      }
+    }
+
+    await waitForFreshWindow(jc, token.timeIntervalSeconds);
+    const key = seedKey(jc, token);
+    const activate = () =>
+      callGraph(
+        jc,
+        {
+          action: 'activate',
+          write: true,
+          ...audit,
+          detail: { periodSeconds: token.timeIntervalSeconds, hashFunction: token.hashFunction },
+          beforeSend: async () => {
+            await waitForFreshWindow(jc, token.timeIntervalSeconds);
+            await markSent(jc.db, [op.id]);
+          },
+        },
+        () => jc.tenant.graph.activate(userId, token.graphMethodId ?? deviceId, codeAtSendTime(jc, key), token.displayName),
+      );
+    const outcome = await activate().catch((error: unknown) => (error instanceof WindowClosing ? delayJob(jc, error.waitMs) : Promise.reject(error)));
+    if (outcome.kind === 'permanent') throw permanentFrom(outcome, 'activating the token');
+    await finish(token, { status: outcome.status, requestId: outcome.requestId });
+    return { status: 'done' };
+
+    async function finish(current: Token, graph: { status: number; requestId: string | null }, note?: string) {
+      // A tenant may choose to keep no seed once Entra holds the token: it can then never be re-activated.
+      const purge = jc.tenant.settings.purgeSeedsWhenActive === true;
+      await jc.db.transaction(async (tx) => {
+        await transitionToken(tx, current, { type: 'activated' }, { lastError: null, ...(purge ? { secretKeyId: null, secretCiphertext: null } : {}) }, { actor: 'worker', operationId: op.id, importId: op.importId, detail: { ...(note ? { note } : {}), ...(purge ? { seedPurged: true } : {}) } });
+        await completeOperation(tx, op, graph);
+      });
+    }
+  });
+
+function requireAssigned(token: Token): { userId: string; deviceId: string } {
+  if (token.state !== 'assigned' || !token.graphDeviceId || !token.assignedUserId) {
+    throw new PermanentFailure('not_assigned', `token ${token.serialNumber} is ${token.state}; only a token assigned to a user can be activated`);
+  }
+  return { userId: token.assignedUserId, deviceId: token.graphDeviceId };
+}
+
+function seedKey(jc: { vault: { decrypt(tokenId: string, keyId: string, ciphertext: Buffer): string } }, token: Token): TotpKey {
+  if (!token.secretKeyId || !token.secretCiphertext) {
+    throw new PermanentFailure('seed_purged', `the seed of token ${token.serialNumber} was purged; import it again to activate it`);
+  }
+  const secret = base32Decode(jc.vault.decrypt(token.id, token.secretKeyId, token.secretCiphertext));
+  if (!secret) throw new PermanentFailure('seed_unreadable', `the stored seed of token ${token.serialNumber} is not Base32`);
+  return { secret, hashFunction: token.hashFunction, periodSeconds: token.timeIntervalSeconds, digits: token.digits };
+}

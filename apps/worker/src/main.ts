@@ -1,0 +1,21 @@
+// `npm run start:worker`: one worker process for the configured tenant. Run as many as you like, on as
+// many machines: they share the tenant's queue and its Graph write budget through Redis.
+import { ConfigError, loadConfig } from '@tokenfleet/config';
+import { startWorker } from './start-worker';
+
+try {
+  const config = loadConfig();
+  const worker = await startWorker(config);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    worker.context.logger.info({ signal }, 'worker stopping: no new jobs, finishing running ones');
+    void worker.close().then(() => process.exit(0), (error: unknown) => { console.error(error); process.exit(1); });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+} catch (error) {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+}

@@ -1,0 +1,117 @@
+// Starts the worker for the configured tenant: migrations, database, seed vault, Graph client, the
+// tenant's queue with its shared write budget, the BullMQ worker, the reconciler and the periodic
+// inventory sync. `close()` stops taking jobs and gives running ones a deadline to finish; what is still
+// running then is released (its lock lapses and another worker picks it up as stalled).
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { createLogger, graphConnectionFor, type Config } from '@tokenfleet/config';
+import { createDb, ensureTenant, openSeedVault, runMigrations } from '@tokenfleet/db';
+import { createGraphClient, type GraphClient } from '@tokenfleet/graph';
+import { createRedis, createTenantQueue, WriteBudget } from '@tokenfleet/queue';
+import type { WorkerContext } from './context';
+import { reconcileTenant } from './reconciler';
+import { startTenantWorker } from './tenant-worker';
+
+export interface WorkerOverrides {
+  /** A Graph client to use instead of one built from the configuration (tests, `npm start`). */
+  graph?: GraphClient;
+  /** BullMQ and budget key prefix instead of config.redisPrefix. */
+  prefix?: string;
+  logger?: Logger;
+  reconcileEveryMs?: number;
+  reconcileGraceMs?: number;
+  lockDurationMs?: number;
+  /** Where the master key is read from (default: process.env). */
+  env?: Record<string, string | undefined>;
+}
+
+export interface RunningWorker {
+  context: WorkerContext;
+  reconcileNow(): Promise<void>;
+  close(deadlineMs?: number): Promise<void>;
+}
+
+export function graphClientFromConfig(config: Config, logger: Logger): GraphClient {
+  const connection = graphConnectionFor(config);
+  const certificate = connection.clientCertificatePath ? readFileSync(connection.clientCertificatePath, 'utf8') : undefined;
+  return createGraphClient({
+    tenantId: connection.tenantId,
+    clientId: connection.clientId,
+    ...(connection.clientSecret ? { clientSecret: connection.clientSecret } : {}),
+    // One PEM file holds the private key and the certificate, as `openssl req -x509 -keyout k -out c` makes when both go to one file.
+    ...(certificate ? { clientCertificate: { privateKeyPem: certificate, certificatePem: certificate } } : {}),
+    authorityHost: connection.authorityHost,
+    graphBaseUrl: connection.graphBaseUrl,
+    ...(connection.caCertificatePath ? { caCertificatePem: readFileSync(connection.caCertificatePath, 'utf8') } : {}),
+    timeoutMs: config.graph.timeoutMs,
+    logger,
+  });
+}
+
+export async function startWorker(config: Config, overrides: WorkerOverrides = {}): Promise<RunningWorker> {
+  const logger = overrides.logger ?? createLogger({ level: config.logLevel, name: 'worker', mode: config.mode });
+  const prefix = overrides.prefix ?? config.redisPrefix;
+  await runMigrations(config.databaseUrl);
+  const database = createDb(config.databaseUrl, { max: 10, applicationName: 'tokenfleet-worker' });
+  const tenant = await ensureTenant(database.db, { mode: config.mode, ...(config.entra ? { entraTenantId: config.entra.tenantId } : {}) });
+  const { vault } = openSeedVault(overrides.env ?? process.env, { mode: config.mode, stateDir: config.stateDir });
+  const redis = createRedis(config.redisUrl);
+  const queue = createTenantQueue({ connection: redis, prefix }, tenant.id);
+  const graph = overrides.graph ?? graphClientFromConfig(config, logger);
+
+  // One read before the first activation, so the clock is corrected to Graph's from the start.
+  const calibration = await graph.listDevices(undefined, { top: 1, maxItems: 1 });
+  logger.info({ tenantId: tenant.id, mode: config.mode, clockOffsetMs: graph.clockOffsetMs(), calibration: calibration.kind }, config.mode === 'sandbox' ? 'worker started against the SANDBOX (simulated Entra)' : 'worker started against Entra');
+
+  const context: WorkerContext = {
+    db: database.db,
+    vault,
+    logger,
+    config: { bulkChunkSize: config.graph.bulkChunkSize, activationMarginMs: config.activationMarginMs, budgetMaxWaitMs: 3_000 },
+    tenant: {
+      tenantId: tenant.id,
+      settings: tenant.settings,
+      graph,
+      budget: new WriteBudget(redis, tenant.id, { limit: config.graph.writeLimit, windowMs: config.graph.writeWindowMs, prefix }),
+      queue,
+      userIds: new Map(),
+    },
+  };
+  const worker = await startTenantWorker(context, {
+    connection: redis,
+    prefix,
+    concurrency: config.workerConcurrency,
+    ...(overrides.lockDurationMs ? { lockDurationMs: overrides.lockDurationMs } : {}),
+  });
+  // One scheduler per tenant queue, so its id can be the job name.
+  await queue.upsertJobScheduler('inventory.sync', { every: 6 * 3600_000 }, { name: 'inventory.sync', data: { tenantId: tenant.id } });
+
+  const reconcileNow = async () => {
+    await reconcileTenant(database.db, redis, queue, tenant.id, { graceMs: overrides.reconcileGraceMs ?? 120_000, abandonedImportMs: 30 * 60_000 }, logger);
+  };
+  const timer = setInterval(() => {
+    reconcileNow().catch((error: unknown) => logger.error({ err: error }, 'reconciler pass failed'));
+  }, overrides.reconcileEveryMs ?? 60_000);
+  timer.unref();
+
+  return {
+    context,
+    reconcileNow,
+    async close(deadlineMs = 20_000) {
+      clearInterval(timer);
+      let deadline: NodeJS.Timeout | undefined;
+      const finished = await Promise.race([
+        worker.close().then(() => true),
+        new Promise<boolean>((resolve) => { deadline = setTimeout(() => resolve(false), deadlineMs); }),
+      ]);
+      clearTimeout(deadline);
+      if (!finished) {
+        logger.warn({ deadlineMs }, 'jobs still running at the shutdown deadline; releasing them to other workers');
+        await worker.close(true);
+      }
+      await queue.close();
+      await redis.quit();
+      await database.close();
+    },
+  };
+}

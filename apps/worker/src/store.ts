@@ -1,0 +1,157 @@
+// The worker's reads and writes of operation rows. Shared state changes of tokens go through
+// @tokenfleet/db's transitionToken; what is here is bookkeeping only the worker does.
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { appendAudit, operations, tokens, type Database, type DbOrTx, type Operation, type Token } from '@tokenfleet/db';
+
+export interface OperationWork {
+  op: Operation;
+  token: Token;
+}
+
+export const FINAL_STATUSES: ReadonlySet<Operation['status']> = new Set(['succeeded', 'failed', 'cancelled']);
+
+export async function loadOperation(db: Database, operationId: string): Promise<OperationWork | null> {
+  const [row] = await db.select().from(operations).innerJoin(tokens, eq(tokens.id, operations.tokenId)).where(eq(operations.id, operationId));
+  return row ? { op: row.operations, token: row.tokens } : null;
+}
+
+/** Counts an attempt and shows the operation as running. */
+export async function markRunning(db: DbOrTx, operationId: string): Promise<void> {
+  await db
+    .update(operations)
+    .set({ status: 'running', attempts: sql`${operations.attempts} + 1`, updatedAt: new Date() })
+    .where(eq(operations.id, operationId));
+}
+
+/** Records that a request carrying this operation may have reached Graph: a retry must look before writing. */
+export async function markSent(db: DbOrTx, operationIds: string[]): Promise<void> {
+  if (operationIds.length === 0) return;
+  await db.update(operations).set({ sentAt: new Date(), updatedAt: new Date() }).where(inArray(operations.id, operationIds));
+}
+
+export async function completeOperation(
+  tx: DbOrTx,
+  op: Pick<Operation, 'id' | 'tenantId' | 'tokenId' | 'importId' | 'kind'>,
+  graph: { status: number | null; requestId: string | null } = { status: null, requestId: null },
+  detail?: Record<string, unknown>,
+): Promise<void> {
+  await tx
+    .update(operations)
+    .set({
+      status: 'succeeded',
+      finishedAt: new Date(),
+      updatedAt: new Date(),
+      lastErrorCode: null,
+      lastErrorMessage: null,
+      lastGraphStatus: graph.status,
+      lastRequestId: graph.requestId,
+    })
+    .where(eq(operations.id, op.id));
+  await appendAudit(tx, {
+    actor: 'worker',
+    action: 'operation.succeeded',
+    outcome: 'success',
+    tenantId: op.tenantId,
+    targetType: 'operation',
+    targetId: op.id,
+    tokenId: op.tokenId,
+    operationId: op.id,
+    importId: op.importId,
+    graphStatus: graph.status,
+    graphRequestId: graph.requestId,
+    detail: { kind: op.kind, ...detail },
+  });
+}
+
+export interface FailureRecord {
+  code: string;
+  message: string;
+  graphStatus: number | null;
+  requestId: string | null;
+  /** The last attempt: the operation is failed for good (until an operator retries it). */
+  final: boolean;
+}
+
+/**
+ * Writes a failure onto an operation (and onto any operations it claimed for a bulk call). A final failure
+ * ends them; an intermediate one leaves them queued for BullMQ's next attempt, with the reason visible.
+ */
+export async function recordOperationFailure(tx: DbOrTx, op: Operation, failure: FailureRecord, { includeClaimed }: { includeClaimed: boolean }): Promise<Operation[]> {
+  const claimed = includeClaimed
+    ? await tx.select().from(operations).where(and(eq(operations.claimedBy, op.id), inArray(operations.status, ['running', 'queued'])))
+    : [];
+  const affected = [op, ...claimed.filter((row) => row.id !== op.id)];
+  await tx
+    .update(operations)
+    .set({
+      status: failure.final ? 'failed' : 'queued',
+      lastErrorCode: failure.code,
+      lastErrorMessage: failure.message,
+      lastGraphStatus: failure.graphStatus,
+      lastRequestId: failure.requestId,
+      updatedAt: new Date(),
+      ...(failure.final ? { finishedAt: new Date() } : {}),
+    })
+    .where(inArray(operations.id, affected.map((row) => row.id)));
+  for (const row of affected) {
+    await appendAudit(tx, {
+      actor: 'worker',
+      action: failure.final ? 'operation.failed' : 'operation.attempt_failed',
+      outcome: 'failure',
+      tenantId: row.tenantId,
+      targetType: 'operation',
+      targetId: row.id,
+      tokenId: row.tokenId,
+      operationId: row.id,
+      importId: row.importId,
+      graphStatus: failure.graphStatus,
+      graphRequestId: failure.requestId,
+      detail: { kind: row.kind, code: failure.code, message: failure.message },
+    });
+  }
+  return affected;
+}
+
+/**
+ * Claims up to `size` queued create operations of the tenant for one bulk call led by `leader`, the
+ * leader first, one claim per tenant at a time. Returns every row
+ * this leader holds and has not finished, including those claimed by an earlier attempt of the same job.
+ */
+export async function claimCreateChunk(db: Database, leader: Operation, size: number): Promise<OperationWork[]> {
+  return db.transaction(async (tx) => {
+    // Claims of one tenant take turns: concurrent leaders would otherwise each lock their own row first
+    // and split a chunk into many small bulk calls. The lock ends with the transaction.
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`tokenfleet:create-claim:${leader.tenantId}`}))`);
+    await tx
+      .update(operations)
+      .set({ status: 'running', claimedBy: leader.id, attempts: sql`${operations.attempts} + 1`, updatedAt: new Date() })
+      .where(and(eq(operations.id, leader.id), eq(operations.status, 'queued')));
+    const held = await tx
+      .select({ id: operations.id })
+      .from(operations)
+      .where(and(eq(operations.claimedBy, leader.id), eq(operations.status, 'running')));
+    const room = size - held.length;
+    if (room > 0 && held.some((row) => row.id === leader.id)) {
+      const free = await tx
+        .select({ id: operations.id })
+        .from(operations)
+        .where(and(eq(operations.tenantId, leader.tenantId), eq(operations.kind, 'token.create'), eq(operations.status, 'queued')))
+        .orderBy(asc(operations.createdAt))
+        .limit(room)
+        .for('update', { skipLocked: true });
+      if (free.length > 0) {
+        await tx
+          .update(operations)
+          .set({ status: 'running', claimedBy: leader.id, attempts: sql`${operations.attempts} + 1`, updatedAt: new Date() })
+          .where(inArray(operations.id, free.map((row) => row.id)));
+      }
+    }
+    const rows = await tx
+      .select()
+      .from(operations)
+      .innerJoin(tokens, eq(tokens.id, operations.tokenId))
+      .where(and(eq(operations.claimedBy, leader.id), eq(operations.status, 'running')))
+      .orderBy(asc(operations.createdAt));
+    return rows.map((row) => ({ op: row.operations, token: row.tokens }));
+  });
+}

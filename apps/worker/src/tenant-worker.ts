@@ -1,0 +1,61 @@
+// One BullMQ worker per tenant queue. It dispatches each job to the handler of its kind and keeps the
+// operation rows true when BullMQ itself gives up on a job (a worker that died holding it too often).
+import { Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { tenantQueueName, type JobName } from '@tokenfleet/domain';
+import type { Redis } from 'ioredis';
+import type { WorkerContext } from './context';
+import { handlers } from './jobs/registry';
+import { failOperation } from './operation-runner';
+import { FINAL_STATUSES, loadOperation } from './store';
+
+/**
+ * BullMQ only honours `queue.rateLimit()` (our tenant-wide 429 pause) on queues that have a global rate
+ * limit. The real pacing is the write budget, which counts Graph calls rather than jobs, so this limit is
+ * set far above anything the budget lets through.
+ */
+export const QUEUE_JOB_RATE_CEILING = { max: 10_000, durationMs: 1_000 };
+
+export interface TenantWorkerOptions {
+  connection: Redis;
+  prefix: string;
+  concurrency: number;
+  /** How long a job's lock lasts without renewal; a killed worker's jobs come back after this. */
+  lockDurationMs?: number;
+}
+
+export async function startTenantWorker(context: WorkerContext, options: TenantWorkerOptions): Promise<Worker> {
+  await context.tenant.queue.setGlobalRateLimit(QUEUE_JOB_RATE_CEILING.max, QUEUE_JOB_RATE_CEILING.durationMs);
+  const worker = new Worker(
+    tenantQueueName(context.tenant.tenantId),
+    async (job: Job, token?: string) => {
+      const handler = handlers[job.name as JobName] as (job: Job, jc: unknown) => Promise<unknown>;
+      if (!handler) throw new Error(`no handler for job kind ${job.name}`);
+      return handler(job, { ...context, job, jobToken: token });
+    },
+    {
+      connection: options.connection as ConnectionOptions,
+      prefix: options.prefix,
+      concurrency: options.concurrency,
+      lockDuration: options.lockDurationMs ?? 30_000,
+      // A SIGKILLed worker leaves its jobs active; they come back as stalled. Allow a few before failing.
+      maxStalledCount: 3,
+      autorun: true,
+    },
+  );
+  worker.on('failed', (job, error) => {
+    // Jobs whose processor ran have recorded their failure already. This catches the ones BullMQ failed
+    // without running them to the end (stalled too often), so no operation stays "running" forever.
+    if (!job || !('operationId' in (job.data as object))) return;
+    void recordIfUnrecorded(context, (job.data as { operationId: string }).operationId, error).catch((cause) =>
+      context.logger.error({ err: cause, jobId: job.id }, 'could not record a failed job'),
+    );
+  });
+  worker.on('error', (error) => context.logger.error({ err: error, tenantId: context.tenant.tenantId }, 'worker error'));
+  return worker;
+}
+
+async function recordIfUnrecorded(context: WorkerContext, operationId: string, error: Error): Promise<void> {
+  const work = await loadOperation(context.db, operationId);
+  if (!work || FINAL_STATUSES.has(work.op.status) || work.op.status === 'queued') return;
+  await failOperation(context, work.op, error, { final: true, includeClaimed: true });
+}

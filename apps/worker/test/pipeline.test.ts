@@ -1,0 +1,139 @@
+// The worker against real Postgres, Redis and the Entra sandbox over HTTPS: tokens committed the way an
+// import commits them (token rows with encrypted seeds, one create operation each) end up created,
+// assigned and activated in the sandbox, at fewer than 1.05 Graph writes per token.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { eq, inArray } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { base32Encode, type HashFunction } from '@tokenfleet/domain';
+import { insertOperations, operations, retryOperations, tokens } from '@tokenfleet/db';
+import { createRedis, createTenantQueue, enqueueOperations } from '@tokenfleet/queue';
+import { startTestSystem, waitForOperations, type TestSystem } from '../../../test/support/system';
+import { startWorker, type RunningWorker } from '../src/start-worker';
+
+let system: TestSystem;
+let worker: RunningWorker;
+const redis = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+
+beforeAll(async () => {
+  system = await startTestSystem({ sandbox: { writeLimit: { requests: 20, windowMs: 1_000 }, generatedUsers: 200 } });
+  worker = await startWorker(system.config, { graph: system.graph, prefix: system.prefix, env: system.env, reconcileEveryMs: 3_600_000 });
+});
+afterAll(async () => {
+  await worker?.close(5_000);
+  await system?.stop();
+  await redis.quit();
+});
+
+interface Spec { upn?: string; interval?: 30 | 60; hash?: HashFunction; activate?: boolean }
+
+/** Commits tokens and their create operations as an import does, then enqueues the operations. */
+async function commitTokens(specs: Spec[]): Promise<Array<{ id: string; serial: string; secret: string }>> {
+  const rows = specs.map((spec) => {
+    const id = randomUUID();
+    const secret = base32Encode(randomBytes(spec.hash === 'hmacsha256' ? 32 : 20));
+    const sealed = system.vault.encrypt(id, secret);
+    return { spec, id, secret, serial: `W${randomBytes(5).toString('hex')}`, sealed };
+  });
+  const ops = await system.client.db.transaction(async (tx) => {
+    await tx.insert(tokens).values(rows.map(({ spec, id, serial, sealed }) => ({
+      id, tenantId: system.tenantId, serialNumber: serial, manufacturer: 'Token2', model: 'C202', displayName: `Token2 C202 - ${serial}`,
+      hashFunction: spec.hash ?? 'hmacsha1', timeIntervalSeconds: spec.interval ?? 30, state: 'imported' as const,
+      secretKeyId: sealed.keyId, secretCiphertext: sealed.ciphertext,
+    })));
+    return insertOperations(tx, rows.map(({ spec, id }) => ({
+      tenantId: system.tenantId, tokenId: id, kind: 'token.create' as const, generation: 0, createdBy: 'test',
+      params: spec.upn ? { upn: spec.upn, assign: true, activate: spec.activate !== false } : {},
+    })));
+  });
+  await enqueueOperations(worker.context.tenant.queue, ops);
+  return rows.map(({ id, serial, secret }) => ({ id, serial, secret }));
+}
+
+function members(count: number, offset = 0): string[] {
+  const upns = system.sandbox.inspect.users().filter((user) => user.userType !== 'Guest').slice(offset, offset + count).map((user) => user.userPrincipalName);
+  if (upns.length < count) throw new Error(`the sandbox has fewer than ${offset + count} members`);
+  return upns;
+}
+
+describe('provisioning pipeline (worker)', () => {
+  it('creates, assigns and activates a mix of 30 s / 60 s and SHA-1 / SHA-256 tokens in bulk', async () => {
+    const upns = members(60);
+    const specs: Spec[] = upns.map((upn, index) => ({ upn, interval: index % 3 === 0 ? 60 : 30, hash: index % 2 === 0 ? 'hmacsha256' : 'hmacsha1' }));
+    const writesBefore = system.sandbox.inspect.counters().writes;
+    const created = await commitTokens(specs);
+    await waitForOperations(system.client.db, created.map((t) => t.id), 180_000);
+
+    const rows = await system.client.db.select().from(tokens).where(inArray(tokens.id, created.map((t) => t.id)));
+    expect(rows.filter((row) => row.state !== 'active').map((row) => `${row.serialNumber} ${row.state}: ${row.lastError}`)).toEqual([]);
+    const devices = new Map(system.sandbox.inspect.devices().map((device) => [device.serialNumber, device]));
+    for (const token of created) expect(devices.get(token.serial)?.status).toBe('activated');
+    const writes = system.sandbox.inspect.counters().writes - writesBefore;
+    expect(writes / created.length).toBeLessThanOrEqual(1.05);
+    expect(system.sandbox.inspect.counters().activationsRefused).toBe(0);
+  }, 240_000);
+
+  it('an unknown user leaves the token in the inventory with a failed, retryable assignment', async () => {
+    const [token] = await commitTokens([{ upn: 'nobody-here@contoso.example' }]);
+    await waitForOperations(system.client.db, [token!.id], 60_000);
+    const [row] = await system.client.db.select().from(tokens).where(eq(tokens.id, token!.id));
+    expect(row!.state).toBe('created');
+    const ops = await system.client.db.select().from(operations).where(eq(operations.tokenId, token!.id));
+    const assign = ops.find((op) => op.kind === 'token.assign');
+    expect(assign).toMatchObject({ status: 'failed', lastErrorCode: 'user_not_found' });
+  }, 90_000);
+
+  it('a refused activation fails the operation with Graph\'s reason, and a retry activates the token', async () => {
+    system.sandbox.configure({ refuseActivations: 1 });
+    const [token] = await commitTokens([{ upn: members(1, 70)[0] }]);
+    await waitForOperations(system.client.db, [token!.id], 60_000);
+    const ops = await system.client.db.select().from(operations).where(eq(operations.tokenId, token!.id));
+    expect(ops.map((op) => `${op.kind}:${op.status}:${op.lastErrorCode}`)).toContain('token.activate:failed:badRequest');
+    const failed = ops.find((op) => op.kind === 'token.activate')!;
+    expect(failed.status).toBe('failed');
+    expect(failed.lastGraphStatus).toBe(400);
+    const [before] = await system.client.db.select().from(tokens).where(eq(tokens.id, token!.id));
+    expect(before!.state).toBe('failed');
+
+    const retried = await system.client.db.transaction((tx) => retryOperations(tx, [failed.id], 'user:test'));
+    await enqueueOperations(worker.context.tenant.queue, retried);
+    await waitForOperations(system.client.db, [token!.id], 60_000);
+    const [after] = await system.client.db.select().from(tokens).where(eq(tokens.id, token!.id));
+    expect(after!.state).toBe('active');
+  }, 150_000);
+
+  it('a create that already reached Graph before a crash is adopted, not created twice', async () => {
+    // Simulate the crash: the device exists in Entra and the operation says a request was sent.
+    const [token] = await commitTokensWithoutEnqueue({});
+    const device = await system.graph.createDevice({ serialNumber: token!.serial, manufacturer: 'Token2', model: 'C202', secretKey: token!.secret, timeIntervalInSeconds: 30, hashFunction: 'hmacsha1' });
+    expect(device.kind).toBe('ok');
+    const [op] = await system.client.db.update(operations).set({ sentAt: new Date() }).where(eq(operations.tokenId, token!.id)).returning();
+    const createdBefore = system.sandbox.inspect.counters().devicesCreated;
+    await enqueueOperations(worker.context.tenant.queue, [op!]);
+    await waitForOperations(system.client.db, [token!.id], 60_000);
+    const [row] = await system.client.db.select().from(tokens).where(eq(tokens.id, token!.id));
+    expect(row).toMatchObject({ state: 'created', graphDeviceId: device.kind === 'ok' ? device.value.id : 'x' });
+    expect(system.sandbox.inspect.counters().devicesCreated).toBe(createdBefore);
+  }, 90_000);
+
+  it('the reconciler enqueues operations that were committed but never queued', async () => {
+    const [token] = await commitTokensWithoutEnqueue({});
+    await system.client.db.update(operations).set({ updatedAt: new Date(Date.now() - 10 * 60_000) }).where(eq(operations.tokenId, token!.id));
+    await worker.reconcileNow();
+    await waitForOperations(system.client.db, [token!.id], 60_000);
+    const [row] = await system.client.db.select().from(tokens).where(eq(tokens.id, token!.id));
+    expect(row!.state).toBe('created');
+  }, 90_000);
+});
+
+async function commitTokensWithoutEnqueue(spec: Spec) {
+  const queue = worker.context.tenant.queue;
+  const original = queue.addBulk.bind(queue);
+  queue.addBulk = (async () => []) as typeof queue.addBulk;
+  try {
+    return await commitTokens([spec]);
+  } finally {
+    queue.addBulk = original;
+  }
+}
+
+void createTenantQueue;

@@ -1,0 +1,16 @@
+import { afterAll, beforeAll, it } from 'vitest';
+import { startFullSystem, type FullSystem } from '../support/full-system';
+import { BULK_SANDBOX, BULK_TIMEOUT_MS, BULK_TOKENS, bulkSeedFile, expectFullyProvisioned } from './bulk-scenario';
+
+let system: FullSystem;
+// Graph's clock runs 20 s ahead of ours: codes from the local clock would be refused at tolerance 0.
+beforeAll(async () => { system = await startFullSystem({ sandbox: { ...BULK_SANDBOX, clockOffsetMs: 20_000 } }); });
+afterAll(async () => { await system?.stop(); });
+
+it(`imports ${BULK_TOKENS} tokens when the local clock is 20 s off Graph's`, async () => {
+  const { csv, serials } = bulkSeedFile(system);
+  const writesBefore = system.sandbox.inspect.counters().writes;
+  const id = await system.upload('bulk.csv', csv);
+  await system.waitForImport(id, BULK_TIMEOUT_MS);
+  await expectFullyProvisioned(system, id, serials, writesBefore);
+}, BULK_TIMEOUT_MS + 60_000);

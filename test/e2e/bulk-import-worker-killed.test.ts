@@ -1,0 +1,69 @@
+// The worker runs as its own process (`npm run start:worker`'s entry) and is killed with SIGKILL while the
+// import is half done, then started again. The import must end exactly as without the crash: every
+// token active, no device created twice.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { writeSandboxConnection } from '@tokenfleet/config';
+import { tokens } from '@tokenfleet/db';
+import { startFullSystem, type FullSystem } from '../support/full-system';
+import { BULK_SANDBOX, BULK_TIMEOUT_MS, BULK_TOKENS, bulkSeedFile, expectFullyProvisioned } from './bulk-scenario';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+let system: FullSystem;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  system = await startFullSystem({ sandbox: BULK_SANDBOX, worker: false });
+  // The worker process finds the sandbox the way `npm run start:worker` does: through the state directory.
+  writeSandboxConnection(system.env.TOKENFLEET_STATE_DIR!, {
+    origin: system.sandbox.origin,
+    tenantId: system.sandbox.tenantId,
+    clientId: system.sandbox.clientId,
+    clientSecret: system.sandbox.clientSecret,
+    caCertificatePath: system.sandbox.caCertificatePath,
+  });
+});
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  await system?.stop();
+});
+
+function startWorkerProcess(): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/worker/src/main.ts'], {
+    cwd: repoRoot,
+    env: { ...process.env, ...system.env, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  children.push(child);
+  return child;
+}
+
+async function activeCount(importId: string): Promise<number> {
+  return (await system.client.db.select({ id: tokens.id }).from(tokens).where(and(eq(tokens.importId, importId), eq(tokens.state, 'active')))).length;
+}
+
+it(`imports ${BULK_TOKENS} tokens with the worker killed (SIGKILL) midway and restarted`, async () => {
+  const { csv, serials } = bulkSeedFile(system);
+  const writesBefore = system.sandbox.inspect.counters().writes;
+  const id = await system.upload('bulk.csv', csv);
+
+  const first = startWorkerProcess();
+  const deadline = Date.now() + BULK_TIMEOUT_MS;
+  while ((await activeCount(id)) < serials.length * 0.4) {
+    if (first.exitCode !== null) throw new Error(`the worker exited early with ${first.exitCode}`);
+    if (Date.now() > deadline) throw new Error('the import never got halfway');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const exited = new Promise((resolve) => first.once('exit', resolve));
+  first.kill('SIGKILL');
+  await exited;
+  const activeAtCrash = await activeCount(id);
+  expect(activeAtCrash).toBeLessThan(serials.length);
+
+  startWorkerProcess();
+  await system.waitForImport(id, BULK_TIMEOUT_MS);
+  await expectFullyProvisioned(system, id, serials, writesBefore);
+  expect(system.sandbox.inspect.counters().devicesCreated).toBe(serials.length);
+}, 2 * BULK_TIMEOUT_MS);

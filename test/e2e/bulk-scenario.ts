@@ -1,0 +1,55 @@
+// The bulk-import scenario the pipeline must survive in every variant: N tokens (a mix of 30 s / 60 s and
+// SHA-1 / SHA-256), each for its own user, against a sandbox that throttles at 20 writes/s and checks
+// codes with tolerance 0. It must end with every token active, no activation refused, each device
+// created once, and at most 1.05 Graph writes per token.
+import { randomBytes } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { expect } from 'vitest';
+import { base32Encode } from '@tokenfleet/domain';
+import { tokens } from '@tokenfleet/db';
+import type { SandboxOptions } from '@tokenfleet/entra-sandbox';
+import type { FullSystem } from '../support/full-system';
+
+export const BULK_TOKENS = Number(process.env.E2E_BULK_TOKENS ?? 2_000);
+
+export const BULK_SANDBOX: SandboxOptions = {
+  writeLimit: { requests: 20, windowMs: 1_000 },
+  totpToleranceSteps: 0,
+  generatedUsers: BULK_TOKENS,
+};
+
+/** Generous: at 18 writes/s, 2,000 tokens need about two minutes. */
+export const BULK_TIMEOUT_MS = 12 * 60_000;
+
+export function bulkSeedFile(system: FullSystem, count = BULK_TOKENS): { csv: string; serials: string[] } {
+  const upns = system.sandbox.inspect.users().filter((user) => user.userType !== 'Guest').map((user) => user.userPrincipalName);
+  if (upns.length < count) throw new Error(`the sandbox has ${upns.length} users, the scenario needs ${count}`);
+  const serials: string[] = [];
+  const lines = ['upn,serial number,secret key,timeinterval,manufacturer,model,hash function'];
+  for (let index = 0; index < count; index += 1) {
+    const sha256 = index % 4 >= 2;
+    const interval = index % 2 === 0 ? 30 : 60;
+    const serial = `E2E${String(index).padStart(7, '0')}`;
+    serials.push(serial);
+    lines.push([upns[index], serial, base32Encode(randomBytes(sha256 ? 32 : 20)), interval, 'Token2', sha256 ? 'C302-i' : 'C202', sha256 ? 'hmacsha256' : 'hmacsha1'].join(','));
+  }
+  return { csv: `${lines.join('\n')}\n`, serials };
+}
+
+export async function expectFullyProvisioned(system: FullSystem, importId: string, serials: string[], writesBefore: number): Promise<void> {
+  const rows = await system.client.db.select().from(tokens).where(eq(tokens.importId, importId));
+  const notActive = rows.filter((row) => row.state !== 'active').map((row) => `${row.serialNumber} ${row.state}: ${row.lastError}`);
+  expect(notActive.slice(0, 10)).toEqual([]);
+  expect(rows).toHaveLength(serials.length);
+
+  const devices = system.sandbox.inspect.devices();
+  const bySerial = new Map<string, number>();
+  for (const device of devices) bySerial.set(device.serialNumber, (bySerial.get(device.serialNumber) ?? 0) + 1);
+  expect(serials.filter((serial) => bySerial.get(serial) !== 1)).toEqual([]);
+  expect(devices.filter((device) => serials.includes(device.serialNumber) && device.status !== 'activated')).toEqual([]);
+
+  const counters = system.sandbox.inspect.counters();
+  expect(counters.activationsRefused).toBe(0);
+  const writesPerToken = (counters.writes - writesBefore) / serials.length;
+  expect(writesPerToken).toBeLessThanOrEqual(1.05);
+}

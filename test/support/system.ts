@@ -1,0 +1,91 @@
+// Builds the real system for cross-app tests: a database and Redis prefix of the test file's own, the
+// Entra sandbox over HTTPS, a Graph client that trusts the sandbox's CA, and the configuration the apps
+// read. Nothing here is a mock: the sandbox is the product's simulator, reached over real TLS.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eq, inArray } from 'drizzle-orm';
+import { createLogger, loadConfig, type Config } from '@tokenfleet/config';
+import { createDb, createSeedVault, ensureTenant, loadMasterKeys, operations, type DbClient, type SeedVault } from '@tokenfleet/db';
+import { startSandbox, type Sandbox, type SandboxOptions } from '@tokenfleet/entra-sandbox';
+import { createGraphClient, type GraphClient } from '@tokenfleet/graph';
+import { createTestDatabase, testRedisPrefix, testServices, type TestDatabase } from '@tokenfleet/test-harness';
+
+export interface TestSystem {
+  config: Config;
+  env: Record<string, string>;
+  prefix: string;
+  database: TestDatabase;
+  client: DbClient;
+  vault: SeedVault;
+  sandbox: Sandbox;
+  graph: GraphClient;
+  tenantId: string;
+  stop(): Promise<void>;
+}
+
+export async function startTestSystem(options: { sandbox?: SandboxOptions; env?: Record<string, string> } = {}): Promise<TestSystem> {
+  const database = await createTestDatabase();
+  const prefix = testRedisPrefix('sys');
+  const sandbox = await startSandbox({ totpToleranceSteps: 0, ...options.sandbox });
+  const env: Record<string, string> = {
+    DATABASE_URL: database.url,
+    REDIS_URL: testServices().redisUrl,
+    TOKENFLEET_STATE_DIR: mkdtempSync(join(tmpdir(), 'tf-e2e-')),
+    TOKENFLEET_MASTER_KEY: randomBytes(32).toString('base64'),
+    TOKENFLEET_SANDBOX: '1',
+    TOKENFLEET_REDIS_PREFIX: prefix,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...options.env,
+  };
+  const config = loadConfig(env);
+  const client = createDb(database.url, { max: 4 });
+  const tenant = await ensureTenant(client.db, { mode: config.mode });
+  const graph = graphClientFor(sandbox);
+  return {
+    config,
+    env,
+    prefix,
+    database,
+    client,
+    vault: createSeedVault(loadMasterKeys(env)),
+    sandbox,
+    graph,
+    tenantId: tenant.id,
+    async stop() {
+      await client.close();
+      await sandbox.close();
+      await database.drop();
+    },
+  };
+}
+
+export function graphClientFor(sandbox: Sandbox): GraphClient {
+  return createGraphClient({
+    tenantId: sandbox.tenantId,
+    clientId: sandbox.clientId,
+    clientSecret: sandbox.clientSecret,
+    authorityHost: sandbox.origin,
+    graphBaseUrl: sandbox.origin,
+    caCertificatePem: sandbox.caCertificatePem,
+    logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', name: 'graph' }),
+  });
+}
+
+/** Waits until every operation of the given tokens is finished, checking the database as it goes. */
+export async function waitForOperations(db: DbClient['db'], tokenIds: string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const statuses = await db.select({ status: operations.status }).from(operations).where(inArray(operations.tokenId, tokenIds));
+    const open = statuses.length;
+    const pending = statuses.filter((row) => !['succeeded', 'failed', 'cancelled'].includes(row.status)).length;
+    if (open > 0 && pending === 0) return;
+    if (Date.now() > deadline) throw new Error(`operations still open after ${timeoutMs} ms: ${pending} of ${open}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+export async function operationsOf(db: DbClient['db'], tokenId: string) {
+  return db.select().from(operations).where(eq(operations.tokenId, tokenId));
+}
