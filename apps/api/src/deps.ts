@@ -25,9 +25,11 @@ export interface ApiDeps {
   tenant: Tenant;
   /** Absent when no Graph client is wired; `GET /users` then answers 503. */
   graph?: UserDirectory;
+  /** Key prefix of the queues and write budgets in Redis (the worker uses the same). */
+  redisPrefix: string;
   /**
    * How long a tenant's shared Graph write budget stays blocked by a 429, in ms (the overview's
-   * `rateLimitedUntil`). Defaults to reading the WriteBudget the worker uses, with its default key prefix.
+   * `rateLimitedUntil`). Defaults to reading the tenant's WriteBudget under `redisPrefix`.
    */
   writeBlockedForMs?: (tenantId: string) => Promise<number>;
   /** Further authenticators tried after the API key (the dashboard session plugs in here). */

@@ -77,6 +77,7 @@ export async function startApi(config: Config, overrides: StartApiOverrides = {}
       db,
       sql,
       redis,
+      redisPrefix: context.prefix,
       queues: (tenantId) => {
         let queue = queues.get(tenantId);
         if (!queue) {

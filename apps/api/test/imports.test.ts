@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { auditEvents, operations, tokens } from '@tokenfleet/db';
 import { fixture, startTestApi, type TestApi } from './helpers';
@@ -230,6 +230,14 @@ describe('import progress', () => {
 });
 
 describe('row errors as CSV', () => {
+  it("exports judy's formula serial from messy.csv as text", async () => {
+    // messy.csv was imported above, so on a second upload judy's row is refused as a duplicate.
+    const answer = await importFile('messy.csv');
+    const download = await t.call('GET', `/api/v1/imports/${answer.body.id}/errors.csv`);
+    const judy = download.text.split('\r\n').find((line) => line.startsWith('10,'));
+    expect(judy).toBe('10,serialNumber,"serial =HYPERLINK(""http://evil.example"",""x"") is already in the inventory","\'=HYPERLINK(""http://evil.example"",""x"")"');
+  });
+
   it('neutralises a formula serial and quotes fields', async () => {
     const csv = [
       'upn,serial number,secret key,timeinterval',
@@ -244,5 +252,36 @@ describe('row errors as CSV', () => {
     expect(lines[0]).toBe('rowNumber,field,reason,serialNumber');
     expect(lines[1]).toMatch(/^2,timeIntervalInSeconds,.*,"'=HYPERLINK\(""http:\/\/evil\.example"",""x""\)"$/);
     expect(lines[2]).toMatch(/,'\+660002$/);
+  });
+});
+
+describe('an upload that breaks off', () => {
+  it('rolls the import back and records it as failed', async () => {
+    const { request } = await import('node:http');
+    const { imports } = await import('@tokenfleet/db');
+    const boundary = 'tokenfleet-test-boundary';
+    const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="cut.csv"\r\nContent-Type: text/csv\r\n\r\nupn,serial number,secret key\r\ncut@contoso.example,440001,JIOKBCZDGZCTEINCO5R5AAWYO76VJV4S\r\n`;
+    const url = new URL(`${t.url}/api/v1/imports`);
+    const sent = request({
+      host: url.hostname,
+      port: url.port,
+      path: url.pathname,
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.keys.operator}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(head.length + 10_000) },
+    });
+    sent.on('error', () => {});
+    sent.write(head);
+    // Wait until the API has recorded the import (it is reading the file), then cut the connection.
+    await vi.waitFor(async () => {
+      const rows = await t.api.deps.db.select().from(imports).where(eq(imports.fileName, 'cut.csv'));
+      expect(rows).toHaveLength(1);
+    });
+    sent.destroy();
+    await vi.waitFor(async () => {
+      const [row] = await t.api.deps.db.select().from(imports).where(eq(imports.fileName, 'cut.csv'));
+      expect(row!.status).toBe('failed');
+      expect(row!.error).toContain('interrupted');
+    });
+    expect(await t.api.deps.db.select().from(tokens).where(eq(tokens.serialNumber, '440001'))).toHaveLength(0);
   });
 });

@@ -3,20 +3,14 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Redis } from 'ioredis';
 import type { Express } from 'express';
-import { testRedisPrefix } from '@tokenfleet/test-harness';
 import { WriteBudget } from '@tokenfleet/queue';
 import type { GraphOutcome, GraphUser } from '@tokenfleet/graph';
 import { createApp, type ApiDeps } from '../src/index';
 import { fixture, startTestApi, type TestApi } from './helpers';
 
 let t: TestApi;
-const budgetPrefix = testRedisPrefix('budget');
 beforeAll(async () => {
-  t = await startTestApi({
-    overrides: {
-      writeBlockedForMs: (tenantId) => new WriteBudget(t.api.deps.redis, tenantId, { limit: 10, windowMs: 1000, prefix: budgetPrefix }).blockedForMs(),
-    },
-  });
+  t = await startTestApi();
 });
 afterAll(async () => {
   await t?.close();
@@ -61,7 +55,8 @@ describe('overview', () => {
       { id: 'sandbox', name: expect.stringContaining('SANDBOX'), mode: 'sandbox', queue: { waiting: 1, active: 0, delayed: 0, failed: 0, completed: 0, rateLimitedUntil: null } },
     ]);
 
-    await new WriteBudget(t.api.deps.redis, 'sandbox', { limit: 10, windowMs: 1000, prefix: budgetPrefix }).block(60_000);
+    // What the worker does on a 429: block the tenant's budget under the shared prefix.
+    await new WriteBudget(t.api.deps.redis, 'sandbox', { limit: 10, windowMs: 1000, prefix: t.queuePrefix }).block(60_000);
     overview = await t.call('GET', '/api/v1/overview');
     const until = Date.parse(overview.body.tenants[0].queue.rateLimitedUntil);
     expect(until).toBeGreaterThan(Date.now() + 30_000);

@@ -8,19 +8,21 @@ import {
   appendAudit,
   importRowErrors,
   imports,
-  insertOperations,
+  operations,
   tokens,
   type Database,
   type Import,
   type ImportMode,
   type ImportStatus,
   type NewImportRowError,
-  type NewOperationInput,
+  type NewOperation,
   type NewToken,
+  type OperationParams,
   type SeedVault,
   type Transaction,
 } from '@tokenfleet/db';
 import { parseSeedFile, TOKEN_DIGITS, type SeedFileFormat, type SeedRecord } from '@tokenfleet/domain';
+import { insertAsRecordset } from './bulk-insert';
 
 /** Rows per INSERT: ~20 columns a token keeps a batch far below Postgres's 65,535 parameters. */
 const BATCH_ROWS = 500;
@@ -47,7 +49,7 @@ export interface IngestCounts {
  * What a new token's create operation carries: whom to assign it to and whether to activate it, from
  * the import mode. A row that names no user is only created, whatever the mode.
  */
-export function createParams(record: Pick<SeedRecord, 'upn' | 'userId'>, mode: ImportMode): NewOperationInput['params'] {
+export function createParams(record: Pick<SeedRecord, 'upn' | 'userId'>, mode: ImportMode): OperationParams {
   const namesUser = Boolean(record.upn || record.userId);
   return {
     ...(record.upn ? { upn: record.upn } : {}),
@@ -93,6 +95,53 @@ export async function ingestSeedFile(db: Database, vault: SeedVault, input: Inge
   });
 }
 
+/** The columns an imported token is written with; the rest take their defaults. */
+const NEW_TOKEN_COLUMNS = {
+  id: tokens.id,
+  tenantId: tokens.tenantId,
+  serialNumber: tokens.serialNumber,
+  manufacturer: tokens.manufacturer,
+  model: tokens.model,
+  displayName: tokens.displayName,
+  hashFunction: tokens.hashFunction,
+  timeIntervalSeconds: tokens.timeIntervalSeconds,
+  digits: tokens.digits,
+  secretKeyId: tokens.secretKeyId,
+  secretCiphertext: tokens.secretCiphertext,
+  state: tokens.state,
+  generation: tokens.generation,
+  importId: tokens.importId,
+} as const;
+
+type NewTokenRow = { [K in keyof typeof NEW_TOKEN_COLUMNS]: NonNullable<NewToken[K]> };
+
+/**
+ * The columns of an import's `token.create` operations: the same row `insertOperations` writes for a
+ * queued operation (see bulk-insert.ts for why the import does not call it).
+ */
+const NEW_OPERATION_COLUMNS = {
+  id: operations.id,
+  tenantId: operations.tenantId,
+  tokenId: operations.tokenId,
+  importId: operations.importId,
+  kind: operations.kind,
+  status: operations.status,
+  generation: operations.generation,
+  params: operations.params,
+  createdBy: operations.createdBy,
+  queuedAt: operations.queuedAt,
+} as const;
+
+type NewOperationRow = { [K in keyof typeof NEW_OPERATION_COLUMNS]: NonNullable<NewOperation[K]> };
+
+const ROW_ERROR_COLUMNS = {
+  importId: importRowErrors.importId,
+  rowNumber: importRowErrors.rowNumber,
+  field: importRowErrors.field,
+  reason: importRowErrors.reason,
+  serialNumber: importRowErrors.serialNumber,
+} as const;
+
 class ImportWriter {
   private records: SeedRecord[] = [];
   private errors: NewImportRowError[] = [];
@@ -133,7 +182,7 @@ class ImportWriter {
     if (this.errors.length === 0) return;
     const batch = this.errors;
     this.errors = [];
-    await this.tx.insert(importRowErrors).values(batch);
+    await insertAsRecordset(this.tx, importRowErrors, ROW_ERROR_COLUMNS, batch, { returning: { id: importRowErrors.id } });
   }
 
   /** Inserts a batch of tokens; a serial already in the tenant's inventory becomes that row's error. */
@@ -142,7 +191,7 @@ class ImportWriter {
     const batch = this.records;
     this.records = [];
     const { tenantId, id: importId } = this.importRow;
-    const rows: NewToken[] = batch.map((record) => {
+    const rows = batch.map((record): NewTokenRow => {
       const id = randomUUID();
       const seed = this.vault.encrypt(id, record.secretBase32);
       return {
@@ -162,14 +211,14 @@ class ImportWriter {
         importId,
       };
     });
-    const inserted = await this.tx
-      .insert(tokens)
-      .values(rows)
-      .onConflictDoNothing({ target: [tokens.tenantId, tokens.serialNumber] })
-      .returning({ id: tokens.id, serialNumber: tokens.serialNumber });
+    const inserted = await insertAsRecordset(this.tx, tokens, NEW_TOKEN_COLUMNS, rows, {
+      onConflictDoNothing: [tokens.tenantId, tokens.serialNumber],
+      returning: { id: tokens.id, serialNumber: tokens.serialNumber },
+    });
     const idBySerial = new Map(inserted.map((token) => [token.serialNumber, token.id]));
 
-    const operations: NewOperationInput[] = [];
+    const queuedAt = new Date();
+    const creates: NewOperationRow[] = [];
     for (const record of batch) {
       const tokenId = idBySerial.get(record.serialNumber);
       if (tokenId === undefined) {
@@ -178,8 +227,11 @@ class ImportWriter {
         continue;
       }
       this.counts.validRows += 1;
-      operations.push({ tenantId, tokenId, kind: 'token.create', generation: 0, importId, createdBy: this.actor, params: createParams(record, this.mode) });
+      creates.push({ id: randomUUID(), tenantId, tokenId, importId, kind: 'token.create', status: 'queued', generation: 0, params: createParams(record, this.mode), createdBy: this.actor, queuedAt });
     }
-    await insertOperations(this.tx, operations);
+    await insertAsRecordset(this.tx, operations, NEW_OPERATION_COLUMNS, creates, {
+      onConflictDoNothing: [operations.tokenId, operations.kind, operations.generation],
+      returning: { id: operations.id },
+    });
   }
 }

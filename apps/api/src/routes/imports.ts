@@ -30,8 +30,11 @@ const uploadFields = z.object({
 
 const listQuery = pageQuery.extend({ status: z.enum(IMPORT_STATUSES).optional(), tenantId: optionalText });
 
-/** Enough of the file's start to tell CSV, JSON and PSKC apart. */
-const HEAD_BYTES = 1024;
+/**
+ * Enough of the file's start to tell CSV, JSON and PSKC apart (the first byte after a BOM and blanks);
+ * small, so the import is on record as soon as a slow upload has started.
+ */
+const HEAD_BYTES = 64;
 
 interface ImportFailure {
   error: ApiError;

@@ -37,7 +37,7 @@ export function overviewRoutes(router: Router, deps: ApiDeps): void {
   const { db, config } = deps;
   const writeBlockedForMs =
     deps.writeBlockedForMs ??
-    ((tenantId: string) => new WriteBudget(deps.redis, tenantId, { limit: config.graph.writeLimit, windowMs: config.graph.writeWindowMs }).blockedForMs());
+    ((tenantId: string) => new WriteBudget(deps.redis, tenantId, { limit: config.graph.writeLimit, windowMs: config.graph.writeWindowMs, prefix: deps.redisPrefix }).blockedForMs());
 
   async function queueState(tenantId: string) {
     const queue = deps.queues(tenantId);
