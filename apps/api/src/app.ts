@@ -5,15 +5,18 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
-import { apiKeyAuthenticator, authenticate, requireRole } from './auth';
+import { apiKeyAuthenticator, authenticate, requireRole, type Authenticator } from './auth';
 import type { ApiDeps } from './deps';
 import { errorMiddleware, unknownRoute } from './errors';
 import { openApiDocument } from './openapi';
 import { queueBoard } from './queue-board';
+import { SessionStore, sessionAuthenticator } from './sessions';
+import { accountRoutes } from './routes/accounts';
 import { apiKeyRoutes } from './routes/api-keys';
 import { auditRoutes } from './routes/audit';
 import { importRoutes } from './routes/imports';
 import { operationRoutes } from './routes/operations';
+import { sessionRoutes } from './routes/session';
 import { overviewRoutes, probeRoutes } from './routes/system';
 import { tokenRoutes } from './routes/tokens';
 import { userRoutes } from './routes/users';
@@ -27,10 +30,17 @@ const JSON_BODY_LIMIT = '100kb';
 const REQUEST_ID = /^[\w.-]{1,64}$/;
 
 /** Every /api/v1 route, in the order express matches them. Exported so a test can walk its stack. */
+/** API key first (machines), then the dashboard's session cookie, then any the caller adds. */
+function authenticators(deps: ApiDeps, sessions: SessionStore): Authenticator[] {
+  return [apiKeyAuthenticator(deps.db), sessionAuthenticator(sessions), ...(deps.authenticators ?? [])];
+}
+
 export function createApiRouter(deps: ApiDeps): Router {
   const router = express.Router();
+  const sessions = new SessionStore(deps.db);
   probeRoutes(router, deps);
-  router.use(authenticate([apiKeyAuthenticator(deps.db), ...(deps.authenticators ?? [])]));
+  sessionRoutes(router, deps, sessions);
+  router.use(authenticate(authenticators(deps, sessions)));
   router.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument);
   });
@@ -41,6 +51,7 @@ export function createApiRouter(deps: ApiDeps): Router {
   auditRoutes(router, deps);
   userRoutes(router, deps);
   apiKeyRoutes(router, deps);
+  accountRoutes(router, deps, sessions);
   router.use(unknownRoute);
   return router;
 }
@@ -74,7 +85,7 @@ export function createApp(deps: ApiDeps): Express {
     QUEUE_BOARD_PATH,
     // bull-board's page boots from an inline script, which a strict CSP would block.
     helmet({ contentSecurityPolicy: false }),
-    authenticate([apiKeyAuthenticator(deps.db), ...(deps.authenticators ?? [])]),
+    authenticate(authenticators(deps, new SessionStore(deps.db))),
     requireRole('admin'),
     board.readOnly,
     board.refresh,

@@ -6,4 +6,7 @@ export type { ApiDeps, UserDirectory } from './deps';
 export { apiKeyAuthenticator, ensureBootstrapApiKey, generateApiKey, hashApiKey, requireRole } from './auth';
 export type { Authenticator, Principal, Role } from './auth';
 export { ApiError } from './errors';
+export { ensureAccount } from './routes/accounts';
+export { hashPassword, verifyPassword } from './passwords';
+export { SESSION_COOKIE, CSRF_HEADER } from './sessions';
 export { openApiDocument } from './openapi';

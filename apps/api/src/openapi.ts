@@ -165,9 +165,21 @@ const schemas: Record<string, Schema> = {
   QueueState: obj({ waiting: int(), active: int(), delayed: int(), failed: int(), completed: int(), rateLimitedUntil: nullable(time) }),
   ApiKey: obj({ id: uuid, name: str(), role: enumOf(API_KEY_ROLES), keyPrefix: str(), createdAt: time, lastUsedAt: nullable(time), revokedAt: nullable(time) }),
   User: obj({ id: str(), userPrincipalName: str(), displayName: nullable(str()) }),
+  Session: obj({ user: obj({ id: uuid, username: str(), role: enumOf(API_KEY_ROLES) }), csrfToken: str({ description: 'send as X-CSRF-Token on every POST, PUT, PATCH and DELETE' }) }),
+  Account: obj({ id: uuid, username: str(), role: enumOf(API_KEY_ROLES), disabled: { type: 'boolean' }, lastLoginAt: nullable(time), createdAt: time, updatedAt: time }),
 };
 
 const paths = {
+  '/session': {
+    post: {
+      summary: 'Sign in to the dashboard; sets the tf_session cookie (HttpOnly, SameSite=Lax)',
+      security: [],
+      requestBody: body(obj({ username: str(), password: str() })),
+      responses: { ...ok('Signed in', ref('Session')), '400': error('Invalid input'), '401': error('Wrong username or password (one message for both)'), '429': error('Too many failed sign-ins') },
+    },
+    get: { summary: 'The current session', security: [], responses: { ...ok('Signed in', ref('Session')), '401': error('Not signed in') } },
+    delete: { summary: 'Sign out (send X-CSRF-Token)', security: [], responses: { '204': { description: 'Signed out' }, '403': error('Missing or wrong X-CSRF-Token') } },
+  },
   '/health': { get: { summary: 'Liveness (no authentication)', security: [], responses: ok('Alive', obj({ status: str({ const: 'ok' }) })) } },
   '/ready': {
     get: {
@@ -289,6 +301,18 @@ const paths = {
       requestBody: body(obj({ name: str(), role: enumOf(API_KEY_ROLES) })),
     }),
   },
+  '/accounts': {
+    get: operation('Dashboard accounts (admin)', ok('Accounts', arrayOf(ref('Account')))),
+    post: operation('Create a dashboard account (admin)', { ...ok('Created', ref('Account'), '201'), '409': error('The username is taken') }, {
+      requestBody: body(obj({ username: str(), password: str({ minLength: 12 }), role: enumOf(API_KEY_ROLES) })),
+    }),
+  },
+  '/accounts/{id}': {
+    patch: operation('Change role or password, or disable (admin); ends its sessions on password change or disable', { ...ok('The account', ref('Account')), ...notFound }, {
+      parameters: [idParam],
+      requestBody: body(obj({ role: enumOf(API_KEY_ROLES), password: str({ minLength: 12 }), disabled: { type: 'boolean' } }, [])),
+    }),
+  },
   '/api-keys/{id}': { delete: operation('Revoke an API key (admin)', { '204': { description: 'Revoked' }, ...notFound }, { parameters: [idParam] }) },
 };
 
@@ -300,9 +324,12 @@ export const openApiDocument = {
     description: 'Provision and run hardware OATH tokens in Microsoft Entra ID. Seeds never appear in any response.',
   },
   servers: [{ url: '/api/v1' }],
-  security: [{ apiKey: [] }],
+  security: [{ apiKey: [] }, { session: [] }],
   components: {
-    securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer <key>`' } },
+    securitySchemes: {
+      apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer <key>`' },
+      session: { type: 'apiKey', in: 'cookie', name: 'tf_session', description: 'The dashboard session; state-changing requests also need X-CSRF-Token' },
+    },
     schemas,
   },
   paths,

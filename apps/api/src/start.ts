@@ -9,7 +9,8 @@ import { createLogger, type Config } from '@tokenfleet/config';
 import { createDb, ensureTenant, openSeedVault, runMigrations, type SeedVault } from '@tokenfleet/db';
 import { createRedis, createTenantQueue, type TenantQueue } from '@tokenfleet/queue';
 import { createApp } from './app';
-import { ensureBootstrapApiKey } from './auth';
+import { ensureBootstrapApiKey, type Role } from './auth';
+import { ensureAccount } from './routes/accounts';
 import type { ApiDeps, UserDirectory } from './deps';
 
 /** In-flight requests get this long to finish on shutdown before their connections are cut. */
@@ -30,6 +31,8 @@ export interface StartApiOverrides {
   graph?: UserDirectory;
   writeBlockedForMs?: ApiDeps['writeBlockedForMs'];
   authenticators?: ApiDeps['authenticators'];
+  /** A dashboard account to create at start-up unless one with that username exists (e.g. the sandbox's admin). */
+  bootstrapAccount?: { username: string; password: string; role?: Role };
   /** Skip the migrations (when the caller has just run them). */
   skipMigrations?: boolean;
 }
@@ -70,6 +73,10 @@ export async function startApi(config: Config, overrides: StartApiOverrides = {}
     }
     if (config.bootstrapApiKey && (await ensureBootstrapApiKey(db, config.bootstrapApiKey))) {
       logger.info('Created the bootstrap admin API key from TOKENFLEET_BOOTSTRAP_API_KEY');
+    }
+
+    if (overrides.bootstrapAccount && (await ensureAccount(db, { role: 'admin', ...overrides.bootstrapAccount }))) {
+      logger.info({ username: overrides.bootstrapAccount.username }, 'Created the bootstrap dashboard account');
     }
 
     const context = { connection: redis, prefix: overrides.queuePrefix ?? config.redisPrefix };

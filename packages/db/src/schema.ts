@@ -18,6 +18,7 @@ import {
   text,
   timestamp,
   unique,
+  uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
@@ -332,6 +333,47 @@ export const apiKeys = pgTable(
   (table) => [check('api_keys_role_valid', oneOf(table.role, API_KEY_ROLES))],
 );
 
+/** People who sign in to the dashboard. Roles are the API keys' roles. */
+export const accounts = pgTable(
+  'accounts',
+  {
+    id: uuid('id').primaryKey(),
+    /** As typed when created; unique ignoring case, so `Alice` and `alice` are one account. */
+    username: text('username').notNull(),
+    /** scrypt, self-describing: `scrypt$<log2 N>$<r>$<p>$<salt>$<hash>` (base64url). */
+    passwordHash: text('password_hash').notNull(),
+    role: text('role', { enum: API_KEY_ROLES }).notNull(),
+    disabledAt: timestamptz('disabled_at'),
+    lastLoginAt: timestamptz('last_login_at'),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    updatedAt: timestamptz('updated_at')
+      .notNull()
+      .defaultNow()
+      .$onUpdate(() => new Date()),
+  },
+  (table) => [
+    uniqueIndex('accounts_username_lower_unique').on(sql`lower(${table.username})`),
+    check('accounts_role_valid', oneOf(table.role, API_KEY_ROLES)),
+  ],
+);
+
+/** Dashboard sessions. The cookie holds a random token; only its SHA-256 is stored, as the id. */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    /** Sent back as X-CSRF-Token on every state-changing request made with this session. */
+    csrfToken: text('csrf_token').notNull(),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    lastSeenAt: timestamptz('last_seen_at').notNull().defaultNow(),
+    expiresAt: timestamptz('expires_at').notNull(),
+  },
+  (table) => [index('sessions_account_idx').on(table.accountId), index('sessions_expires_idx').on(table.expiresAt)],
+);
+
 // ---------------------------------------------------------------------------------------------------------
 // Row types
 
@@ -349,3 +391,7 @@ export type AuditEvent = typeof auditEvents.$inferSelect;
 export type NewAuditEvent = typeof auditEvents.$inferInsert;
 export type ApiKey = typeof apiKeys.$inferSelect;
 export type NewApiKey = typeof apiKeys.$inferInsert;
+export type Account = typeof accounts.$inferSelect;
+export type NewAccount = typeof accounts.$inferInsert;
+export type Session = typeof sessions.$inferSelect;
+export type NewSession = typeof sessions.$inferInsert;

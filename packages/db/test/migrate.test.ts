@@ -53,11 +53,13 @@ describe('runMigrations', () => {
       select table_name as name from information_schema.tables
       where table_schema = current_schema() order by table_name`;
     expect(tables.map((table) => table.name)).toEqual([
+      'accounts',
       'api_keys',
       'audit_events',
       'import_row_errors',
       'imports',
       'operations',
+      'sessions',
       'tenants',
       'tokens',
     ]);
