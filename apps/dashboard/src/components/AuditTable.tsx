@@ -37,9 +37,7 @@ export function AuditTable({ events, caption, showTarget = true }: { events: Aud
                 <td>
                   <Time iso={event.at} />
                 </td>
-                <td className="truncate" title={event.actor}>
-                  {event.actor}
-                </td>
+                <td>{event.actor}</td>
                 <td className="mono">{event.action}</td>
                 <td>
                   <span className={`outcome outcome-${event.outcome}`}>{event.outcome}</span>

@@ -1,0 +1,134 @@
+// What the browser tests share: the dashboard built (the API serves apps/dashboard/dist), Debian's
+// Chromium driven by playwright-core (never a downloaded browser), accounts of each role made through the
+// API with the admin key, and a sign-in through the dashboard's own form.
+import { execFile } from 'node:child_process';
+import { createReadStream, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { FullSystem } from '../support/full-system';
+
+export const DASHBOARD_DIR = fileURLToPath(new URL('../../apps/dashboard/', import.meta.url));
+
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** A laptop screen: the size the dashboard is made to read well on. */
+export const VIEWPORT = { width: 1366, height: 768 };
+
+function newestChange(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newestChange(join(path, name))));
+}
+
+/** Builds the dashboard unless dist/ is newer than every source file, so the API serves the current UI. */
+export async function ensureDashboardBuilt(): Promise<void> {
+  const index = join(DASHBOARD_DIR, 'dist', 'index.html');
+  const sources = [join(DASHBOARD_DIR, 'src'), join(DASHBOARD_DIR, 'index.html'), join(DASHBOARD_DIR, 'public')];
+  if (existsSync(index) && statSync(index).mtimeMs > Math.max(...sources.map(newestChange))) return;
+  await promisify(execFile)('npm', ['run', '--silent', 'build', '--workspace', '@tokenfleet/dashboard'], { cwd: join(DASHBOARD_DIR, '..', '..') });
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.map': 'application/json',
+};
+
+export interface DashboardOrigin {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * One origin for the browser, as production has it: the built dashboard's files (index.html for every
+ * other path), and /api and /admin passed through untouched to the real API, cookies and all.
+ * Stands in for the API's own static serving until apps/api serves apps/dashboard/dist itself; then the
+ * tests can open `system.api.url` directly.
+ */
+export async function serveDashboard(apiUrl: string): Promise<DashboardOrigin> {
+  const api = new URL(apiUrl);
+  const dist = join(DASHBOARD_DIR, 'dist');
+  const server: Server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://origin.invalid').pathname;
+    if (path.startsWith('/api/') || path.startsWith('/admin/')) {
+      const upstream = request({ host: api.hostname, port: api.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      upstream.on('error', () => res.writeHead(502).end());
+      req.pipe(upstream);
+      return;
+    }
+    const file = normalize(join(dist, path));
+    const servable = file.startsWith(dist) && existsSync(file) && statSync(file).isFile();
+    const chosen = servable ? file : join(dist, 'index.html');
+    res.writeHead(200, { 'content-type': CONTENT_TYPES[extname(chosen)] ?? 'application/octet-stream' });
+    createReadStream(chosen).pipe(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`Chromium is not at ${CHROMIUM_PATH}: install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH`);
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export interface Account {
+  username: string;
+  password: string;
+  role: 'viewer' | 'operator' | 'admin';
+}
+
+/** Makes a dashboard account through the API, as an admin would (with the bootstrap admin key). */
+export async function createAccount(system: FullSystem, account: Account): Promise<void> {
+  const response = await system.call('/api/v1/accounts', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(account),
+  });
+  if (response.status !== 201 && response.status !== 200) throw new Error(`creating account ${account.username} answered ${response.status}: ${await response.text()}`);
+}
+
+/** Uncaught errors in any page: each is a dashboard bug, and the test file asserts there are none. */
+export const pageErrors: string[] = [];
+
+/** Opens the dashboard in a fresh browser context (its own cookies) and signs in through the form. */
+export async function signIn(browser: Browser, baseUrl: string, account: Account): Promise<Page> {
+  // Reduced motion turns the progress bar's transition off, so a screenshot shows what the numbers say.
+  const context = await browser.newContext({ viewport: VIEWPORT, baseURL: baseUrl, reducedMotion: 'reduce' });
+  const page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(`${account.username}: ${error.message}`));
+  await page.goto('/');
+  await page.getByLabel('User name').fill(account.username);
+  await page.getByLabel('Password').fill(account.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+  return page;
+}
+
+/**
+ * Screenshots for the README are written only when TOKENFLEET_SCREENSHOTS names a folder (e.g.
+ * docs/screenshots), so an ordinary test run leaves the working tree as it was.
+ */
+export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+  const folder = process.env.TOKENFLEET_SCREENSHOTS;
+  if (!folder) return;
+  mkdirSync(folder, { recursive: true });
+  await page.screenshot({ path: join(folder, `${name}.png`), fullPage: options.fullPage ?? false });
+}
