@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { base32Encode } from '@tokenfleet/domain';
 import { sample, startFullSystem, type FullSystem } from '../support/full-system';
-import { createAccount, ensureDashboardBuilt, launchChromium, pageErrors, screenshot, serveDashboard, signIn, type Account, type DashboardOrigin } from './support';
+import { createAccount, ensureDashboardBuilt, launchChromium, pageErrors, screenshot, signIn, type Account } from './support';
 
 const operator: Account = { username: 'olivia.operator', password: `op-${randomBytes(12).toString('hex')}`, role: 'operator' };
 const viewer: Account = { username: 'victor.viewer', password: `vw-${randomBytes(12).toString('hex')}`, role: 'viewer' };
@@ -19,7 +19,6 @@ function openScreen(on: Page, name: string): Promise<void> {
 }
 
 let system: FullSystem;
-let origin: DashboardOrigin;
 let browser: Browser;
 let page: Page;
 /** The one activation the sandbox was told to refuse, found once the import has run. */
@@ -27,7 +26,6 @@ let failed: { operationId: string; tokenId: string; serialNumber: string };
 
 beforeAll(async () => {
   [system] = await Promise.all([startFullSystem(), ensureDashboardBuilt()]);
-  origin = await serveDashboard(system.api.url);
   browser = await launchChromium();
   await createAccount(system, operator);
   await createAccount(system, viewer);
@@ -35,13 +33,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await origin?.close();
   await system?.stop();
 });
 
 describe('the operator dashboard in a browser', () => {
   it('signs an operator in, and says that it runs against the sandbox', async () => {
-    page = await signIn(browser, origin.url, operator);
+    page = await signIn(browser, system.api.url, operator);
     await expect.poll(() => page.getByRole('note').textContent()).toContain('SANDBOX');
     expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual(['Overview', 'Imports', 'Tokens', 'Failed jobs', 'Audit trail']);
   });
@@ -112,7 +109,7 @@ describe('the operator dashboard in a browser', () => {
   });
 
   it('hides retrying from a viewer, and the API refuses the viewer a retry with 403', async () => {
-    const viewerPage = await signIn(browser, origin.url, viewer);
+    const viewerPage = await signIn(browser, system.api.url, viewer);
     expect(await viewerPage.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual(['Overview', 'Imports', 'Tokens', 'Failed jobs', 'Audit trail']);
 
     await openScreen(viewerPage, 'Imports');

@@ -2,10 +2,8 @@
 // Chromium driven by playwright-core (never a downloaded browser), accounts of each role made through the
 // API with the admin key, and a sign-in through the dashboard's own form.
 import { execFile } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { extname, join, normalize } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -30,53 +28,6 @@ export async function ensureDashboardBuilt(): Promise<void> {
   const sources = [join(DASHBOARD_DIR, 'src'), join(DASHBOARD_DIR, 'index.html'), join(DASHBOARD_DIR, 'public')];
   if (existsSync(index) && statSync(index).mtimeMs > Math.max(...sources.map(newestChange))) return;
   await promisify(execFile)('npm', ['run', '--silent', 'build', '--workspace', '@tokenfleet/dashboard'], { cwd: join(DASHBOARD_DIR, '..', '..') });
-}
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.map': 'application/json',
-};
-
-export interface DashboardOrigin {
-  url: string;
-  close(): Promise<void>;
-}
-
-/**
- * One origin for the browser, as production has it: the built dashboard's files (index.html for every
- * other path), and /api and /admin passed through untouched to the real API, cookies and all.
- * Stands in for the API's own static serving until apps/api serves apps/dashboard/dist itself; then the
- * tests can open `system.api.url` directly.
- */
-export async function serveDashboard(apiUrl: string): Promise<DashboardOrigin> {
-  const api = new URL(apiUrl);
-  const dist = join(DASHBOARD_DIR, 'dist');
-  const server: Server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://origin.invalid').pathname;
-    if (path.startsWith('/api/') || path.startsWith('/admin/')) {
-      const upstream = request({ host: api.hostname, port: api.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
-      upstream.on('error', () => res.writeHead(502).end());
-      req.pipe(upstream);
-      return;
-    }
-    const file = normalize(join(dist, path));
-    const servable = file.startsWith(dist) && existsSync(file) && statSync(file).isFile();
-    const chosen = servable ? file : join(dist, 'index.html');
-    res.writeHead(200, { 'content-type': CONTENT_TYPES[extname(chosen)] ?? 'application/octet-stream' });
-    createReadStream(chosen).pipe(res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
 }
 
 export function launchChromium(): Promise<Browser> {

@@ -1,11 +1,12 @@
 // The express application: request logging with redaction, security headers, the /api/v1 router
 // (probes, then authentication, then every other route, then a 404 in the envelope), bull-board for
-// admins, and the one error middleware.
+// admins, the built dashboard for everything else, and the one error middleware.
 import { randomUUID } from 'node:crypto';
 import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { apiKeyAuthenticator, authenticate, requireRole, type Authenticator } from './auth';
+import { dashboardRouter } from './dashboard';
 import type { ApiDeps } from './deps';
 import { errorMiddleware, unknownRoute } from './errors';
 import { openApiDocument } from './openapi';
@@ -29,12 +30,12 @@ const JSON_BODY_LIMIT = '100kb';
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
 
-/** Every /api/v1 route, in the order express matches them. Exported so a test can walk its stack. */
 /** API key first (machines), then the dashboard's session cookie, then any the caller adds. */
 function authenticators(deps: ApiDeps, sessions: SessionStore): Authenticator[] {
   return [apiKeyAuthenticator(deps.db), sessionAuthenticator(sessions), ...(deps.authenticators ?? [])];
 }
 
+/** Every /api/v1 route, in the order express matches them. Exported so a test can walk its stack. */
 export function createApiRouter(deps: ApiDeps): Router {
   const router = express.Router();
   const sessions = new SessionStore(deps.db);
@@ -92,6 +93,7 @@ export function createApp(deps: ApiDeps): Express {
     board.router,
   );
 
+  app.use(dashboardRouter());
   app.use(errorMiddleware(deps.logger));
   return app;
 }
