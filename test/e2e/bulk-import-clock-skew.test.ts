@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, it } from 'vitest';
 import { startFullSystem, type FullSystem } from '../support/full-system';
-import { BULK_SANDBOX, BULK_TIMEOUT_MS, BULK_TOKENS, bulkSeedFile, expectFullyProvisioned } from './bulk-scenario';
+import { BULK_SANDBOX, BULK_TIMEOUT_MS, BULK_TOKENS, importAndExpectFullyProvisioned } from './bulk-scenario';
 
 let system: FullSystem;
 // Graph's clock runs 20 s ahead of ours: codes from the local clock would be refused at tolerance 0.
@@ -8,9 +8,5 @@ beforeAll(async () => { system = await startFullSystem({ sandbox: { ...BULK_SAND
 afterAll(async () => { await system?.stop(); });
 
 it(`imports ${BULK_TOKENS} tokens when the local clock is 20 s off Graph's`, async () => {
-  const { csv, serials } = bulkSeedFile(system);
-  const writesBefore = system.sandbox.inspect.counters().writes;
-  const id = await system.upload('bulk.csv', csv);
-  await system.waitForImport(id, BULK_TIMEOUT_MS);
-  await expectFullyProvisioned(system, id, serials, writesBefore);
+  await importAndExpectFullyProvisioned(system);
 }, BULK_TIMEOUT_MS + 60_000);

@@ -1,15 +1,11 @@
 import { afterAll, beforeAll, it } from 'vitest';
 import { startFullSystem, type FullSystem } from '../support/full-system';
-import { BULK_SANDBOX, BULK_TIMEOUT_MS, BULK_TOKENS, bulkSeedFile, expectFullyProvisioned } from './bulk-scenario';
+import { BULK_SANDBOX, BULK_TIMEOUT_MS, BULK_TOKENS, importAndExpectFullyProvisioned } from './bulk-scenario';
 
 let system: FullSystem;
 beforeAll(async () => { system = await startFullSystem({ sandbox: { ...BULK_SANDBOX, transientFailureRate: 0.1 } }); });
 afterAll(async () => { await system?.stop(); });
 
 it(`imports ${BULK_TOKENS} tokens while the sandbox answers 10% of requests with 503`, async () => {
-  const { csv, serials } = bulkSeedFile(system);
-  const writesBefore = system.sandbox.inspect.counters().writes;
-  const id = await system.upload('bulk.csv', csv);
-  await system.waitForImport(id, BULK_TIMEOUT_MS);
-  await expectFullyProvisioned(system, id, serials, writesBefore);
+  await importAndExpectFullyProvisioned(system);
 }, BULK_TIMEOUT_MS + 60_000);

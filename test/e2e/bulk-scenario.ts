@@ -53,3 +53,12 @@ export async function expectFullyProvisioned(system: FullSystem, importId: strin
   const writesPerToken = (counters.writes - writesBefore) / serials.length;
   expect(writesPerToken).toBeLessThanOrEqual(1.05);
 }
+
+/** Uploads the scenario's file and checks it ends fully provisioned. */
+export async function importAndExpectFullyProvisioned(system: FullSystem): Promise<void> {
+  const { csv, serials } = bulkSeedFile(system);
+  const writesBefore = system.sandbox.inspect.counters().writes;
+  const id = await system.upload('bulk.csv', csv);
+  await system.waitForImport(id, BULK_TIMEOUT_MS);
+  await expectFullyProvisioned(system, id, serials, writesBefore);
+}

@@ -24,8 +24,15 @@ export interface TestDatabase {
 }
 
 export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
-  const { databaseUrl } = testServices();
-  const name = `tf_test_${randomBytes(6).toString('hex')}`;
+  return createScratchDatabase(testServices().databaseUrl, { ...options, label: 'test' });
+}
+
+/**
+ * A fresh database beside the one `databaseUrl` names (for tests and benchmarks): created from
+ * template0, migrated unless told otherwise, dropped by `drop()`.
+ */
+export async function createScratchDatabase(databaseUrl: string, options: { migrate?: boolean; label?: string } = {}): Promise<TestDatabase> {
+  const name = `tf_${options.label ?? 'scratch'}_${randomBytes(6).toString('hex')}`;
   const admin = postgres(withDatabase(databaseUrl, 'postgres'), { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(`CREATE DATABASE "${name}" TEMPLATE template0`);

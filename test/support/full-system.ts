@@ -32,9 +32,11 @@ export interface ImportSummary {
   tokensByState: Record<string, number>;
 }
 
-export async function startFullSystem(options: { sandbox?: SandboxOptions; env?: Record<string, string>; worker?: boolean } = {}): Promise<FullSystem> {
+export async function startFullSystem(
+  options: { sandbox?: SandboxOptions; env?: Record<string, string>; worker?: boolean; services?: { databaseUrl: string; redisUrl: string } } = {},
+): Promise<FullSystem> {
   const apiKey = `tf-admin-${randomBytes(24).toString('base64url')}`;
-  const system = await startTestSystem({ sandbox: options.sandbox, env: { TOKENFLEET_BOOTSTRAP_API_KEY: apiKey, ...options.env } });
+  const system = await startTestSystem({ sandbox: options.sandbox, env: { TOKENFLEET_BOOTSTRAP_API_KEY: apiKey, ...options.env }, ...(options.services ? { services: options.services } : {}) });
   const api = await startApi(system.config, { port: 0, host: '127.0.0.1', env: system.env, graph: system.graph, queuePrefix: system.prefix });
   const start = () => startWorker(system.config, { graph: system.graph, env: system.env, reconcileEveryMs: 5_000, reconcileGraceMs: 10_000 });
   let worker = options.worker === false ? undefined : await start();

@@ -9,8 +9,8 @@ import { eq, inArray } from 'drizzle-orm';
 import { createLogger, loadConfig, type Config } from '@tokenfleet/config';
 import { createDb, createSeedVault, ensureTenant, loadMasterKeys, operations, type DbClient, type SeedVault } from '@tokenfleet/db';
 import { startSandbox, type Sandbox, type SandboxOptions } from '@tokenfleet/entra-sandbox';
-import { createGraphClient, type GraphClient } from '@tokenfleet/graph';
-import { createTestDatabase, testRedisPrefix, testServices, type TestDatabase } from '@tokenfleet/test-harness';
+import { createGraphClient, sandboxClientOptions, type GraphClient } from '@tokenfleet/graph';
+import { createScratchDatabase, testRedisPrefix, testServices, type TestDatabase } from '@tokenfleet/test-harness';
 
 export interface TestSystem {
   config: Config;
@@ -25,13 +25,17 @@ export interface TestSystem {
   stop(): Promise<void>;
 }
 
-export async function startTestSystem(options: { sandbox?: SandboxOptions; env?: Record<string, string> } = {}): Promise<TestSystem> {
-  const database = await createTestDatabase();
+export async function startTestSystem(
+  options: { sandbox?: SandboxOptions; env?: Record<string, string>; services?: { databaseUrl: string; redisUrl: string } } = {},
+): Promise<TestSystem> {
+  // Benchmarks pass the services themselves; tests get them from the harness's global setup.
+  const services = options.services ?? testServices();
+  const database = await createScratchDatabase(services.databaseUrl, { label: options.services ? 'bench' : 'test' });
   const prefix = testRedisPrefix('sys');
   const sandbox = await startSandbox({ totpToleranceSteps: 0, ...options.sandbox });
   const env: Record<string, string> = {
     DATABASE_URL: database.url,
-    REDIS_URL: testServices().redisUrl,
+    REDIS_URL: services.redisUrl,
     TOKENFLEET_STATE_DIR: mkdtempSync(join(tmpdir(), 'tf-e2e-')),
     TOKENFLEET_MASTER_KEY: randomBytes(32).toString('base64'),
     TOKENFLEET_SANDBOX: '1',
@@ -62,15 +66,7 @@ export async function startTestSystem(options: { sandbox?: SandboxOptions; env?:
 }
 
 export function graphClientFor(sandbox: Sandbox): GraphClient {
-  return createGraphClient({
-    tenantId: sandbox.tenantId,
-    clientId: sandbox.clientId,
-    clientSecret: sandbox.clientSecret,
-    authorityHost: sandbox.origin,
-    graphBaseUrl: sandbox.origin,
-    caCertificatePem: sandbox.caCertificatePem,
-    logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', name: 'graph' }),
-  });
+  return createGraphClient(sandboxClientOptions(sandbox, { logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', name: 'graph' }) }));
 }
 
 /** Waits until every operation of the given tokens is finished, checking the database as it goes. */

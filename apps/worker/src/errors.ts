@@ -2,9 +2,8 @@
 // operation-runner.ts) decides in one place what happens next: record and stop, or retry with backoff.
 // Throttling never arrives here: graph-call.ts turns a 429 into BullMQ's RateLimitError itself.
 
-/** The job cannot succeed by repeating it (Graph said 4xx, or the token is in the wrong state). */
-export class PermanentFailure extends Error {
-  override readonly name = 'PermanentFailure';
+/** A failure with a code for the operation row and what Graph said, if it was Graph. */
+abstract class JobFailure extends Error {
   constructor(
     readonly code: string,
     message: string,
@@ -14,14 +13,12 @@ export class PermanentFailure extends Error {
   }
 }
 
+/** The job cannot succeed by repeating it (Graph said 4xx, or the token is in the wrong state). */
+export class PermanentFailure extends JobFailure {
+  override readonly name = 'PermanentFailure';
+}
+
 /** Worth another attempt later (5xx, timeout, connection reset); BullMQ retries it with backoff. */
-export class TransientFailure extends Error {
+export class TransientFailure extends JobFailure {
   override readonly name = 'TransientFailure';
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly graph: { status: number | null; requestId: string | null } = { status: null, requestId: null },
-  ) {
-    super(message);
-  }
 }

@@ -26,7 +26,25 @@ export interface GraphCallSpec {
 
 export type SettledOutcome<T> = Extract<GraphOutcome<T>, { kind: 'ok' | 'permanent' }>;
 
+/**
+ * A read that failed transiently is tried again at once, this often, before the job's attempt fails: a
+ * bulk create's retry must look up fifty serials, and a job whose every read must succeed on the first try
+ * would rarely get through while Graph sheds a tenth of its requests. Writes are never repeated here.
+ */
+export const READ_RETRIES = [200, 500, 1_000];
+
 export async function callGraph<T>(jc: JobContext, spec: GraphCallSpec, call: () => Promise<GraphOutcome<T>>): Promise<SettledOutcome<T>> {
+  if (spec.write) return settle(jc, await sendOnce(jc, spec, call));
+  for (const pause of READ_RETRIES) {
+    const outcome = await sendOnce(jc, spec, call);
+    if (outcome.kind !== 'transient' && !(outcome.kind === 'rate-limited' && outcome.status === 503)) return settle(jc, outcome);
+    await new Promise((resolve) => setTimeout(resolve, pause));
+  }
+  return settle(jc, await sendOnce(jc, spec, call));
+}
+
+/** One request: budget (for writes), the caller's last step before sending, the call, its audit row. */
+async function sendOnce<T>(jc: JobContext, spec: GraphCallSpec, call: () => Promise<GraphOutcome<T>>): Promise<GraphOutcome<T>> {
   if (spec.write) await spendWrite(jc);
   await spec.beforeSend?.();
   const started = Date.now();
@@ -51,7 +69,11 @@ export async function callGraph<T>(jc: JobContext, spec: GraphCallSpec, call: ()
       ...(outcome.kind === 'rate-limited' ? { retryAfterMs: outcome.retryAfterMs, fromHeader: outcome.fromHeader } : {}),
     },
   });
+  return outcome;
+}
 
+/** Turns an outcome into control flow (see the header of this file). */
+async function settle<T>(jc: JobContext, outcome: GraphOutcome<T>): Promise<SettledOutcome<T>> {
   switch (outcome.kind) {
     case 'ok':
     case 'permanent':

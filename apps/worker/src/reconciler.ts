@@ -1,13 +1,16 @@
 // The reconciler closes the gap "committed, then enqueued": a process that dies between its commit and
 // its enqueue leaves operation rows that no job will ever run. Periodically it finds queued operations
 // older than a grace period whose job Redis does not hold, and enqueues them (job ids are deterministic,
-// so this can never double a job). It also closes imports whose upload died before it committed.
+// so this can never double a job). It also puts back in line create operations whose bulk-call leader
+// finished without them, closes imports whose upload died before it committed, and marks imports
+// finished once their last operation has ended.
 import { and, asc, eq, gt, lt } from 'drizzle-orm';
-import { appendAudit, imports, operations, type Database } from '@tokenfleet/db';
+import { appendAudit, imports, operations, settleFinishedImports, type Database } from '@tokenfleet/db';
 import { operationJobId } from '@tokenfleet/domain';
 import { enqueueImportExpansion, enqueueOperations, type TenantQueue } from '@tokenfleet/queue';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { requeueOrphanedClaims } from './store';
 
 export interface ReconcileOptions {
   /** Queued operations younger than this are left alone: their enqueue may still be on its way. */
@@ -18,7 +21,9 @@ export interface ReconcileOptions {
 }
 
 export interface ReconcileReport {
+  importsFinished: number;
   enqueued: number;
+  orphansRequeued: number;
   importsExpanded: number;
   importsAbandoned: number;
 }
@@ -31,7 +36,7 @@ export async function reconcileTenant(
   options: ReconcileOptions,
   logger?: Logger,
 ): Promise<ReconcileReport> {
-  const report: ReconcileReport = { enqueued: 0, importsExpanded: 0, importsAbandoned: 0 };
+  const report: ReconcileReport = { importsFinished: 0, enqueued: 0, orphansRequeued: 0, importsExpanded: 0, importsAbandoned: 0 };
   const client = redis;
   const before = new Date(Date.now() - options.graceMs);
   const batch = options.batch ?? 1_000;
@@ -43,6 +48,12 @@ export async function reconcileTenant(
       await enqueueImportExpansion(queue, tenantId, row.id);
       report.importsExpanded += 1;
     }
+  }
+
+  const orphans = await requeueOrphanedClaims(db, tenantId, before);
+  if (orphans.length > 0) {
+    await enqueueOperations(queue, orphans);
+    report.orphansRequeued = orphans.length;
   }
 
   let after: string | null = null;
@@ -74,7 +85,8 @@ export async function reconcileTenant(
     await appendAudit(db, { actor: 'worker', action: 'import.abandoned', outcome: 'failure', tenantId, importId: row.id, targetType: 'import', targetId: row.id });
   }
   report.importsAbandoned = abandoned.length;
+  report.importsFinished = await settleFinishedImports(db, tenantId);
 
-  if (report.enqueued + report.importsExpanded + report.importsAbandoned > 0) logger?.info({ tenantId, ...report }, 'reconciler repaired queue state');
+  if (report.enqueued + report.orphansRequeued + report.importsExpanded + report.importsAbandoned > 0) logger?.info({ tenantId, ...report }, 'reconciler repaired queue state');
   return report;
 }

@@ -73,18 +73,22 @@ export interface FailureRecord {
 }
 
 /**
- * Writes a failure onto an operation (and onto any operations it claimed for a bulk call). A final failure
- * ends them; an intermediate one leaves them queued for BullMQ's next attempt, with the reason visible.
+ * Writes a failure onto an operation. An intermediate one leaves it queued for BullMQ's next attempt,
+ * with the reason visible; operations it claimed for a bulk call stay claimed, because that next attempt
+ * carries them. A final failure ends it, and with `includeClaimed` the operations it claimed too.
  */
 export async function recordOperationFailure(tx: DbOrTx, op: Operation, failure: FailureRecord, { includeClaimed }: { includeClaimed: boolean }): Promise<Operation[]> {
-  const claimed = includeClaimed
-    ? await tx.select().from(operations).where(and(eq(operations.claimedBy, op.id), inArray(operations.status, ['running', 'queued'])))
-    : [];
+  const claimed =
+    includeClaimed && failure.final
+      ? await tx.select().from(operations).where(and(eq(operations.claimedBy, op.id), inArray(operations.status, ['running', 'queued'])))
+      : [];
   const affected = [op, ...claimed.filter((row) => row.id !== op.id)];
   await tx
     .update(operations)
     .set({
-      status: failure.final ? 'failed' : 'queued',
+      // A bulk-create leader stays running between attempts: it holds claims, and another leader
+      // taking its operation from under them would leave them with nobody to carry them.
+      status: failure.final ? 'failed' : op.claimedBy === op.id ? 'running' : 'queued',
       lastErrorCode: failure.code,
       lastErrorMessage: failure.message,
       lastGraphStatus: failure.graphStatus,
@@ -153,5 +157,36 @@ export async function claimCreateChunk(db: Database, leader: Operation, size: nu
       .where(and(eq(operations.claimedBy, leader.id), eq(operations.status, 'running')))
       .orderBy(asc(operations.createdAt));
     return rows.map((row) => ({ op: row.operations, token: row.tokens }));
+  });
+}
+
+/**
+ * Create operations whose claimer finished without them (its job ended while they waited for its next
+ * attempt) get a new generation, hence a new job id, and go back in line. Their `sentAt` stays, so the
+ * job that picks them up looks in Graph before creating them.
+ */
+export async function requeueOrphanedClaims(db: Database, tenantId: string, before: Date): Promise<Operation[]> {
+  return db.transaction(async (tx) => {
+    const orphans = await tx.execute<{ id: string }>(sql`
+      select o.id from operations o join operations claimer on claimer.id = o.claimed_by
+      where o.tenant_id = ${tenantId} and o.status in ('queued', 'running') and o.claimed_by <> o.id
+        and claimer.status in ('succeeded', 'failed', 'cancelled') and o.updated_at < ${before.toISOString()}::timestamptz
+      for update of o skip locked`);
+    const requeued: Operation[] = [];
+    for (const { id } of orphans) {
+      const [op] = await tx.select().from(operations).where(eq(operations.id, id));
+      const [token] = await tx
+        .update(tokens)
+        .set({ generation: sql`${tokens.generation} + 1`, updatedAt: new Date() })
+        .where(eq(tokens.id, op!.tokenId))
+        .returning({ generation: tokens.generation });
+      const [row] = await tx
+        .update(operations)
+        .set({ status: 'queued', claimedBy: null, generation: token!.generation, queuedAt: new Date(), updatedAt: new Date() })
+        .where(eq(operations.id, id))
+        .returning();
+      requeued.push(row!);
+    }
+    return requeued;
   });
 }

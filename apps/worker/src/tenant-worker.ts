@@ -43,12 +43,14 @@ export async function startTenantWorker(context: WorkerContext, options: TenantW
     },
   );
   worker.on('failed', (job, error) => {
-    // Jobs whose processor ran have recorded their failure already. This catches the ones BullMQ failed
-    // without running them to the end (stalled too often), so no operation stays "running" forever.
+    // BullMQ says "failed" after every failed attempt, retried or not; only a job it has given up on
+    // concerns us. Jobs whose processor ran to the end have recorded their failure already; this catches
+    // the ones BullMQ failed without that (stalled too often), so no operation stays "running" forever.
     if (!job || !('operationId' in (job.data as object))) return;
-    void recordIfUnrecorded(context, (job.data as { operationId: string }).operationId, error).catch((cause) =>
-      context.logger.error({ err: cause, jobId: job.id }, 'could not record a failed job'),
-    );
+    void (async () => {
+      if ((await job.getState()) !== 'failed') return;
+      await recordIfUnrecorded(context, (job.data as { operationId: string }).operationId, error);
+    })().catch((cause: unknown) => context.logger.error({ err: cause, jobId: job.id }, 'could not record a failed job'));
   });
   worker.on('error', (error) => context.logger.error({ err: error, tenantId: context.tenant.tenantId }, 'worker error'));
   return worker;

@@ -2,10 +2,10 @@
 // import commits them (token rows with encrypted seeds, one create operation each) end up created,
 // assigned and activated in the sandbox, at fewer than 1.05 Graph writes per token.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base32Encode, type HashFunction } from '@tokenfleet/domain';
-import { insertOperations, operations, retryOperations, tokens } from '@tokenfleet/db';
+import { auditEvents, imports, insertOperations, operations, retryOperations, tokens } from '@tokenfleet/db';
 import { createRedis, createTenantQueue, enqueueOperations } from '@tokenfleet/queue';
 import { startTestSystem, waitForOperations, type TestSystem } from '../../../test/support/system';
 import { startWorker, type RunningWorker } from '../src/start-worker';
@@ -123,14 +123,64 @@ describe('provisioning pipeline (worker)', () => {
     const [row] = await system.client.db.select().from(tokens).where(eq(tokens.id, token!.id));
     expect(row!.state).toBe('created');
   }, 90_000);
+
+  it('a create left claimed by a leader that finished without it is put back in line and carried', async () => {
+    const [leader, orphan] = await commitTokensWithoutEnqueue({}, {});
+    const [leaderOp] = await system.client.db.select().from(operations).where(eq(operations.tokenId, leader!.id));
+    await system.client.db.update(operations).set({ status: 'failed', claimedBy: leaderOp!.id }).where(eq(operations.id, leaderOp!.id));
+    await system.client.db
+      .update(operations)
+      .set({ status: 'running', claimedBy: leaderOp!.id, updatedAt: new Date(Date.now() - 10 * 60_000) })
+      .where(eq(operations.tokenId, orphan!.id));
+    await worker.reconcileNow();
+    await waitForOperations(system.client.db, [orphan!.id], 60_000);
+    const [op] = await system.client.db.select().from(operations).where(eq(operations.tokenId, orphan!.id));
+    expect(op).toMatchObject({ status: 'succeeded', generation: 1 });
+    const [row] = await system.client.db.select().from(tokens).where(eq(tokens.id, orphan!.id));
+    expect(row!.state).toBe('created');
+  }, 90_000);
 });
 
-async function commitTokensWithoutEnqueue(spec: Spec) {
+describe('transient failures', () => {
+  it('a bulk create that meets a 503 keeps its claimed tokens and carries them all on its next attempt', async () => {
+    system.sandbox.configure({ transientFailureRate: 1 });
+    const created = await commitTokens([{}, {}, {}]);
+    const ids = created.map((t) => t.id);
+    // Wait until the bulk call has failed twice (from its second attempt on, the leader holds its claim).
+    for (let i = 0; ; i += 1) {
+      const failures = await system.client.db.select().from(auditEvents).where(and(inArray(auditEvents.tokenId, ids), eq(auditEvents.action, 'operation.attempt_failed')));
+      if (failures.length >= 2) break;
+      if (i > 400) throw new Error('the bulk call never failed twice');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    system.sandbox.configure({ transientFailureRate: 0 });
+    await waitForOperations(system.client.db, ids, 60_000);
+    const rows = await system.client.db.select().from(tokens).where(inArray(tokens.id, ids));
+    expect(rows.map((row) => `${row.state} ${row.lastError ?? ''}`.trim())).toEqual(['created', 'created', 'created']);
+  }, 90_000);
+});
+
+describe('reconciler', () => {
+  it('marks an import finished once its last operation has ended, though nobody reads it', async () => {
+    const importId = randomUUID();
+    await system.client.db.insert(imports).values({ id: importId, tenantId: system.tenantId, fileName: 'x.csv', format: 'csv', mode: 'import', status: 'running', totalRows: 1, validRows: 1, createdBy: 'test' });
+    const [token] = await commitTokens([{}]);
+    await system.client.db.update(tokens).set({ importId }).where(eq(tokens.id, token!.id));
+    await system.client.db.update(operations).set({ importId }).where(eq(operations.tokenId, token!.id));
+    await waitForOperations(system.client.db, [token!.id], 60_000);
+    await worker.reconcileNow();
+    const [row] = await system.client.db.select().from(imports).where(eq(imports.id, importId));
+    expect(row).toMatchObject({ status: 'completed' });
+    expect(row!.finishedAt).not.toBeNull();
+  }, 90_000);
+});
+
+async function commitTokensWithoutEnqueue(...specs: Spec[]) {
   const queue = worker.context.tenant.queue;
   const original = queue.addBulk.bind(queue);
   queue.addBulk = (async () => []) as typeof queue.addBulk;
   try {
-    return await commitTokens([spec]);
+    return await commitTokens(specs);
   } finally {
     queue.addBulk = original;
   }

@@ -3,16 +3,10 @@
 // finds a sandbox that `npm start` or `npm run sandbox` started).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Config } from './index';
+import type { Config, EntraTenantConfig } from './index';
 
-export interface GraphConnection {
+export interface GraphConnection extends EntraTenantConfig {
   label: 'SANDBOX' | 'live';
-  tenantId: string;
-  clientId: string;
-  clientSecret?: string;
-  clientCertificatePath?: string;
-  authorityHost: string;
-  graphBaseUrl: string;
   /** An extra CA to trust for both hosts (the sandbox's); live tenants use the system's and NODE_EXTRA_CA_CERTS. */
   caCertificatePath?: string;
 }

@@ -21,3 +21,5 @@ export type { TokenChanges, TransitionContext } from './token-store';
 export { insertOperations, requestOperation, retryOperations } from './operation-store';
 export type { NewOperationInput } from './operation-store';
 export { ensureTenant, openSeedVault, tenantIdFor, SANDBOX_TENANT_ID } from './runtime';
+export { loadImportStats, settleImport, settleFinishedImports } from './import-progress';
+export type { ImportStats } from './import-progress';

@@ -17,6 +17,7 @@ import type { Sandbox } from '@tokenfleet/entra-sandbox';
 import { createGraphClient } from './client';
 import type { DeviceCreate, GraphClient, GraphClientOptions } from './types';
 import { makeSelfSignedCertificate } from './contract/self-signed';
+import { sandboxClientOptions } from './sandbox-options';
 
 const run = promisify(execFile);
 
@@ -25,16 +26,7 @@ let stateDir: string;
 const clients: GraphClient[] = [];
 
 function clientFor(overrides: Partial<GraphClientOptions> = {}): GraphClient {
-  const client = createGraphClient({
-    tenantId: sandbox.tenantId,
-    clientId: sandbox.clientId,
-    clientSecret: sandbox.clientSecret,
-    authorityHost: sandbox.origin,
-    graphBaseUrl: sandbox.origin,
-    caCertificatePem: sandbox.caCertificatePem,
-    timeoutMs: 5_000,
-    ...overrides,
-  });
+  const client = createGraphClient(sandboxClientOptions(sandbox, { timeoutMs: 5_000, ...overrides }));
   clients.push(client);
   return client;
 }

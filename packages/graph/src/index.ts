@@ -14,3 +14,5 @@ export {
 } from './outcome';
 export type { BackoffPolicy, HttpAnswer } from './outcome';
 export type * from './types';
+export { sandboxClientOptions } from './sandbox-options';
+export type { SandboxCoordinates } from './sandbox-options';

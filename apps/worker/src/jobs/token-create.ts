@@ -19,7 +19,8 @@ type ItemResult = { ok: true; device: HardwareOathDevice; requestId: string | nu
 
 export const tokenCreate: Handler<'token.create'> = (job, jc) =>
   runOperation(jc, job.data.operationId, async ({ op }) => {
-    if (op.claimedBy && op.claimedBy !== op.id) return { status: 'covered', detail: `created with ${op.claimedBy}` };
+    // Held by another job's bulk call: that job carries it (and fails it, should it fail for good).
+    if (op.status === 'running' && op.claimedBy && op.claimedBy !== op.id) return { status: 'covered', detail: `created with ${op.claimedBy}` };
     const claim = await claimCreateChunk(jc.db, op, jc.config.bulkChunkSize);
     if (!claim.some((work) => work.op.id === op.id)) return { status: 'covered', detail: 'claimed by another bulk call' };
 

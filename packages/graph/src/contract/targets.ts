@@ -5,6 +5,7 @@ import { startSandbox } from '@tokenfleet/entra-sandbox';
 import type { Sandbox } from '@tokenfleet/entra-sandbox';
 import { createGraphClient } from '../client';
 import type { GraphClient, GraphClientOptions, GraphLogger, GraphUser } from '../types';
+import { sandboxClientOptions } from '../sandbox-options';
 
 export interface ContractEnvironment {
   /** Makes a client for this target; every client logs into `logLines`. */
@@ -52,16 +53,7 @@ export function sandboxTarget(): ContractTarget {
     async start() {
       const sandbox = await startSandbox({ users: [QUOTED_USER] });
       const logLines: string[] = [];
-      const baseOptions: GraphClientOptions = {
-        tenantId: sandbox.tenantId,
-        clientId: sandbox.clientId,
-        clientSecret: sandbox.clientSecret,
-        authorityHost: sandbox.origin,
-        graphBaseUrl: sandbox.origin,
-        caCertificatePem: sandbox.caCertificatePem,
-        timeoutMs: 10_000,
-        logger: capturingLogger(logLines),
-      };
+      const baseOptions: GraphClientOptions = sandboxClientOptions(sandbox, { timeoutMs: 10_000, logger: capturingLogger(logLines) });
       const clients: GraphClient[] = [];
       const fixedUpns = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi'].map((name) => `${name}@contoso.example`);
       const users = fixedUpns.map((upn) => {
