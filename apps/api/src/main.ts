@@ -1,6 +1,22 @@
 // `npm run start:api`: the API alone (scale it out beside `npm run start:worker`).
-import { ConfigError, loadConfig } from '@tokenfleet/config';
+import { ConfigError, createLogger, graphConnectionFor, loadConfig, type Config } from '@tokenfleet/config';
+import { clientOptionsFromConnection, createGraphClient, type GraphClient } from '@tokenfleet/graph';
 import { startApi } from './start';
+
+/**
+ * The Graph client for the one Graph call the API makes itself, the read-only user search. Without a
+ * reachable configuration (sandbox mode with no sandbox running) the API still starts; the search
+ * answers 503 until one is.
+ */
+function userDirectory(config: Config): GraphClient | undefined {
+  try {
+    const logger = createLogger({ level: config.logLevel, name: 'api-graph', mode: config.mode });
+    return createGraphClient(clientOptionsFromConnection(graphConnectionFor(config), { timeoutMs: config.graph.timeoutMs, logger }));
+  } catch (error) {
+    console.warn(`User search is off: ${error instanceof Error ? error.message : error}`);
+    return undefined;
+  }
+}
 
 async function main(): Promise<void> {
   let config;
@@ -13,7 +29,8 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const api = await startApi(config);
+  const graph = userDirectory(config);
+  const api = await startApi(config, graph ? { graph } : {});
   const stop = (signal: NodeJS.Signals) => {
     api.deps.logger.info({ signal }, 'shutting down');
     api.close().then(

@@ -75,8 +75,9 @@ export async function startApi(config: Config, overrides: StartApiOverrides = {}
       logger.info('Created the bootstrap admin API key from TOKENFLEET_BOOTSTRAP_API_KEY');
     }
 
-    if (overrides.bootstrapAccount && (await ensureAccount(db, { role: 'admin', ...overrides.bootstrapAccount }))) {
-      logger.info({ username: overrides.bootstrapAccount.username }, 'Created the bootstrap dashboard account');
+    const bootstrapAccount = overrides.bootstrapAccount ?? config.bootstrapAdmin;
+    if (bootstrapAccount && (await ensureAccount(db, { role: 'admin', ...bootstrapAccount }))) {
+      logger.info({ username: bootstrapAccount.username }, 'Created the first dashboard admin from TOKENFLEET_BOOTSTRAP_ADMIN_USERNAME');
     }
 
     const context = { connection: redis, prefix: overrides.queuePrefix ?? config.redisPrefix };

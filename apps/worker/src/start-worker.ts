@@ -2,11 +2,10 @@
 // tenant's queue with its shared write budget, the BullMQ worker, the reconciler and the periodic
 // inventory sync. `close()` stops taking jobs and gives running ones a deadline to finish; what is still
 // running then is released (its lock lapses and another worker picks it up as stalled).
-import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { createLogger, graphConnectionFor, type Config } from '@tokenfleet/config';
 import { createDb, ensureTenant, openSeedVault, runMigrations } from '@tokenfleet/db';
-import { createGraphClient, type GraphClient } from '@tokenfleet/graph';
+import { clientOptionsFromConnection, createGraphClient, type GraphClient } from '@tokenfleet/graph';
 import { createRedis, createTenantQueue, WriteBudget } from '@tokenfleet/queue';
 import type { WorkerContext } from './context';
 import { reconcileTenant } from './reconciler';
@@ -32,20 +31,7 @@ export interface RunningWorker {
 }
 
 export function graphClientFromConfig(config: Config, logger: Logger): GraphClient {
-  const connection = graphConnectionFor(config);
-  const certificate = connection.clientCertificatePath ? readFileSync(connection.clientCertificatePath, 'utf8') : undefined;
-  return createGraphClient({
-    tenantId: connection.tenantId,
-    clientId: connection.clientId,
-    ...(connection.clientSecret ? { clientSecret: connection.clientSecret } : {}),
-    // One PEM file holds the private key and the certificate, as `openssl req -x509 -keyout k -out c` makes when both go to one file.
-    ...(certificate ? { clientCertificate: { privateKeyPem: certificate, certificatePem: certificate } } : {}),
-    authorityHost: connection.authorityHost,
-    graphBaseUrl: connection.graphBaseUrl,
-    ...(connection.caCertificatePath ? { caCertificatePem: readFileSync(connection.caCertificatePath, 'utf8') } : {}),
-    timeoutMs: config.graph.timeoutMs,
-    logger,
-  });
+  return createGraphClient(clientOptionsFromConnection(graphConnectionFor(config), { timeoutMs: config.graph.timeoutMs, logger }));
 }
 
 export async function startWorker(config: Config, overrides: WorkerOverrides = {}): Promise<RunningWorker> {

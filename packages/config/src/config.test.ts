@@ -39,6 +39,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ GRAPH_BULK_CHUNK_SIZE: '0' })).toThrow(/GRAPH_BULK_CHUNK_SIZE/);
   });
 
+  it('takes the first dashboard admin from the environment, both parts or neither', () => {
+    expect(loadConfig({ TOKENFLEET_BOOTSTRAP_ADMIN_USERNAME: 'ada', TOKENFLEET_BOOTSTRAP_ADMIN_PASSWORD: 'correct horse battery' }).bootstrapAdmin).toEqual({ username: 'ada', password: 'correct horse battery' });
+    expect(() => loadConfig({ TOKENFLEET_BOOTSTRAP_ADMIN_USERNAME: 'ada' })).toThrow(/both/);
+    expect(() => loadConfig({ TOKENFLEET_BOOTSTRAP_ADMIN_USERNAME: 'ada', TOKENFLEET_BOOTSTRAP_ADMIN_PASSWORD: 'short' })).toThrow(/12 characters/);
+  });
+
   it('treats empty variables as unset and TOKENFLEET_SANDBOX=1 as sandbox even with a tenant', () => {
     expect(loadConfig({ PORT: '' }).port).toBe(3000);
     expect(loadConfig({ TOKENFLEET_SANDBOX: '1', ENTRA_TENANT_ID: tenant, ENTRA_CLIENT_ID: client, ENTRA_CLIENT_SECRET: 's' }).mode).toBe('sandbox');

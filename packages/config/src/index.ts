@@ -22,6 +22,8 @@ const envSchema = z.object({
   TOKENFLEET_STATE_DIR: z.string().default('.tokenfleet'),
   TOKENFLEET_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'TOKENFLEET_REDIS_PREFIX may hold only letters, digits, _ and -').default('tf'),
   TOKENFLEET_BOOTSTRAP_API_KEY: z.string().min(24, 'TOKENFLEET_BOOTSTRAP_API_KEY must be at least 24 characters').optional(),
+  TOKENFLEET_BOOTSTRAP_ADMIN_USERNAME: z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'TOKENFLEET_BOOTSTRAP_ADMIN_USERNAME may hold letters, digits and . _ @ - (at most 64)').optional(),
+  TOKENFLEET_BOOTSTRAP_ADMIN_PASSWORD: z.string().min(12, 'TOKENFLEET_BOOTSTRAP_ADMIN_PASSWORD must be at least 12 characters').optional(),
   TOKENFLEET_SANDBOX: z.enum(['0', '1', 'true', 'false']).optional(),
   ENTRA_TENANT_ID: z.string().uuid('ENTRA_TENANT_ID must be the tenant GUID').optional(),
   ENTRA_CLIENT_ID: z.string().uuid('ENTRA_CLIENT_ID must be the application (client) GUID').optional(),
@@ -59,6 +61,8 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   stateDir: string;
   bootstrapApiKey?: string;
+  /** The first dashboard admin, created at start-up if no account has that name. */
+  bootstrapAdmin?: { username: string; password: string };
   /** Sandbox when no tenant is configured (or TOKENFLEET_SANDBOX=1): Graph is the built-in simulator. */
   mode: 'sandbox' | 'live';
   entra?: EntraTenantConfig;
@@ -105,6 +109,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       };
     }
   }
+  if (Boolean(e.TOKENFLEET_BOOTSTRAP_ADMIN_USERNAME) !== Boolean(e.TOKENFLEET_BOOTSTRAP_ADMIN_PASSWORD)) {
+    problems.push('set both TOKENFLEET_BOOTSTRAP_ADMIN_USERNAME and TOKENFLEET_BOOTSTRAP_ADMIN_PASSWORD, or neither');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -115,6 +122,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     stateDir: e.TOKENFLEET_STATE_DIR,
     ...(e.TOKENFLEET_BOOTSTRAP_API_KEY ? { bootstrapApiKey: e.TOKENFLEET_BOOTSTRAP_API_KEY } : {}),
+    ...(e.TOKENFLEET_BOOTSTRAP_ADMIN_USERNAME && e.TOKENFLEET_BOOTSTRAP_ADMIN_PASSWORD
+      ? { bootstrapAdmin: { username: e.TOKENFLEET_BOOTSTRAP_ADMIN_USERNAME, password: e.TOKENFLEET_BOOTSTRAP_ADMIN_PASSWORD } }
+      : {}),
     mode,
     ...(entra ? { entra } : {}),
     graph: { writeLimit: e.GRAPH_WRITE_LIMIT, writeWindowMs: e.GRAPH_WRITE_WINDOW_MS, bulkChunkSize: e.GRAPH_BULK_CHUNK_SIZE, timeoutMs: e.GRAPH_TIMEOUT_MS },

@@ -16,3 +16,5 @@ export type { BackoffPolicy, HttpAnswer } from './outcome';
 export type * from './types';
 export { sandboxClientOptions } from './sandbox-options';
 export type { SandboxCoordinates } from './sandbox-options';
+export { clientOptionsFromConnection } from './connection-options';
+export type { ConnectionSettings } from './connection-options';

@@ -1,0 +1,30 @@
+// Client options from where Graph is and how to sign in to it (a live tenant, or the sandbox's
+// connection file): the files a connection names are read here, once, when the client is built.
+import { readFileSync } from 'node:fs';
+import type { GraphClientOptions } from './types';
+
+export interface ConnectionSettings {
+  tenantId: string;
+  clientId: string;
+  clientSecret?: string;
+  /** A PEM file holding the private key and the certificate (one file, as `openssl req -x509` can write). */
+  clientCertificatePath?: string;
+  authorityHost: string;
+  graphBaseUrl: string;
+  /** An extra CA to trust for both hosts, besides the system's and NODE_EXTRA_CA_CERTS. */
+  caCertificatePath?: string;
+}
+
+export function clientOptionsFromConnection(connection: ConnectionSettings, extra: Partial<GraphClientOptions> = {}): GraphClientOptions {
+  const certificate = connection.clientCertificatePath ? readFileSync(connection.clientCertificatePath, 'utf8') : undefined;
+  return {
+    tenantId: connection.tenantId,
+    clientId: connection.clientId,
+    ...(connection.clientSecret ? { clientSecret: connection.clientSecret } : {}),
+    ...(certificate ? { clientCertificate: { privateKeyPem: certificate, certificatePem: certificate } } : {}),
+    authorityHost: connection.authorityHost,
+    graphBaseUrl: connection.graphBaseUrl,
+    ...(connection.caCertificatePath ? { caCertificatePem: readFileSync(connection.caCertificatePath, 'utf8') } : {}),
+    ...extra,
+  };
+}
