@@ -3,12 +3,12 @@
 // finds a sandbox that `npm start` or `npm run sandbox` started).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Config, EntraTenantConfig } from './index';
+import type { ConnectionSettings } from '@tokenfleet/graph';
+import type { Config } from './index';
 
-export interface GraphConnection extends EntraTenantConfig {
+/** Where Graph is, how to sign in, and whether it is the simulator. */
+export interface GraphConnection extends ConnectionSettings {
   label: 'SANDBOX' | 'live';
-  /** An extra CA to trust for both hosts (the sandbox's); live tenants use the system's and NODE_EXTRA_CA_CERTS. */
-  caCertificatePath?: string;
 }
 
 export interface SandboxConnection {

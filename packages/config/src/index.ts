@@ -1,6 +1,7 @@
 // Configuration from the environment, validated once at start-up with messages that say what is wrong
 // and how to fix it. Every process (API, worker, `npm start`) reads it the same way.
 import { z } from 'zod';
+import type { ConnectionSettings } from '@tokenfleet/graph';
 
 const DEFAULTS = {
   DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/tokenfleet',
@@ -43,14 +44,8 @@ const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
-export interface EntraTenantConfig {
-  tenantId: string;
-  clientId: string;
-  clientSecret?: string;
-  clientCertificatePath?: string;
-  authorityHost: string;
-  graphBaseUrl: string;
-}
+/** A configured Entra tenant: the Graph package's connection settings, without an extra CA (live tenants use NODE_EXTRA_CA_CERTS). */
+export type EntraTenantConfig = Omit<ConnectionSettings, 'caCertificatePath'>;
 
 export interface Config {
   databaseUrl: string;

@@ -3,15 +3,10 @@ import { useId, useState, type FormEvent } from 'react';
 import { api } from '../api/client';
 import type { Account, Role } from '../api/types';
 import { useConfirm } from '../components/ConfirmDialog';
+import { ROLES, RoleField } from '../components/RoleField';
 import { EmptyState, ErrorMessage, Loading, PageTitle, Time } from '../components/ui';
 import { useResource } from '../hooks';
 import { useSession } from '../session';
-
-export const ROLES: readonly { value: Role; label: string }[] = [
-  { value: 'viewer', label: 'Viewer — sees everything, changes nothing' },
-  { value: 'operator', label: 'Operator — also uploads, acts on tokens, retries jobs' },
-  { value: 'admin', label: 'Admin — also manages accounts and API keys' },
-];
 
 /** The minimum the form asks for; the API has the last word on password rules. */
 const MIN_PASSWORD_LENGTH = 12;
@@ -230,16 +225,7 @@ function NewAccountForm({ onCreated }: { onCreated: (username: string) => void }
             At least {MIN_PASSWORD_LENGTH} characters.
           </p>
         </div>
-        <div className="field">
-          <label htmlFor={`${ids}-role`}>Role</label>
-          <select id={`${ids}-role`} value={role} onChange={(event) => setRole(event.target.value as Role)}>
-            {ROLES.map((option) => (
-              <option key={option.value} value={option.value}>
-                {option.label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <RoleField id={`${ids}-role`} value={role} onChange={setRole} />
       </div>
       <ErrorMessage error={error} />
       <button type="submit" className="primary" disabled={working}>

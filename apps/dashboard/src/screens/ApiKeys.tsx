@@ -6,7 +6,7 @@ import type { ApiKeyItem, CreatedApiKey, Role } from '../api/types';
 import { useConfirm } from '../components/ConfirmDialog';
 import { EmptyState, ErrorMessage, Loading, PageTitle, Time } from '../components/ui';
 import { useResource } from '../hooks';
-import { ROLES } from './Accounts';
+import { RoleField } from '../components/RoleField';
 
 export function ApiKeys() {
   const keys = useResource(() => api.get<ApiKeyItem[]>('/api-keys'), []);
@@ -138,16 +138,7 @@ function NewKeyForm({ onCreated }: { onCreated: (key: CreatedApiKey) => void }) 
           <label htmlFor={`${ids}-name`}>Name (which system uses it)</label>
           <input id={`${ids}-name`} required maxLength={100} value={name} onChange={(event) => setName(event.target.value)} placeholder="hr-sync" />
         </div>
-        <div className="field">
-          <label htmlFor={`${ids}-role`}>Role</label>
-          <select id={`${ids}-role`} value={role} onChange={(event) => setRole(event.target.value as Role)}>
-            {ROLES.map((option) => (
-              <option key={option.value} value={option.value}>
-                {option.label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <RoleField id={`${ids}-role`} value={role} onChange={setRole} />
       </div>
       <ErrorMessage error={error} />
       <button type="submit" className="primary" disabled={working}>
