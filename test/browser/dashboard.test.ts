@@ -186,6 +186,19 @@ describe('the operator dashboard in a browser', () => {
     await screenshot(page, 'overview');
   }, 120_000);
 
+  it('an admin turns seed purging on for the tenant, after a confirmation', async () => {
+    const admin: Account = { username: 'ada.admin', password: `ad-${randomBytes(12).toString('hex')}`, role: 'admin' };
+    await createAccount(system, admin);
+    const adminPage = await signIn(browser, system.api.url, admin);
+    await openScreen(adminPage, 'Tenant settings');
+    await adminPage.getByLabel(/Purge a token's seed once Entra reports it active/).click();
+    await adminPage.getByRole('dialog').getByRole('button', { name: 'Purge seeds once active' }).click();
+    await adminPage.getByRole('status').filter({ hasText: 'seeds are purged once a token is active' }).waitFor();
+    const tenants = (await (await system.call('/api/v1/tenants')).json()) as Array<{ settings: { purgeSeedsWhenActive: boolean } }>;
+    expect(tenants[0]!.settings.purgeSeedsWhenActive).toBe(true);
+    await adminPage.context().close();
+  }, 60_000);
+
   it('raised no error in any page', () => {
     expect(pageErrors).toEqual([]);
   });

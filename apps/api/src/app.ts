@@ -19,6 +19,7 @@ import { importRoutes } from './routes/imports';
 import { operationRoutes } from './routes/operations';
 import { sessionRoutes } from './routes/session';
 import { overviewRoutes, probeRoutes } from './routes/system';
+import { tenantRoutes } from './routes/tenants';
 import { tokenRoutes } from './routes/tokens';
 import { userRoutes } from './routes/users';
 
@@ -53,6 +54,7 @@ export function createApiRouter(deps: ApiDeps): Router {
   userRoutes(router, deps);
   apiKeyRoutes(router, deps);
   accountRoutes(router, deps, sessions);
+  tenantRoutes(router, deps);
   router.use(unknownRoute);
   return router;
 }

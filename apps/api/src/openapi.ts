@@ -169,6 +169,8 @@ const schemas: Record<string, Schema> = {
   Account: obj({ id: uuid, username: str(), role: enumOf(API_KEY_ROLES), disabled: { type: 'boolean' }, lastLoginAt: nullable(time), createdAt: time, updatedAt: time }),
 };
 
+const tenantSchema = obj({ id: str(), name: str(), mode: enumOf(['sandbox', 'live']), settings: obj({ purgeSeedsWhenActive: { type: 'boolean' } }) });
+
 const paths = {
   '/session': {
     post: {
@@ -314,6 +316,13 @@ const paths = {
     }),
   },
   '/api-keys/{id}': { delete: operation('Revoke an API key (admin)', { '204': { description: 'Revoked' }, ...notFound }, { parameters: [idParam] }) },
+  '/tenants': { get: operation('Tenants and their policy settings', ok('Tenants', arrayOf(tenantSchema))) },
+  '/tenants/{tenantId}/settings': {
+    patch: operation('Change a tenant\'s policy settings (admin; audited)', { ...ok('The tenant', tenantSchema), ...notFound }, {
+      parameters: [{ name: 'tenantId', in: 'path', required: true, schema: str() }],
+      requestBody: body(obj({ purgeSeedsWhenActive: { type: 'boolean' } })),
+    }),
+  },
 };
 
 export const openApiDocument = {

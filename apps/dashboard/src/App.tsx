@@ -9,6 +9,7 @@ import { useResource } from './hooks';
 import { Link, matchPath, useLocation } from './router';
 import { Accounts } from './screens/Accounts';
 import { ApiKeys } from './screens/ApiKeys';
+import { TenantSettings } from './screens/TenantSettings';
 import { AuditTrail } from './screens/AuditTrail';
 import { FailedJobs } from './screens/FailedJobs';
 import { ImportDetail } from './screens/ImportDetail';
@@ -95,6 +96,7 @@ const NAV: NavItem[] = [
   { to: '/audit', label: 'Audit trail', role: 'viewer', prefix: '/audit' },
   { to: '/accounts', label: 'Accounts', role: 'admin', prefix: '/accounts' },
   { to: '/api-keys', label: 'API keys', role: 'admin', prefix: '/api-keys' },
+  { to: '/settings', label: 'Tenant settings', role: 'admin', prefix: '/settings' },
 ];
 
 function isCurrent(item: NavItem, pathname: string): boolean {
@@ -169,5 +171,6 @@ function Screen() {
   if (pathname === '/audit') return <AuditTrail />;
   if (pathname === '/accounts' && isAdmin) return <Accounts />;
   if (pathname === '/api-keys' && isAdmin) return <ApiKeys />;
+  if (pathname === '/settings' && isAdmin) return <TenantSettings />;
   return <NotFound />;
 }

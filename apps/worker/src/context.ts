@@ -2,13 +2,12 @@
 // runtime of the tenant whose queue the job came from (its Graph client, write budget and queue).
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
-import type { Database, SeedVault, TenantSettings } from '@tokenfleet/db';
+import type { Database, SeedVault } from '@tokenfleet/db';
 import type { GraphClient } from '@tokenfleet/graph';
 import type { TenantQueue, WriteBudget } from '@tokenfleet/queue';
 
 export interface TenantRuntime {
   tenantId: string;
-  settings: TenantSettings;
   graph: GraphClient;
   budget: WriteBudget;
   queue: TenantQueue;

@@ -56,7 +56,6 @@ export async function startWorker(config: Config, overrides: WorkerOverrides = {
     config: { bulkChunkSize: config.graph.bulkChunkSize, activationMarginMs: config.activationMarginMs, budgetMaxWaitMs: 3_000 },
     tenant: {
       tenantId: tenant.id,
-      settings: tenant.settings,
       graph,
       budget: new WriteBudget(redis, tenant.id, { limit: config.graph.writeLimit, windowMs: config.graph.writeWindowMs, prefix }),
       queue,

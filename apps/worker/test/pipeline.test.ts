@@ -5,7 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base32Encode, type HashFunction } from '@tokenfleet/domain';
-import { auditEvents, imports, insertOperations, operations, retryOperations, tokens } from '@tokenfleet/db';
+import { auditEvents, imports, insertOperations, operations, retryOperations, tenants as tenantsTable, tokens } from '@tokenfleet/db';
 import { createRedis, createTenantQueue, enqueueOperations } from '@tokenfleet/queue';
 import { startTestSystem, waitForOperations, type TestSystem } from '../../../test/support/system';
 import { startWorker, type RunningWorker } from '../src/start-worker';
@@ -138,6 +138,20 @@ describe('provisioning pipeline (worker)', () => {
     expect(op).toMatchObject({ status: 'succeeded', generation: 1 });
     const [row] = await system.client.db.select().from(tokens).where(eq(tokens.id, orphan!.id));
     expect(row!.state).toBe('created');
+  }, 90_000);
+});
+
+describe('tenant policy', () => {
+  it('with seed purging on, a token keeps no seed once Entra holds it active', async () => {
+    await system.client.db.update(tenantsTable).set({ settings: { purgeSeedsWhenActive: true } }).where(eq(tenantsTable.id, system.tenantId));
+    try {
+      const [token] = await commitTokens([{ upn: members(1, 90)[0] }]);
+      await waitForOperations(system.client.db, [token!.id], 60_000);
+      const [row] = await system.client.db.select().from(tokens).where(eq(tokens.id, token!.id));
+      expect(row).toMatchObject({ state: 'active', secretKeyId: null, secretCiphertext: null });
+    } finally {
+      await system.client.db.update(tenantsTable).set({ settings: {} }).where(eq(tenantsTable.id, system.tenantId));
+    }
   }, 90_000);
 });
 

@@ -198,3 +198,14 @@ export interface ApiKeyItem {
 export interface CreatedApiKey extends ApiKeyItem {
   key: string;
 }
+
+export interface TenantSettings {
+  purgeSeedsWhenActive: boolean;
+}
+
+export interface TenantItem {
+  id: string;
+  name: string;
+  mode: 'sandbox' | 'live';
+  settings: TenantSettings;
+}

@@ -1,7 +1,8 @@
 // token.activate: sends one verification code for an assigned token. The code is computed inside the
 // Graph client immediately before the request leaves, for the window Graph's clock is in.
 import { base32Decode, type TotpKey } from '@tokenfleet/domain';
-import { transitionToken, type Token } from '@tokenfleet/db';
+import { eq } from 'drizzle-orm';
+import { tenants, transitionToken, type Token } from '@tokenfleet/db';
 import { codeAtSendTime, delayJob, waitForFreshWindow, WindowClosing } from '../activation-gate';
 import { PermanentFailure } from '../errors';
 import { callGraph, okOrThrow, permanentFrom } from '../graph-call';
@@ -51,9 +52,11 @@ export const tokenActivate: Handler<'token.activate'> = (job, jc) =>
     return { status: 'done' };
 
     async function finish(current: Token, graph: { status: number; requestId: string | null }, note?: string) {
-      // A tenant may choose to keep no seed once Entra holds the token: it can then never be re-activated.
-      const purge = jc.tenant.settings.purgeSeedsWhenActive === true;
       await jc.db.transaction(async (tx) => {
+        // A tenant may choose to keep no seed once Entra holds the token: it can then never be re-activated.
+        // Read now, not at start-up, so an admin's change applies to the next activation.
+        const [tenant] = await tx.select({ settings: tenants.settings }).from(tenants).where(eq(tenants.id, jc.tenant.tenantId));
+        const purge = tenant?.settings.purgeSeedsWhenActive === true;
         await transitionToken(tx, current, { type: 'activated' }, { lastError: null, ...(purge ? { secretKeyId: null, secretCiphertext: null } : {}) }, { actor: 'worker', operationId: op.id, importId: op.importId, detail: { ...(note ? { note } : {}), ...(purge ? { seedPurged: true } : {}) } });
         await completeOperation(tx, op, graph);
       });

@@ -1,0 +1,45 @@
+// Tenants and their policy settings. Everyone signed in may read them (the overview names the tenants);
+// only an admin changes a setting, and every change is audited with what it was before.
+import { asc, eq } from 'drizzle-orm';
+import type { Router } from 'express';
+import { z } from 'zod';
+import { appendAudit, tenants, type Tenant } from '@tokenfleet/db';
+import { principalOf, requireRole } from '../auth';
+import type { ApiDeps } from '../deps';
+import { notFound } from '../errors';
+import { parseInput } from '../validation';
+
+function tenantItem(row: Tenant) {
+  return { id: row.id, name: row.name, mode: row.mode, settings: { purgeSeedsWhenActive: row.settings.purgeSeedsWhenActive === true } };
+}
+
+const settingsChange = z.object({ purgeSeedsWhenActive: z.boolean() }).strict();
+
+export function tenantRoutes(router: Router, deps: ApiDeps): void {
+  const { db } = deps;
+
+  router.get('/tenants', async (_req, res) => {
+    res.json((await db.select().from(tenants).orderBy(asc(tenants.id))).map(tenantItem));
+  });
+
+  router.patch('/tenants/:tenantId/settings', requireRole('admin'), async (req, res) => {
+    const tenantId = String(req.params.tenantId);
+    const change = parseInput(settingsChange, req.body, 'request body');
+    const updated = await db.transaction(async (tx) => {
+      const [existing] = await tx.select().from(tenants).where(eq(tenants.id, tenantId)).for('update');
+      if (!existing) throw notFound(`tenant ${tenantId}`);
+      const [row] = await tx.update(tenants).set({ settings: { ...existing.settings, ...change } }).where(eq(tenants.id, tenantId)).returning();
+      await appendAudit(tx, {
+        actor: principalOf(res).actor,
+        action: 'tenant.settings_changed',
+        outcome: 'success',
+        tenantId,
+        targetType: 'tenant',
+        targetId: tenantId,
+        detail: { before: tenantItem(existing).settings, after: tenantItem(row!).settings },
+      });
+      return row!;
+    });
+    res.json(tenantItem(updated));
+  });
+}

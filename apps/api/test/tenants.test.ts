@@ -1,0 +1,32 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditEvents, tenants } from '@tokenfleet/db';
+import { startTestApi, type TestApi } from './helpers';
+
+let t: TestApi;
+beforeAll(async () => { t = await startTestApi(); });
+afterAll(async () => { await t?.close(); });
+
+describe('tenant settings', () => {
+  it('everyone signed in reads the tenants and their settings', async () => {
+    const answer = await t.call('GET', '/api/v1/tenants', { key: t.keys.viewer });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual([{ id: 'sandbox', name: expect.any(String), mode: 'sandbox', settings: { purgeSeedsWhenActive: false } }]);
+  });
+
+  it('an admin turns seed purging on, and the change is audited with its before and after', async () => {
+    const answer = await t.call('PATCH', '/api/v1/tenants/sandbox/settings', { key: t.keys.admin, json: { purgeSeedsWhenActive: true } });
+    expect(answer.status).toBe(200);
+    expect(answer.body.settings).toEqual({ purgeSeedsWhenActive: true });
+    const [row] = await t.api.deps.db.select().from(tenants).where(eq(tenants.id, 'sandbox'));
+    expect(row!.settings.purgeSeedsWhenActive).toBe(true);
+    const [audit] = await t.api.deps.db.select().from(auditEvents).where(eq(auditEvents.action, 'tenant.settings_changed'));
+    expect(audit).toMatchObject({ actor: expect.stringMatching(/^api-key:/), targetId: 'sandbox', detail: { before: { purgeSeedsWhenActive: false }, after: { purgeSeedsWhenActive: true } } });
+  });
+
+  it('an operator may not change settings; unknown tenants and unknown settings are refused', async () => {
+    expect((await t.call('PATCH', '/api/v1/tenants/sandbox/settings', { key: t.keys.operator, json: { purgeSeedsWhenActive: false } })).status).toBe(403);
+    expect((await t.call('PATCH', '/api/v1/tenants/nope/settings', { key: t.keys.admin, json: { purgeSeedsWhenActive: false } })).status).toBe(404);
+    expect((await t.call('PATCH', '/api/v1/tenants/sandbox/settings', { key: t.keys.admin, json: { keepForever: true } })).status).toBe(400);
+  });
+});

@@ -1,0 +1,70 @@
+// Tenant settings (admin): the policies each Entra tenant runs under. Today one: whether a token's seed
+// is kept once Entra holds the token active. Every change is audited by the API.
+import { useState } from 'react';
+import { api } from '../api/client';
+import type { TenantItem } from '../api/types';
+import { useConfirm } from '../components/ConfirmDialog';
+import { EmptyState, ErrorMessage, Loading, PageTitle } from '../components/ui';
+import { useResource } from '../hooks';
+
+export function TenantSettings() {
+  const tenants = useResource(() => api.get<TenantItem[]>('/tenants'), []);
+  const [error, setError] = useState<unknown>();
+  const [saved, setSaved] = useState<string>('');
+  const [confirmElement, confirm] = useConfirm();
+
+  async function setPurge(tenant: TenantItem, purge: boolean) {
+    if (purge) {
+      const ok = await confirm({
+        title: `Purge seeds of active tokens in ${tenant.name}?`,
+        body: (
+          <p>
+            From now on, a token's seed is erased as soon as Entra reports it active. Such a token can then never be activated again
+            (after an unassign, for instance) without importing its seed file anew. Tokens already active keep their seed.
+          </p>
+        ),
+        confirmLabel: 'Purge seeds once active',
+        danger: true,
+      });
+      if (!ok) return;
+    }
+    setError(undefined);
+    setSaved('');
+    try {
+      await api.patch<TenantItem>(`/tenants/${encodeURIComponent(tenant.id)}/settings`, { purgeSeedsWhenActive: purge });
+      setSaved(`${tenant.name}: seeds are ${purge ? 'purged once a token is active' : 'kept'}.`);
+      void tenants.reload();
+    } catch (caught) {
+      setError(caught);
+    }
+  }
+
+  return (
+    <section>
+      <PageTitle title="Tenant settings">Tenant settings</PageTitle>
+      <ErrorMessage error={tenants.error ?? error} />
+      <p role="status" aria-live="polite" className="muted">
+        {saved}
+      </p>
+      {!tenants.data ? (
+        !tenants.error && <Loading what="tenants" />
+      ) : tenants.data.length === 0 ? (
+        <EmptyState title="No tenant is configured yet." />
+      ) : (
+        tenants.data.map((tenant) => (
+          <fieldset key={tenant.id} className="card">
+            <legend>
+              {tenant.name} <span className="mono muted">{tenant.id}</span>
+            </legend>
+            <label>
+              <input type="checkbox" checked={tenant.settings.purgeSeedsWhenActive} onChange={(event) => void setPurge(tenant, event.target.checked)} /> Purge a
+              token's seed once Entra reports it active
+            </label>
+            <p className="help">Keeping seeds lets Tokenfleet test codes, resynchronise and re-activate tokens; purging leaves nothing to steal.</p>
+          </fieldset>
+        ))
+      )}
+      {confirmElement}
+    </section>
+  );
+}
