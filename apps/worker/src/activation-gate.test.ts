@@ -5,9 +5,9 @@ import type { JobContext } from './context';
 
 const key: TotpKey = { secret: new TextEncoder().encode('12345678901234567890'), hashFunction: 'hmacsha1', periodSeconds: 30, digits: 6 };
 
-function contextAt(graphNowMs: number): JobContext {
-  // Only the corrected clock is read by the code provider.
-  return { tenant: { graph: { now: () => graphNowMs } } } as unknown as JobContext;
+function contextAt(graphNowMs: number, uncertaintyMs = 0): JobContext {
+  // Only the corrected clock and its uncertainty are read by the code provider.
+  return { tenant: { graph: { now: () => graphNowMs, clockUncertaintyMs: () => uncertaintyMs } } } as unknown as JobContext;
 }
 
 describe('codeAtSendTime', () => {
@@ -22,5 +22,11 @@ describe('codeAtSendTime', () => {
     const error = (() => { try { provider(); return null; } catch (e) { return e; } })();
     expect(error).toBeInstanceOf(WindowClosing);
     expect((error as WindowClosing).waitMs).toBeGreaterThanOrEqual(CODE_MIN_LIFETIME_MS - 100);
+  });
+
+  it('counts the clock estimate\'s uncertainty in: just after a window opens, Graph may still be in the last one', () => {
+    const opened = 1_700_000_010_000;
+    expect(() => codeAtSendTime(contextAt(opened + 500, 800), key)()).toThrow(WindowClosing);
+    expect(codeAtSendTime(contextAt(opened + 500, 0), key)()).toBe(totpCode(key, opened + 500));
   });
 });

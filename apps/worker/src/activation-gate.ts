@@ -11,10 +11,11 @@ import type { JobContext } from './context';
  * request leaves. It covers the request's trip; the larger margin of the gate covers the work between
  * the gate and the send (a budget wait, a database write), which can stall when the machine is busy.
  */
-export const CODE_MIN_LIFETIME_MS = 1_500;
+export const CODE_MIN_LIFETIME_MS = 3_000;
 
 export async function waitForFreshWindow(jc: JobContext, periodSeconds: number): Promise<void> {
-  const wait = activationWaitMs(jc.tenant.graph.now(), periodSeconds, jc.config.activationMarginMs);
+  const { graph } = jc.tenant;
+  const wait = activationWaitMs(graph.now(), periodSeconds, jc.config.activationMarginMs, undefined, graph.clockUncertaintyMs());
   if (wait > 0) await delayJob(jc, wait);
 }
 
@@ -29,8 +30,9 @@ export class WindowClosing extends Error {
 /** The code for Graph's current window, computed when called; refuses when the window is about to close. */
 export function codeAtSendTime(jc: JobContext, key: TotpKey): () => string {
   return () => {
-    const now = jc.tenant.graph.now();
-    const wait = activationWaitMs(now, key.periodSeconds, CODE_MIN_LIFETIME_MS);
+    const { graph } = jc.tenant;
+    const now = graph.now();
+    const wait = activationWaitMs(now, key.periodSeconds, CODE_MIN_LIFETIME_MS, undefined, graph.clockUncertaintyMs());
     if (wait > 0) throw new WindowClosing(wait);
     return totpCode(key, now);
   };

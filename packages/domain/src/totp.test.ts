@@ -109,6 +109,23 @@ describe('activationWaitMs', () => {
     expect(activationWaitMs(119_500, 60, 5_000, 0)).toBe(500);
   });
 
+  it('with an uncertain clock, waits until every instant Graph may be at lies in one window', () => {
+    // 1 s uncertainty: just after a window opens, Graph may still be in the previous one.
+    expect(activationWaitMs(90_400, 30, 5_000, 0, 1_000)).toBe(600);
+    // Near the end, the margin grows by the uncertainty, and the wait carries into the new window by it.
+    expect(activationWaitMs(114_500, 30, 5_000, 0, 1_000)).toBe(5_500 + 1_000);
+    expect(activationWaitMs(100_000, 30, 5_000, 0, 1_000)).toBe(0);
+    // A wait ends where the next check passes.
+    const now = 114_500;
+    expect(activationWaitMs(now + activationWaitMs(now, 30, 5_000, 250, 1_000), 30, 5_000, 250, 1_000)).toBe(0);
+  });
+
+  it('an unknown or absurd uncertainty never blocks every moment of a window', () => {
+    expect(activationWaitMs(100_000, 30, 5_000, 0, Number.POSITIVE_INFINITY)).toBe(0);
+    const wait = activationWaitMs(100_000, 30, 5_000, 0, 60_000);
+    expect(activationWaitMs(100_000 + wait, 30, 5_000, 0, 60_000)).toBe(0);
+  });
+
   it('a 60 s token near the 30 s mark is mid-window, not at its end', () => {
     expect(activationWaitMs(1_000_000 * 60 + 29_000, 60, 5_000)).toBe(0);
   });

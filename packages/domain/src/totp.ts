@@ -85,11 +85,19 @@ function timingSafeEqualStrings(a: string, b: string): boolean {
 
 /**
  * The activation gate's decision: how long to wait before computing and sending a code, or 0 to send
- * now. When less than `marginMs` is left in the current window, a code computed now could expire on its
- * way to Graph, so wait for the next window plus `settleMs` (delayed jobs also run a little late).
- * `graphNowMs` is the clock corrected to Graph's.
+ * now. `graphNowMs` is the clock corrected to Graph's, and Graph's clock may read anywhere within
+ * `uncertaintyMs` of it. Every instant it could read, from now until `marginMs` later, must fall in one
+ * window: if the window opened less than the uncertainty ago, Graph may still be in the previous one; if
+ * less than the margin (plus the uncertainty) is left, the code could expire on its way. Either way, wait
+ * (`settleMs` more, as delayed jobs run a little late). The uncertainty is capped at a quarter window, so
+ * some moment of every window always qualifies.
  */
-export function activationWaitMs(graphNowMs: number, periodSeconds: number, marginMs: number, settleMs = 250): number {
+export function activationWaitMs(graphNowMs: number, periodSeconds: number, marginMs: number, settleMs = 250, uncertaintyMs = 0): number {
+  const periodMs = periodSeconds * 1000;
+  const uncertainty = Math.min(Number.isFinite(uncertaintyMs) ? Math.max(0, uncertaintyMs) : 0, periodMs / 4);
   const left = msLeftInWindow(graphNowMs, periodSeconds);
-  return left >= marginMs ? 0 : left + settleMs;
+  const sinceOpened = periodMs - left;
+  if (sinceOpened < uncertainty) return uncertainty - sinceOpened + settleMs;
+  if (left < marginMs + uncertainty) return left + uncertainty + settleMs;
+  return 0;
 }

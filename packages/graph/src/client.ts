@@ -298,6 +298,11 @@ class HardwareOathGraphClient implements GraphClient {
     return this.clock.offsetMs();
   }
 
+  clockUncertaintyMs(): number {
+    const bounds = this.clock.bounds();
+    return bounds ? Math.ceil((bounds.upperMs - bounds.lowerMs) / 2) : Number.POSITIVE_INFINITY;
+  }
+
   close(): void {
     this.transport.close();
   }

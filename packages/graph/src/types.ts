@@ -129,6 +129,11 @@ export interface GraphClient {
   /** The local clock corrected by the estimated offset to Graph's clock (epoch ms). */
   now(): number;
   clockOffsetMs(): number;
+  /**
+   * How far Graph's clock may be from `now()` either way, in ms: half the width of what the `Date`
+   * headers have pinned the offset to. Infinity before Graph has answered at all.
+   */
+  clockUncertaintyMs(): number;
   /** Closes idle keep-alive connections; the client must not be used afterwards. */
   close(): void;
 }

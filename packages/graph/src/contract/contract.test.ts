@@ -365,8 +365,12 @@ for (const target of targets) {
       sandbox().configure({ clockOffsetMs: offsetMs });
       try {
         const corrected = env.newClient();
+        expect(corrected.clockUncertaintyMs()).toBe(Number.POSITIVE_INFINITY);
         for (let call = 0; call < 6; call += 1) okValue(await corrected.getUser(user(5).id));
         expect(Math.abs(corrected.clockOffsetMs() - offsetMs)).toBeLessThanOrEqual(1_000);
+        // The true offset lies within the uncertainty of the estimate, which one second of Date resolution bounds.
+        expect(Math.abs(corrected.clockOffsetMs() - offsetMs)).toBeLessThanOrEqual(corrected.clockUncertaintyMs() + 20);
+        expect(corrected.clockUncertaintyMs()).toBeLessThan(1_000);
         expect(Math.abs(corrected.now() - sandbox().now())).toBeLessThanOrEqual(1_000);
 
         const { device, key } = await createOne();
