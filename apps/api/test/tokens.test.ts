@@ -59,6 +59,9 @@ describe('token lists', () => {
     await t.api.deps.db.update(tokens).set({ assignedUpn: 'Someone@Contoso.example' }).where(eq(tokens.serialNumber, '602345670005'));
     const byUpn = await t.call('GET', '/api/v1/tokens?upn=someone@');
     expect(byUpn.body.items.map((item: { serialNumber: string }) => item.serialNumber)).toEqual(['602345670005']);
+    const byUpperUpn = await t.call('GET', '/api/v1/tokens?upn=SOMEONE%40CONTOSO.');
+    expect(byUpperUpn.body.items.map((item: { serialNumber: string }) => item.serialNumber)).toEqual(['602345670005']);
+    expect((await t.call('GET', '/api/v1/tokens?upn=_omeone')).body.items).toHaveLength(0);
     const byState = await t.call('GET', '/api/v1/tokens?state=active');
     expect(byState.body.items).toHaveLength(0);
     const badState = await t.call('GET', '/api/v1/tokens?state=happy');

@@ -212,6 +212,13 @@ export const tokens = pgTable(
     unique('tokens_tenant_serial_unique').on(table.tenantId, table.serialNumber),
     // The dashboard's server-side filters and keyset pagination over 100,000 tokens.
     index('tokens_tenant_state_id_idx').on(table.tenantId, table.state, table.id),
+    // The table's order (newest first, read backwards): the first page and every cursor page read 50
+    // index entries instead of sorting the whole inventory.
+    index('tokens_created_id_idx').on(table.createdAt, table.id),
+    // The user filter is a case-insensitive prefix (`lower(assigned_upn) LIKE 'ali%'`).
+    index('tokens_upn_prefix_idx').on(sql`lower(${table.assignedUpn}) text_pattern_ops`),
+    // The serial filter is a prefix too (`LIKE '6023%'`), whatever the database's collation.
+    index('tokens_serial_prefix_idx').on(sql`${table.serialNumber} text_pattern_ops`),
     index('tokens_tenant_upn_idx').on(table.tenantId, table.assignedUpn),
     index('tokens_import_idx').on(table.importId),
     index('tokens_tenant_manufacturer_idx').on(table.tenantId, table.manufacturer),

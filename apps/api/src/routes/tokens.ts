@@ -1,7 +1,7 @@
 // The token inventory: filtered lists, detail with its operations and audit trail, and the actions.
 // Graph-facing actions (assign, activate, unassign, delete) write an operation and enqueue its job after
 // COMMIT; the rest (disable, enable, retire, test, resync) are answered at once, without Graph.
-import { and, desc, eq, ilike, inArray, like, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, like, sql } from 'drizzle-orm';
 import type { Router } from 'express';
 import { z } from 'zod';
 import {
@@ -100,7 +100,8 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
       .where(
         and(
           query.state ? eq(tokens.state, query.state) : undefined,
-          query.upn ? ilike(tokens.assignedUpn, likePrefix(query.upn)) : undefined,
+          // lower() LIKE rather than ILIKE: the form tokens_upn_prefix_idx answers (UPNs ignore case anyway).
+          query.upn ? sql`lower(${tokens.assignedUpn}) like ${likePrefix(query.upn.toLowerCase())}` : undefined,
           query.serial ? like(tokens.serialNumber, likePrefix(query.serial)) : undefined,
           query.importId ? eq(tokens.importId, query.importId) : undefined,
           query.manufacturer ? eq(tokens.manufacturer, query.manufacturer) : undefined,
