@@ -1,4 +1,4 @@
-// The worker runs as its own process (`npm run start:worker`'s entry) and is killed with SIGKILL while the
+// The worker runs as its own process (what `npm run start:worker` runs: the built bundle) and is killed with SIGKILL while the
 // import is half done, then started again. The import must end exactly as without the crash: every
 // token active, no device created twice.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -8,6 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { writeSandboxConnection } from '@tokenfleet/config';
 import { tokens } from '@tokenfleet/db';
 import { startFullSystem, type FullSystem } from '../support/full-system';
+import { buildServerBundles, serverBundlePath } from '../../scripts/server-bundles';
 import { BULK_SANDBOX, BULK_TIMEOUT_MS, BULK_TOKENS, bulkSeedFile, expectFullyProvisioned } from './bulk-scenario';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -15,7 +16,7 @@ let system: FullSystem;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  system = await startFullSystem({ sandbox: BULK_SANDBOX, worker: false });
+  [system] = await Promise.all([startFullSystem({ sandbox: BULK_SANDBOX, worker: false }), buildServerBundles()]);
   // The worker process finds the sandbox the way `npm run start:worker` does: through the state directory.
   writeSandboxConnection(system.env.TOKENFLEET_STATE_DIR!, {
     origin: system.sandbox.origin,
@@ -31,7 +32,7 @@ afterAll(async () => {
 });
 
 function startWorkerProcess(): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/worker/src/main.ts'], {
+  const child = spawn(process.execPath, [serverBundlePath('worker')], {
     cwd: repoRoot,
     env: { ...process.env, ...system.env, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],
