@@ -2,9 +2,9 @@
 // enough of its window is left for the request to arrive while it is still current. Otherwise the job
 // moves to the next window boundary without spending an attempt. It runs again at send time, because a
 // budget wait between the first check and the call can eat the margin.
-import { DelayedError } from 'bullmq';
 import { activationWaitMs, totpCode, type TotpKey } from '@tokenfleet/domain';
 import type { JobContext } from './context';
+import { delayJob } from './errors';
 
 /**
  * The least time that must be left in the window when the code is computed, immediately before the
@@ -36,11 +36,4 @@ export function codeAtSendTime(jc: JobContext, key: TotpKey): () => string {
     if (wait > 0) throw new WindowClosing(wait);
     return totpCode(key, now);
   };
-}
-
-/** Moves the job to the delayed set without spending an attempt. */
-export async function delayJob(jc: JobContext, waitMs: number): Promise<never> {
-  // A duration, so the local clock's error against Graph's does not matter here.
-  await jc.job.moveToDelayed(Date.now() + waitMs, jc.jobToken);
-  throw new DelayedError();
 }

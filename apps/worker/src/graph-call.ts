@@ -4,10 +4,10 @@
 //   permanent   → returned to the caller, which decides (a 404 on unassign means "already done")
 //   429         → the whole tenant queue pauses for Retry-After; the job goes back to wait, no attempt spent
 //   transient   → TransientFailure (5xx, 503 included, timeouts): BullMQ retries this job with backoff
-import { DelayedError, Worker } from 'bullmq';
+import { Worker } from 'bullmq';
 import { appendAudit } from '@tokenfleet/db';
-import type { GraphOutcome } from '@tokenfleet/graph';
-import { PermanentFailure, TransientFailure } from './errors';
+import type { GraphOutcome, HardwareOathDevice } from '@tokenfleet/graph';
+import { delayJob, PermanentFailure, TransientFailure } from './errors';
 import type { JobContext } from './context';
 
 export interface GraphCallSpec {
@@ -99,9 +99,7 @@ async function settle<T>(jc: JobContext, outcome: GraphOutcome<T>): Promise<Sett
  */
 async function spendWrite(jc: JobContext): Promise<void> {
   const wait = await jc.tenant.budget.acquire(jc.config.budgetMaxWaitMs);
-  if (wait === 0) return;
-  await jc.job.moveToDelayed(Date.now() + wait, jc.jobToken);
-  throw new DelayedError();
+  if (wait > 0) await delayJob(jc, wait);
 }
 
 /** For calls whose permanent failure has no special meaning to the caller. */
@@ -116,4 +114,25 @@ export function permanentFrom(outcome: Extract<GraphOutcome<unknown>, { kind: 'p
     status: outcome.status,
     requestId: outcome.requestId,
   });
+}
+
+/** Where a job's Graph calls are filed in the audit trail. */
+export type AuditLink = Pick<GraphCallSpec, 'tokenId' | 'operationId' | 'importId'>;
+
+/** The device as Graph holds it now: asked when an earlier attempt's answer may have been lost. */
+export async function lookUpDevice(jc: JobContext, deviceId: string, link: AuditLink): Promise<HardwareOathDevice> {
+  return okOrThrow(await callGraph(jc, { action: 'getDevice', write: false, ...link }, () => jc.tenant.graph.getDevice(deviceId)), 'looking up the device');
+}
+
+/**
+ * A user's Entra object id by UPN, or null when Entra has no such user. Ids found are kept for the
+ * tenant (a user's id never changes), so one look-up serves a whole import; an unknown user is asked
+ * again next time, since they may have been created meanwhile.
+ */
+export async function lookUpUserId(jc: JobContext, upn: string, link: AuditLink): Promise<string | null> {
+  const cached = jc.tenant.userIds.get(upn.toLowerCase());
+  if (cached) return cached;
+  const user = okOrThrow(await callGraph(jc, { action: 'getUser', write: false, ...link, detail: { upn } }, () => jc.tenant.graph.getUser(upn)), 'looking up the user');
+  if (user) jc.tenant.userIds.set(upn.toLowerCase(), user.id);
+  return user?.id ?? null;
 }

@@ -8,6 +8,7 @@ import { base32Encode, type HashFunction } from '@tokenfleet/domain';
 import { auditEvents, imports, insertOperations, operations, retryOperations, tenants as tenantsTable, tokens } from '@tokenfleet/db';
 import { createRedis, createTenantQueue, enqueueOperations } from '@tokenfleet/queue';
 import { startTestSystem, waitForOperations, type TestSystem } from '../../../test/support/system';
+import { waitUntil } from '../../../test/support/wait';
 import { startWorker, type RunningWorker } from '../src/start-worker';
 
 let system: TestSystem;
@@ -161,12 +162,13 @@ describe('transient failures', () => {
     const created = await commitTokens([{}, {}, {}]);
     const ids = created.map((t) => t.id);
     // Wait until the bulk call has failed twice (from its second attempt on, the leader holds its claim).
-    for (let i = 0; ; i += 1) {
-      const failures = await system.client.db.select().from(auditEvents).where(and(inArray(auditEvents.tokenId, ids), eq(auditEvents.action, 'operation.attempt_failed')));
-      if (failures.length >= 2) break;
-      if (i > 400) throw new Error('the bulk call never failed twice');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await waitUntil(
+      async () => {
+        const failures = await system.client.db.select().from(auditEvents).where(and(inArray(auditEvents.tokenId, ids), eq(auditEvents.action, 'operation.attempt_failed')));
+        return failures.length >= 2 || undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 50, failure: () => 'the bulk call never failed twice' },
+    );
     system.sandbox.configure({ transientFailureRate: 0 });
     await waitForOperations(system.client.db, ids, 60_000);
     const rows = await system.client.db.select().from(tokens).where(inArray(tokens.id, ids));

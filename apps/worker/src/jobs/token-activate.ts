@@ -3,9 +3,9 @@
 import { base32Decode, type TotpKey } from '@tokenfleet/domain';
 import { eq } from 'drizzle-orm';
 import { tenants, transitionToken, type Token } from '@tokenfleet/db';
-import { codeAtSendTime, delayJob, waitForFreshWindow, WindowClosing } from '../activation-gate';
-import { PermanentFailure } from '../errors';
-import { callGraph, okOrThrow, permanentFrom } from '../graph-call';
+import { codeAtSendTime, waitForFreshWindow, WindowClosing } from '../activation-gate';
+import { delayJob, PermanentFailure } from '../errors';
+import { callGraph, lookUpDevice, permanentFrom } from '../graph-call';
 import { runOperation } from '../operation-runner';
 import { completeOperation, markRunning, markSent } from '../store';
 import type { Handler } from './handler';
@@ -22,7 +22,7 @@ export const tokenActivate: Handler<'token.activate'> = (job, jc) =>
 
     // An earlier attempt may have reached Graph and timed out on the way back: ask before sending again.
     if (op.sentAt) {
-      const device = okOrThrow(await callGraph(jc, { action: 'getDevice', write: false, ...audit }, () => jc.tenant.graph.getDevice(deviceId)), 'looking up the device');
+      const device = await lookUpDevice(jc, deviceId, audit);
       if (device.status === 'activated') {
         await finish(token, { status: 200, requestId: null }, 'found active on retry');
         return { status: 'done', detail: 'found active' };

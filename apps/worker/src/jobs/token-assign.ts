@@ -4,7 +4,7 @@
 import { insertOperations, transitionToken } from '@tokenfleet/db';
 import { enqueueOperations } from '@tokenfleet/queue';
 import { PermanentFailure } from '../errors';
-import { callGraph, okOrThrow, permanentFrom } from '../graph-call';
+import { callGraph, lookUpDevice, lookUpUserId, permanentFrom } from '../graph-call';
 import { runOperation } from '../operation-runner';
 import { completeOperation, markRunning, markSent } from '../store';
 import type { Handler } from './handler';
@@ -17,17 +17,17 @@ export const tokenAssign: Handler<'token.assign'> = (job, jc) =>
     await markRunning(jc.db, op.id);
     const audit = { tokenId: token.id, operationId: op.id, importId: op.importId };
 
-    const user = okOrThrow(await callGraph(jc, { action: 'getUser', write: false, ...audit, detail: { upn } }, () => jc.tenant.graph.getUser(upn)), 'looking up the user');
-    if (!user) throw new PermanentFailure('user_not_found', `no user ${upn} in Entra`);
+    const userId = await lookUpUserId(jc, upn, audit);
+    if (!userId) throw new PermanentFailure('user_not_found', `no user ${upn} in Entra`);
 
     let methodId = token.graphDeviceId;
     let graph = { status: 200 as number, requestId: null as string | null };
     const already = op.sentAt ? await deviceHolder(token.graphDeviceId) : null;
-    if (already !== user.id) {
-      const outcome = await callGraph(jc, { action: 'assign', write: true, ...audit, beforeSend: () => markSent(jc.db, [op.id]) }, () => jc.tenant.graph.assign(user.id, token.graphDeviceId!));
+    if (already !== userId) {
+      const outcome = await callGraph(jc, { action: 'assign', write: true, ...audit, beforeSend: () => markSent(jc.db, [op.id]) }, () => jc.tenant.graph.assign(userId, token.graphDeviceId!));
       if (outcome.kind === 'permanent') {
         // Refused: fine if the device is already this user's (an earlier attempt's answer was lost).
-        if ((await deviceHolder(token.graphDeviceId)) !== user.id) throw permanentFrom(outcome, `assigning the token to ${upn}`);
+        if ((await deviceHolder(token.graphDeviceId)) !== userId) throw permanentFrom(outcome, `assigning the token to ${upn}`);
       } else {
         methodId = outcome.value.id || methodId;
         graph = { status: outcome.status, requestId: outcome.requestId };
@@ -35,7 +35,7 @@ export const tokenAssign: Handler<'token.assign'> = (job, jc) =>
     }
 
     const next = await jc.db.transaction(async (tx) => {
-      await transitionToken(tx, token, { type: 'assigned' }, { assignedUserId: user.id, assignedUpn: upn, graphMethodId: methodId, lastError: null }, { actor: 'worker', operationId: op.id, importId: op.importId, detail: { upn } });
+      await transitionToken(tx, token, { type: 'assigned' }, { assignedUserId: userId, assignedUpn: upn, graphMethodId: methodId, lastError: null }, { actor: 'worker', operationId: op.id, importId: op.importId, detail: { upn } });
       await completeOperation(tx, op, graph);
       return op.params.activate === true
         ? insertOperations(tx, [{ tenantId: op.tenantId, tokenId: token.id, kind: 'token.activate', generation: op.generation, importId: op.importId, createdBy: 'worker', params: { upn } }])
@@ -45,7 +45,6 @@ export const tokenAssign: Handler<'token.assign'> = (job, jc) =>
     return { status: 'done' };
 
     async function deviceHolder(deviceId: string): Promise<string | null> {
-      const device = okOrThrow(await callGraph(jc, { action: 'getDevice', write: false, ...audit }, () => jc.tenant.graph.getDevice(deviceId)), 'looking up the device');
-      return device.assignedTo?.id ?? null;
+      return (await lookUpDevice(jc, deviceId, audit)).assignedTo?.id ?? null;
     }
   });

@@ -9,7 +9,7 @@ import type { DeviceCreate, HardwareOathDevice } from '@tokenfleet/graph';
 import { insertOperations, transitionToken, type Operation, type Token } from '@tokenfleet/db';
 import { enqueueOperations } from '@tokenfleet/queue';
 import type { JobContext } from '../context';
-import { callGraph, okOrThrow } from '../graph-call';
+import { callGraph, lookUpUserId, okOrThrow, permanentFrom } from '../graph-call';
 import { PermanentFailure } from '../errors';
 import { failOperation, runOperation } from '../operation-runner';
 import { claimCreateChunk, completeOperation, markSent, type OperationWork } from '../store';
@@ -91,7 +91,8 @@ async function createAlone(jc: JobContext, work: OperationWork, item: DeviceCrea
     () => jc.tenant.graph.createDevice(item),
   );
   if (outcome.kind === 'ok') return { ok: true, device: outcome.value, requestId: outcome.requestId };
-  return { ok: false, code: outcome.code, message: `creating the device: Graph answered ${outcome.status} ${outcome.code}: ${outcome.message}`, status: outcome.status, requestId: outcome.requestId };
+  const failure = permanentFrom(outcome, 'creating the device');
+  return { ok: false, code: failure.code, message: failure.message, ...failure.graph };
 }
 
 async function findExisting(jc: JobContext, work: OperationWork): Promise<HardwareOathDevice | null> {
@@ -109,15 +110,7 @@ async function resolveUsers(jc: JobContext, works: OperationWork[]): Promise<Map
   for (const work of works) {
     if (!wantsAssignment(work.op)) continue;
     const upn = work.op.params.upn!.toLowerCase();
-    if (resolved.has(upn)) continue;
-    const cached = jc.tenant.userIds.get(upn);
-    if (cached) {
-      resolved.set(upn, cached);
-      continue;
-    }
-    const user = okOrThrow(await callGraph(jc, { action: 'getUser', write: false, tokenId: work.token.id, operationId: work.op.id, detail: { upn } }, () => jc.tenant.graph.getUser(upn)), 'looking up the user');
-    resolved.set(upn, user?.id ?? null);
-    if (user) jc.tenant.userIds.set(upn, user.id);
+    if (!resolved.has(upn)) resolved.set(upn, await lookUpUserId(jc, upn, { tokenId: work.token.id, operationId: work.op.id }));
   }
   return resolved;
 }

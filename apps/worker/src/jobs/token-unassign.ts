@@ -2,7 +2,7 @@
 // no longer knows counts as already unassigned.
 import { transitionToken } from '@tokenfleet/db';
 import { PermanentFailure } from '../errors';
-import { callGraph, okOrThrow, permanentFrom } from '../graph-call';
+import { callGraph, lookUpDevice, permanentFrom } from '../graph-call';
 import { runOperation } from '../operation-runner';
 import { completeOperation, markRunning } from '../store';
 import type { Handler } from './handler';
@@ -16,7 +16,7 @@ export const tokenUnassign: Handler<'token.unassign'> = (job, jc) =>
     if (token.assignedUserId) {
       const outcome = await callGraph(jc, { action: 'unassign', write: true, ...audit }, () => jc.tenant.graph.unassign(token.assignedUserId!, token.graphMethodId ?? token.graphDeviceId!));
       if (outcome.kind === 'permanent') {
-        const device = okOrThrow(await callGraph(jc, { action: 'getDevice', write: false, ...audit }, () => jc.tenant.graph.getDevice(token.graphDeviceId!)), 'looking up the device');
+        const device = await lookUpDevice(jc, token.graphDeviceId, audit);
         if (device.assignedTo) throw permanentFrom(outcome, 'unassigning the token');
       } else {
         graph = { status: outcome.status, requestId: outcome.requestId };
