@@ -8,6 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { writeSandboxConnection } from '@tokenfleet/config';
 import { tokens } from '@tokenfleet/db';
 import { startFullSystem, type FullSystem } from '../support/full-system';
+import { waitUntil } from '../support/wait';
 import { buildServerBundles, serverBundlePath } from '../../scripts/server-bundles';
 import { BULK_SANDBOX, BULK_TIMEOUT_MS, BULK_TOKENS, bulkSeedFile, expectFullyProvisioned } from './bulk-scenario';
 
@@ -51,12 +52,13 @@ it(`imports ${BULK_TOKENS} tokens with the worker killed (SIGKILL) midway and re
   const id = await system.upload('bulk.csv', csv);
 
   const first = startWorkerProcess();
-  const deadline = Date.now() + BULK_TIMEOUT_MS;
-  while ((await activeCount(id)) < serials.length * 0.4) {
-    if (first.exitCode !== null) throw new Error(`the worker exited early with ${first.exitCode}`);
-    if (Date.now() > deadline) throw new Error('the import never got halfway');
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  await waitUntil(
+    async () => {
+      if (first.exitCode !== null) throw new Error(`the worker exited early with ${first.exitCode}`);
+      return (await activeCount(id)) >= serials.length * 0.4 || undefined;
+    },
+    { timeoutMs: BULK_TIMEOUT_MS, intervalMs: 250, failure: () => 'the import never got halfway' },
+  );
   const exited = new Promise((resolve) => first.once('exit', resolve));
   first.kill('SIGKILL');
   await exited;

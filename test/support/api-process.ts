@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildServerBundles, serverBundlePath } from '../../scripts/server-bundles';
 import { createScratchDatabase, type TestDatabase } from '../harness/index';
+import { waitUntil } from './wait';
 
 export interface ApiProcess {
   base: string;
@@ -63,14 +64,17 @@ export async function startApiProcess(options: ApiProcessOptions): Promise<ApiPr
     }
     await database.drop();
   };
-  for (let attempt = 0; ; attempt += 1) {
-    const ready = await fetch(`${base}/api/v1/health`).then((r) => r.ok, () => false);
-    if (ready) break;
-    if (attempt > 600 || child.exitCode !== null) {
-      await stop();
-      throw new Error('the API did not start');
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  try {
+    await waitUntil(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode} before it answered`);
+        return (await fetch(`${base}/api/v1/health`).then((r) => r.ok, () => false)) || undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 100, failure: () => 'the API did not answer within 60 s' },
+    );
+  } catch (error) {
+    await stop();
+    throw error;
   }
   return {
     base,

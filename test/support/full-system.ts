@@ -7,6 +7,7 @@ import type { SandboxOptions } from '@tokenfleet/entra-sandbox';
 import { startApi, type RunningApi } from '../../apps/api/src/start';
 import { startWorker, type RunningWorker } from '../../apps/worker/src/start-worker';
 import { startTestSystem, type TestSystem } from './system';
+import { waitUntil } from './wait';
 
 export interface FullSystem extends TestSystem {
   api: RunningApi;
@@ -61,13 +62,14 @@ export async function startFullSystem(
       return body.id;
     },
     async waitForImport(importId, timeoutMs) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const summary = (await (await call(`/api/v1/imports/${importId}`)).json()) as ImportSummary;
-        if (['completed', 'completed_with_errors', 'failed'].includes(summary.status)) return summary;
-        if (Date.now() > deadline) throw new Error(`import ${importId} still ${summary.status} after ${timeoutMs} ms: ${JSON.stringify(summary.progress)}`);
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      }
+      let summary: ImportSummary | undefined;
+      return waitUntil(
+        async () => {
+          summary = (await (await call(`/api/v1/imports/${importId}`)).json()) as ImportSummary;
+          return ['completed', 'completed_with_errors', 'failed'].includes(summary.status) ? summary : undefined;
+        },
+        { timeoutMs, intervalMs: 500, failure: () => `import ${importId} still ${summary?.status} after ${timeoutMs} ms: ${JSON.stringify(summary?.progress)}` },
+      );
     },
     async startWorker() {
       worker = await start();

@@ -11,6 +11,7 @@ import { createDb, createSeedVault, ensureTenant, loadMasterKeys, operations, ty
 import { startSandbox, type Sandbox, type SandboxOptions } from '@tokenfleet/entra-sandbox';
 import { createGraphClient, sandboxClientOptions, type GraphClient } from '@tokenfleet/graph';
 import { createScratchDatabase, testRedisPrefix, testServices, type TestDatabase } from '@tokenfleet/test-harness';
+import { waitUntil } from './wait';
 
 export interface TestSystem {
   config: Config;
@@ -71,15 +72,17 @@ export function graphClientFor(sandbox: Sandbox): GraphClient {
 
 /** Waits until every operation of the given tokens is finished, checking the database as it goes. */
 export async function waitForOperations(db: DbClient['db'], tokenIds: string[], timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const statuses = await db.select({ status: operations.status }).from(operations).where(inArray(operations.tokenId, tokenIds));
-    const open = statuses.length;
-    const pending = statuses.filter((row) => !['succeeded', 'failed', 'cancelled'].includes(row.status)).length;
-    if (open > 0 && pending === 0) return;
-    if (Date.now() > deadline) throw new Error(`operations still open after ${timeoutMs} ms: ${pending} of ${open}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  let open = 0;
+  let pending = 0;
+  await waitUntil(
+    async () => {
+      const statuses = await db.select({ status: operations.status }).from(operations).where(inArray(operations.tokenId, tokenIds));
+      open = statuses.length;
+      pending = statuses.filter((row) => !['succeeded', 'failed', 'cancelled'].includes(row.status)).length;
+      return open > 0 && pending === 0 ? true : undefined;
+    },
+    { timeoutMs, intervalMs: 200, failure: () => `operations still open after ${timeoutMs} ms: ${pending} of ${open}` },
+  );
 }
 
 export async function operationsOf(db: DbClient['db'], tokenId: string) {
