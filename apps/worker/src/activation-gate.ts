@@ -4,7 +4,7 @@
 // budget wait between the first check and the call can eat the margin.
 import { activationWaitMs, totpCode, type TotpKey } from '@tokenfleet/domain';
 import type { JobContext } from './context';
-import { delayJob } from './errors';
+import { delayJob, NotSent } from './errors';
 
 /**
  * The least time that must be left in the window when the code is computed, immediately before the
@@ -19,12 +19,23 @@ export async function waitForFreshWindow(jc: JobContext, periodSeconds: number):
   if (wait > 0) await delayJob(jc, wait);
 }
 
-/** Thrown by the code provider when the window is about to close: no request is sent. */
-export class WindowClosing extends Error {
+/**
+ * Thrown before the request leaves when the window is about to close (by `windowStillFresh`, or by the
+ * code provider inside the Graph client, which lets it pass): nothing is sent, and the job waits for the
+ * next window.
+ */
+export class WindowClosing extends NotSent {
   override readonly name = 'WindowClosing';
-  constructor(readonly waitMs: number) {
-    super(`the TOTP window closes in less than ${CODE_MIN_LIFETIME_MS} ms`);
+  constructor(waitMs: number) {
+    super(`the TOTP window closes too soon to send a code`, waitMs);
   }
+}
+
+/** The gate again, just before the send: throws WindowClosing rather than delaying, so the call is taken back. */
+export async function windowStillFresh(jc: JobContext, periodSeconds: number): Promise<void> {
+  const { graph } = jc.tenant;
+  const wait = activationWaitMs(graph.now(), periodSeconds, jc.config.activationMarginMs, undefined, graph.clockUncertaintyMs());
+  if (wait > 0) throw new WindowClosing(wait);
 }
 
 /** The code for Graph's current window, computed when called; refuses when the window is about to close. */

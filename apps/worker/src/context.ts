@@ -22,6 +22,10 @@ export interface WorkerSettings {
   activationMarginMs: number;
   /** Budget waits up to this long are spent holding the job; longer ones delay it. */
   budgetMaxWaitMs: number;
+  /** How long a job waits for a part that is away (Postgres, Graph's network) after its n-th such wait. */
+  outageWaitMs: (waitsSoFar: number) => number;
+  /** Attempts an operation gets for failures of its own (Graph's 5xx, lost answers), across every job that carried it. */
+  maxAttempts: number;
 }
 
 export interface WorkerContext {

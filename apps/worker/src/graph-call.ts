@@ -3,12 +3,19 @@
 //   ok          → the value
 //   permanent   → returned to the caller, which decides (a 404 on unassign means "already done")
 //   429         → the whole tenant queue pauses for Retry-After; the job goes back to wait, no attempt spent
-//   transient   → TransientFailure (5xx, 503 included, timeouts): BullMQ retries this job with backoff
+//   transient   → TransientFailure (5xx, 503 included, timeouts): BullMQ retries this job with backoff,
+//                 no sooner than a 503's Retry-After
+//   unreachable → PartUnavailable('graph'): no connection could be made, so nothing was sent; the job
+//                 waits for Graph without spending an attempt
+// A request that never reached Graph (refused with 429, never connected, or stopped by the caller with
+// NotSent) gives its write back to the budget and its operations lose the "sent" mark it put on them.
 import { Worker } from 'bullmq';
 import { appendAudit } from '@tokenfleet/db';
 import type { GraphOutcome, HardwareOathDevice } from '@tokenfleet/graph';
-import { delayJob, PermanentFailure, TransientFailure } from './errors';
+import { QUEUE_JOB_RATE_CEILING } from '@tokenfleet/queue';
+import { delayJob, NotSent, PartUnavailable, PermanentFailure, TransientFailure } from './errors';
 import type { JobContext } from './context';
+import { markSent, unmarkSent } from './store';
 
 export interface GraphCallSpec {
   /** Names the call in the audit trail, e.g. `createDevices`, `activate`. */
@@ -20,9 +27,16 @@ export interface GraphCallSpec {
   importId?: string | null;
   /** Context for the audit row; never secrets. */
   detail?: Record<string, unknown>;
-  /** Runs after the budget is granted, just before the request: e.g. mark operations as sent. */
+  /** Operations this request carries: marked sent just before it leaves, so a retry looks before writing. */
+  carries?: string[];
+  /** Runs after the budget is granted, just before the request; may throw NotSent to stop it. */
   beforeSend?: () => Promise<void>;
+  /** How a long wait for the write budget is spent; by default the job moves to the delayed set. */
+  waitForBudget?: (waitMs: number) => Promise<never>;
 }
+
+/** Connection failures that mean the request never left this machine (unlike a reset or a timeout). */
+const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_CONNECT_TIMEOUT']);
 
 export type SettledOutcome<T> = Extract<GraphOutcome<T>, { kind: 'ok' | 'permanent' }>;
 
@@ -45,12 +59,42 @@ export async function callGraph<T>(jc: JobContext, spec: GraphCallSpec, call: ()
 
 /** One request: budget (for writes), the caller's last step before sending, the call, its audit row. */
 async function sendOnce<T>(jc: JobContext, spec: GraphCallSpec, call: () => Promise<GraphOutcome<T>>): Promise<GraphOutcome<T>> {
-  if (spec.write) await spendWrite(jc);
-  await spec.beforeSend?.();
+  if (spec.write) await spendWrite(jc, spec);
+  let marked: string[] = [];
+  const takeBack = async () => {
+    if (spec.write) await jc.tenant.budget.refund();
+    await unmarkSent(jc.db, marked);
+  };
   const started = Date.now();
-  const outcome = await call();
+  let outcome: GraphOutcome<T>;
+  try {
+    await spec.beforeSend?.();
+    marked = await markSent(jc.db, spec.carries ?? []);
+    outcome = await call();
+  } catch (error) {
+    if (error instanceof NotSent) await takeBack();
+    throw error;
+  }
   const durationMs = Date.now() - started;
+  const neverConnected = outcome.kind === 'transient' && outcome.status === null && outcome.code !== null && NEVER_CONNECTED.has(outcome.code);
+  if ((outcome.kind === 'rate-limited' && outcome.status === 429) || neverConnected) await takeBack();
 
+  if (outcome.firstTry) {
+    // The client's one retry with a fresh token: the refused first request is a call of its own.
+    await appendAudit(jc.db, {
+      actor: 'worker',
+      action: `graph.${spec.action}`,
+      outcome: 'failure',
+      tenantId: jc.tenant.tenantId,
+      tokenId: spec.tokenId ?? null,
+      operationId: spec.operationId ?? null,
+      importId: spec.importId ?? null,
+      graphStatus: outcome.firstTry.status,
+      graphRequestId: outcome.firstTry.requestId,
+      durationMs: outcome.firstTry.durationMs,
+      detail: { ...spec.detail, result: 'unauthorized', code: outcome.firstTry.code, note: 'retried once with a fresh token' },
+    });
+  }
   await appendAudit(jc.db, {
     actor: 'worker',
     action: `graph.${spec.action}`,
@@ -69,6 +113,7 @@ async function sendOnce<T>(jc: JobContext, spec: GraphCallSpec, call: () => Prom
       ...(outcome.kind === 'rate-limited' ? { retryAfterMs: outcome.retryAfterMs, fromHeader: outcome.fromHeader } : {}),
     },
   });
+  if (neverConnected && outcome.kind === 'transient') throw new PartUnavailable('graph', outcome.message);
   return outcome;
 }
 
@@ -82,11 +127,17 @@ async function settle<T>(jc: JobContext, outcome: GraphOutcome<T>): Promise<Sett
       // A 503 is one request failing (Graph shedding load or a node restarting): that job retries with
       // backoff. Only a 429 speaks of the tenant's budget, so only a 429 pauses the tenant's queue.
       if (outcome.status === 503) {
-        throw new TransientFailure(outcome.code ?? 'serviceNotAvailable', `Graph answered 503 (retry after ${outcome.retryAfterMs} ms)`, { status: 503, requestId: outcome.requestId });
+        throw new TransientFailure(
+          outcome.code ?? 'serviceNotAvailable',
+          `Graph answered 503 (retry after ${outcome.retryAfterMs} ms)`,
+          { status: 503, requestId: outcome.requestId },
+          outcome.fromHeader ? outcome.retryAfterMs : null,
+        );
       }
       jc.logger.warn({ tenantId: jc.tenant.tenantId, retryAfterMs: outcome.retryAfterMs, status: outcome.status }, 'Graph throttled the tenant; pausing its queue');
       await jc.tenant.budget.block(outcome.retryAfterMs);
-      await jc.tenant.queue.rateLimit(outcome.retryAfterMs);
+      // A later, shorter Retry-After must not cut short a pause a longer one began.
+      if ((await jc.tenant.queue.getRateLimitTtl(QUEUE_JOB_RATE_CEILING.max)) < outcome.retryAfterMs) await jc.tenant.queue.rateLimit(outcome.retryAfterMs);
       throw Worker.RateLimitError();
     case 'transient':
       throw new TransientFailure(outcome.code ?? `http_${outcome.status ?? 'network'}`, outcome.message, { status: outcome.status, requestId: outcome.requestId });
@@ -97,9 +148,9 @@ async function settle<T>(jc: JobContext, outcome: GraphOutcome<T>): Promise<Sett
  * Waits for one write from the tenant's budget. A short wait is spent holding the job; a long one (a
  * 429 pause, a saturated budget) moves the job to the delayed set instead, without spending an attempt.
  */
-async function spendWrite(jc: JobContext): Promise<void> {
+async function spendWrite(jc: JobContext, spec: GraphCallSpec): Promise<void> {
   const wait = await jc.tenant.budget.acquire(jc.config.budgetMaxWaitMs);
-  if (wait > 0) await delayJob(jc, wait);
+  if (wait > 0) await (spec.waitForBudget ?? ((ms: number) => delayJob(jc, ms)))(wait);
 }
 
 /** For calls whose permanent failure has no special meaning to the caller. */

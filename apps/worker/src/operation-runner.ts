@@ -1,11 +1,11 @@
 // Runs one operation job: loads the operation row (the truth; the job carries only its id), skips work
 // already finished, and turns what the handler throws into the operation's recorded outcome.
-import { DelayedError, RateLimitError, UnrecoverableError } from 'bullmq';
+import { UnrecoverableError } from 'bullmq';
 import { canApply } from '@tokenfleet/domain';
 import { eq } from 'drizzle-orm';
 import { tokens, transitionToken, type DbOrTx, type Operation } from '@tokenfleet/db';
 import type { JobContext } from './context';
-import { PermanentFailure, TransientFailure } from './errors';
+import { isWait, outageOf, PermanentFailure, TransientFailure } from './errors';
 import { FINAL_STATUSES, loadOperation, recordOperationFailure, type OperationWork } from './store';
 
 export type OperationOutcome = { status: 'done' | 'skipped' | 'covered'; detail?: string };
@@ -17,8 +17,9 @@ export async function runOperation(jc: JobContext, operationId: string, body: (w
   try {
     return await body(work);
   } catch (error) {
-    // Waiting is not failing: a delay for the TOTP window or the budget, or a tenant-wide 429 pause.
-    if (error instanceof DelayedError || error instanceof RateLimitError) throw error;
+    // Waiting is not failing: a delay for the TOTP window or the budget, a tenant-wide 429 pause, or a
+    // part that is away (the worker's processor delays the job for it without spending an attempt).
+    if (isWait(error) || outageOf(error)) throw error;
     const final = error instanceof PermanentFailure || jc.job.attemptsMade + 1 >= (jc.job.opts.attempts ?? 1);
     await failOperation(jc, work.op, error, { final, includeClaimed: true });
     if (error instanceof PermanentFailure) throw new UnrecoverableError(error.message);

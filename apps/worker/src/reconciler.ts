@@ -1,16 +1,22 @@
-// The reconciler closes the gap "committed, then enqueued": a process that dies between its commit and
-// its enqueue leaves operation rows that no job will ever run. Periodically it finds queued operations
-// older than a grace period whose job Redis does not hold, and enqueues them (job ids are deterministic,
-// so this can never double a job). It also puts back in line create operations whose bulk-call leader
-// finished without them, closes imports whose upload died before it committed, and marks imports
-// finished once their last operation has ended.
-import { and, asc, eq, gt, lt } from 'drizzle-orm';
+// The reconciler makes Postgres the truth again whatever happened to Redis or a process. Postgres holds
+// every unfinished operation; periodically, for each one older than a grace period, it asks Redis about
+// its job:
+//   - no job (a process died between its commit and its enqueue, or Redis lost its data) → enqueue it
+//     (job ids are deterministic, so this can never double a job);
+//   - a job that ended without finishing the operation → a new generation, back in line;
+//   - a job BullMQ gave up on whose failure never reached Postgres → the operation fails, visibly and
+//     retryably.
+// It also puts back in line create operations whose bulk-call leader finished without them, restores
+// what a Redis that lost its data forgot of the queue's settings, closes imports whose upload died
+// before it committed, and marks imports finished once their last operation has ended.
+import { and, asc, eq, gt, inArray, isNull, lt, or } from 'drizzle-orm';
 import { appendAudit, imports, operations, settleFinishedImports, type Database } from '@tokenfleet/db';
 import { operationJobId } from '@tokenfleet/domain';
-import { enqueueImportExpansion, enqueueOperations, type TenantQueue } from '@tokenfleet/queue';
+import { enqueueImportExpansion, enqueueOperations, QUEUE_JOB_RATE_CEILING, type TenantQueue } from '@tokenfleet/queue';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { requeueOrphanedClaims } from './store';
+import { failOperation } from './operation-runner';
+import { releaseOperations, requeueOrphanedClaims } from './store';
 
 export interface ReconcileOptions {
   /** Queued operations younger than this are left alone: their enqueue may still be on its way. */
@@ -23,6 +29,10 @@ export interface ReconcileOptions {
 export interface ReconcileReport {
   importsFinished: number;
   enqueued: number;
+  /** Operations whose job had ended without finishing them, put back in line. */
+  requeued: number;
+  /** Operations whose job BullMQ had given up on, recorded as failed. */
+  failedJobsRecorded: number;
   orphansRequeued: number;
   importsExpanded: number;
   importsAbandoned: number;
@@ -36,7 +46,7 @@ export async function reconcileTenant(
   options: ReconcileOptions,
   logger?: Logger,
 ): Promise<ReconcileReport> {
-  const report: ReconcileReport = { importsFinished: 0, enqueued: 0, orphansRequeued: 0, importsExpanded: 0, importsAbandoned: 0 };
+  const report: ReconcileReport = { importsFinished: 0, enqueued: 0, requeued: 0, failedJobsRecorded: 0, orphansRequeued: 0, importsExpanded: 0, importsAbandoned: 0 };
   const client = redis;
   const before = new Date(Date.now() - options.graceMs);
   const batch = options.batch ?? 1_000;
@@ -56,23 +66,55 @@ export async function reconcileTenant(
     report.orphansRequeued = orphans.length;
   }
 
+  // A Redis that lost its data forgot the queue's rate limit (without it a 429 pauses nothing).
+  await queue.setGlobalRateLimit(QUEUE_JOB_RATE_CEILING.max, QUEUE_JOB_RATE_CEILING.durationMs);
+
+  // Every unfinished operation that is not riding on another's bulk call (those follow their leader).
   let after: string | null = null;
   for (;;) {
     const page = await db
-      .select({ id: operations.id, tenantId: operations.tenantId, tokenId: operations.tokenId, kind: operations.kind, generation: operations.generation })
+      .select()
       .from(operations)
-      .where(and(eq(operations.tenantId, tenantId), eq(operations.status, 'queued'), lt(operations.updatedAt, before), after ? gt(operations.id, after) : undefined))
+      .where(
+        and(
+          eq(operations.tenantId, tenantId),
+          inArray(operations.status, ['queued', 'running']),
+          or(isNull(operations.claimedBy), eq(operations.claimedBy, operations.id)),
+          lt(operations.updatedAt, before),
+          after ? gt(operations.id, after) : undefined,
+        ),
+      )
       .orderBy(asc(operations.id))
       .limit(batch);
     if (page.length === 0) break;
     after = page[page.length - 1]!.id;
     const pipeline = client.pipeline();
-    for (const op of page) pipeline.exists(queue.toKey(operationJobId(op.kind, op.tokenId, op.generation)));
+    for (const op of page) {
+      const jobId = operationJobId(op.kind, op.tokenId, op.generation);
+      pipeline.exists(queue.toKey(jobId));
+      pipeline.zscore(queue.toKey('failed'), jobId);
+      pipeline.zscore(queue.toKey('completed'), jobId);
+      pipeline.hget(queue.toKey(jobId), 'failedReason');
+    }
     const answers = (await pipeline.exec()) ?? [];
-    const missing = page.filter((_, index) => answers[index]?.[1] === 0);
+    const missing: typeof page = [];
+    const ended: string[] = [];
+    for (const [index, op] of page.entries()) {
+      const [exists, failed, completed, failedReason] = answers.slice(index * 4, index * 4 + 4).map((answer) => answer?.[1]);
+      if (exists === 0) missing.push(op);
+      else if (failed !== null && failed !== undefined) {
+        await failOperation({ db, logger: logger ?? silentLogger }, op, new Error(typeof failedReason === 'string' && failedReason ? failedReason : 'the job failed'), { final: true, includeClaimed: true });
+        report.failedJobsRecorded += 1;
+      } else if (completed !== null && completed !== undefined) ended.push(op.id);
+    }
     if (missing.length > 0) {
       await enqueueOperations(queue, missing);
       report.enqueued += missing.length;
+    }
+    if (ended.length > 0) {
+      const released = await db.transaction((tx) => releaseOperations(tx, ended));
+      await enqueueOperations(queue, released);
+      report.requeued += released.length;
     }
   }
 
@@ -87,6 +129,8 @@ export async function reconcileTenant(
   report.importsAbandoned = abandoned.length;
   report.importsFinished = await settleFinishedImports(db, tenantId);
 
-  if (report.enqueued + report.orphansRequeued + report.importsExpanded + report.importsAbandoned > 0) logger?.info({ tenantId, ...report }, 'reconciler repaired queue state');
+  if (report.enqueued + report.requeued + report.failedJobsRecorded + report.orphansRequeued + report.importsExpanded + report.importsAbandoned > 0) logger?.info({ tenantId, ...report }, 'reconciler repaired queue state');
   return report;
 }
+
+const silentLogger = { warn: () => {} } as unknown as Logger;

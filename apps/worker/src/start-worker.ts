@@ -4,10 +4,11 @@
 // running then is released (its lock lapses and another worker picks it up as stalled).
 import type { Logger } from 'pino';
 import { createLogger, graphConnectionFor, type Config } from '@tokenfleet/config';
-import { createDb, ensureTenant, openSeedVault, runMigrations } from '@tokenfleet/db';
+import { appendAudit, createDb, ensureTenant, openSeedVault, runMigrations } from '@tokenfleet/db';
 import { clientOptionsFromConnection, createGraphClient, type GraphClient } from '@tokenfleet/graph';
-import { createRedis, createTenantQueue, WriteBudget } from '@tokenfleet/queue';
+import { createRedis, createTenantQueue, DEFAULT_JOB_OPTIONS, WriteBudget } from '@tokenfleet/queue';
 import type { WorkerContext } from './context';
+import { outageWaitMs } from './errors';
 import { reconcileTenant } from './reconciler';
 import { startTenantWorker } from './tenant-worker';
 
@@ -20,6 +21,8 @@ export interface WorkerOverrides {
   reconcileEveryMs?: number;
   reconcileGraceMs?: number;
   lockDurationMs?: number;
+  /** How long a job waits for a part that is away, after its n-th wait (tests shorten it). */
+  outageWaitMs?: (waitsSoFar: number) => number;
   /** Where the master key is read from (default: process.env). */
   env?: Record<string, string | undefined>;
 }
@@ -47,13 +50,28 @@ export async function startWorker(config: Config, overrides: WorkerOverrides = {
 
   // One read before the first activation, so the clock is corrected to Graph's from the start.
   const calibration = await graph.listDevices(undefined, { top: 1, maxItems: 1 });
+  await appendAudit(database.db, {
+    actor: 'worker',
+    action: 'graph.listDevices',
+    outcome: calibration.kind === 'ok' ? 'success' : 'failure',
+    tenantId: tenant.id,
+    graphStatus: calibration.status,
+    graphRequestId: calibration.requestId,
+    detail: { purpose: 'clock calibration at start-up', result: calibration.kind, clockOffsetMs: graph.clockOffsetMs() },
+  });
   logger.info({ tenantId: tenant.id, mode: config.mode, clockOffsetMs: graph.clockOffsetMs(), calibration: calibration.kind }, config.mode === 'sandbox' ? 'worker started against the SANDBOX (simulated Entra)' : 'worker started against Entra');
 
   const context: WorkerContext = {
     db: database.db,
     vault,
     logger,
-    config: { bulkChunkSize: config.graph.bulkChunkSize, activationMarginMs: config.activationMarginMs, budgetMaxWaitMs: 3_000 },
+    config: {
+      bulkChunkSize: config.graph.bulkChunkSize,
+      activationMarginMs: config.activationMarginMs,
+      budgetMaxWaitMs: 3_000,
+      outageWaitMs: overrides.outageWaitMs ?? ((waits) => outageWaitMs(waits)),
+      maxAttempts: DEFAULT_JOB_OPTIONS.attempts ?? 8,
+    },
     tenant: {
       tenantId: tenant.id,
       graph,

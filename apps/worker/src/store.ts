@@ -1,6 +1,6 @@
 // The worker's reads and writes of operation rows. Shared state changes of tokens go through
 // @tokenfleet/db's transitionToken; what is here is bookkeeping only the worker does.
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, notInArray, sql } from 'drizzle-orm';
 import { appendAudit, operations, tokens, type Database, type DbOrTx, type Operation, type Token } from '@tokenfleet/db';
 
 export interface OperationWork {
@@ -23,10 +23,25 @@ export async function markRunning(db: DbOrTx, operationId: string): Promise<void
     .where(eq(operations.id, operationId));
 }
 
-/** Records that a request carrying this operation may have reached Graph: a retry must look before writing. */
-export async function markSent(db: DbOrTx, operationIds: string[]): Promise<void> {
+/**
+ * Records that a request carrying these operations may reach Graph: a retry must look before writing.
+ * Returns the ones not marked before, so that `unmarkSent` can take back exactly those when the request
+ * turns out never to have reached Graph.
+ */
+export async function markSent(db: DbOrTx, operationIds: string[]): Promise<string[]> {
+  if (operationIds.length === 0) return [];
+  const marked = await db
+    .update(operations)
+    .set({ sentAt: new Date(), updatedAt: new Date() })
+    .where(and(inArray(operations.id, operationIds), isNull(operations.sentAt)))
+    .returning({ id: operations.id });
+  return marked.map((row) => row.id);
+}
+
+/** Takes back `markSent` for a request Graph never acted on (refused with 429, or never sent). */
+export async function unmarkSent(db: DbOrTx, operationIds: string[]): Promise<void> {
   if (operationIds.length === 0) return;
-  await db.update(operations).set({ sentAt: new Date(), updatedAt: new Date() }).where(inArray(operations.id, operationIds));
+  await db.update(operations).set({ sentAt: null, updatedAt: new Date() }).where(inArray(operations.id, operationIds));
 }
 
 export async function completeOperation(
@@ -73,22 +88,23 @@ export interface FailureRecord {
 }
 
 /**
- * Writes a failure onto an operation. An intermediate one leaves it queued for BullMQ's next attempt,
- * with the reason visible; operations it claimed for a bulk call stay claimed, because that next attempt
- * carries them. A final failure ends it, and with `includeClaimed` the operations it claimed too.
+ * Writes a failure onto an operation. An intermediate one leaves it for BullMQ's next attempt, with the
+ * reason visible: queued, or running when it leads a bulk call (its claims ride on that next attempt,
+ * and another leader must not take it from under them). A final failure ends it, and with
+ * `includeClaimed` the operations it claimed too. An operation that has already ended (a sibling's
+ * failure must never undo a leader's success) is left as it is and not returned.
  */
 export async function recordOperationFailure(tx: DbOrTx, op: Operation, failure: FailureRecord, { includeClaimed }: { includeClaimed: boolean }): Promise<Operation[]> {
   const claimed =
     includeClaimed && failure.final
-      ? await tx.select().from(operations).where(and(eq(operations.claimedBy, op.id), inArray(operations.status, ['running', 'queued'])))
+      ? await tx.select({ id: operations.id }).from(operations).where(and(eq(operations.claimedBy, op.id), inArray(operations.status, ['running', 'queued'])))
       : [];
-  const affected = [op, ...claimed.filter((row) => row.id !== op.id)];
-  await tx
+  const ids = [op.id, ...claimed.map((row) => row.id).filter((id) => id !== op.id)];
+  // The status is decided on the row as it is now: the copy the job loaded predates its own claim.
+  const affected = await tx
     .update(operations)
     .set({
-      // A bulk-create leader stays running between attempts: it holds claims, and another leader
-      // taking its operation from under them would leave them with nobody to carry them.
-      status: failure.final ? 'failed' : op.claimedBy === op.id ? 'running' : 'queued',
+      status: failure.final ? 'failed' : sql`case when ${operations.claimedBy} = ${operations.id} then 'running' else 'queued' end`,
       lastErrorCode: failure.code,
       lastErrorMessage: failure.message,
       lastGraphStatus: failure.graphStatus,
@@ -96,7 +112,8 @@ export async function recordOperationFailure(tx: DbOrTx, op: Operation, failure:
       updatedAt: new Date(),
       ...(failure.final ? { finishedAt: new Date() } : {}),
     })
-    .where(inArray(operations.id, affected.map((row) => row.id)));
+    .where(and(inArray(operations.id, ids), notInArray(operations.status, [...FINAL_STATUSES])))
+    .returning();
   for (const row of affected) {
     await appendAudit(tx, {
       actor: 'worker',
@@ -162,8 +179,7 @@ export async function claimCreateChunk(db: Database, leader: Operation, size: nu
 
 /**
  * Create operations whose claimer finished without them (its job ended while they waited for its next
- * attempt) get a new generation, hence a new job id, and go back in line. Their `sentAt` stays, so the
- * job that picks them up looks in Graph before creating them.
+ * attempt) go back in line on their own (see `releaseOperations`).
  */
 export async function requeueOrphanedClaims(db: Database, tenantId: string, before: Date): Promise<Operation[]> {
   return db.transaction(async (tx) => {
@@ -172,21 +188,56 @@ export async function requeueOrphanedClaims(db: Database, tenantId: string, befo
       where o.tenant_id = ${tenantId} and o.status in ('queued', 'running') and o.claimed_by <> o.id
         and claimer.status in ('succeeded', 'failed', 'cancelled') and o.updated_at < ${before.toISOString()}::timestamptz
       for update of o skip locked`);
-    const requeued: Operation[] = [];
-    for (const { id } of orphans) {
-      const [op] = await tx.select().from(operations).where(eq(operations.id, id));
-      const [token] = await tx
-        .update(tokens)
-        .set({ generation: sql`${tokens.generation} + 1`, updatedAt: new Date() })
-        .where(eq(tokens.id, op!.tokenId))
-        .returning({ generation: tokens.generation });
-      const [row] = await tx
-        .update(operations)
-        .set({ status: 'queued', claimedBy: null, generation: token!.generation, queuedAt: new Date(), updatedAt: new Date() })
-        .where(eq(operations.id, id))
-        .returning();
-      requeued.push(row!);
-    }
-    return requeued;
+    return releaseOperations(tx, orphans.map((row) => row.id));
   });
+}
+
+/**
+ * Puts unfinished operations back in line under a new generation, hence a new job id (the old job has
+ * ended, or is gone, and BullMQ would ignore a second add of its id): status queued, no claim. Their
+ * `sentAt` stays, so the job that picks one up looks in Graph before writing again. The caller enqueues
+ * what this returns after the transaction commits; should that enqueue be lost, the reconciler finds
+ * them queued without a job.
+ */
+export async function releaseOperations(tx: DbOrTx, operationIds: string[], failure?: Omit<FailureRecord, 'final'>): Promise<Operation[]> {
+  const released: Operation[] = [];
+  for (const id of operationIds) {
+    const [op] = await tx.select().from(operations).where(eq(operations.id, id)).for('update');
+    if (!op || FINAL_STATUSES.has(op.status)) continue;
+    const [token] = await tx
+      .update(tokens)
+      .set({ generation: sql`${tokens.generation} + 1`, updatedAt: new Date() })
+      .where(eq(tokens.id, op.tokenId))
+      .returning({ generation: tokens.generation });
+    const [row] = await tx
+      .update(operations)
+      .set({
+        status: 'queued',
+        claimedBy: null,
+        generation: token!.generation,
+        queuedAt: new Date(),
+        updatedAt: new Date(),
+        ...(failure ? { lastErrorCode: failure.code, lastErrorMessage: failure.message, lastGraphStatus: failure.graphStatus, lastRequestId: failure.requestId } : {}),
+      })
+      .where(eq(operations.id, id))
+      .returning();
+    if (failure) {
+      await appendAudit(tx, {
+        actor: 'worker',
+        action: 'operation.attempt_failed',
+        outcome: 'failure',
+        tenantId: row!.tenantId,
+        targetType: 'operation',
+        targetId: row!.id,
+        tokenId: row!.tokenId,
+        operationId: row!.id,
+        importId: row!.importId,
+        graphStatus: failure.graphStatus,
+        graphRequestId: failure.requestId,
+        detail: { kind: row!.kind, code: failure.code, message: failure.message, next: 'retried on its own' },
+      });
+    }
+    released.push(row!);
+  }
+  return released;
 }

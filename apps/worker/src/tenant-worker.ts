@@ -2,18 +2,13 @@
 // operation rows true when BullMQ itself gives up on a job (a worker that died holding it too often).
 import { Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { tenantQueueName, type JobName } from '@tokenfleet/domain';
+import { QUEUE_JOB_RATE_CEILING } from '@tokenfleet/queue';
 import type { Redis } from 'ioredis';
-import type { WorkerContext } from './context';
+import type { JobContext, WorkerContext } from './context';
+import { delayJob, jobBackoffMs, outageOf } from './errors';
 import { handlers } from './jobs/registry';
 import { failOperation } from './operation-runner';
 import { FINAL_STATUSES, loadOperation } from './store';
-
-/**
- * BullMQ only honours `queue.rateLimit()` (our tenant-wide 429 pause) on queues that have a global rate
- * limit. The real pacing is the write budget, which counts Graph calls rather than jobs, so this limit is
- * set far above anything the budget lets through.
- */
-export const QUEUE_JOB_RATE_CEILING = { max: 10_000, durationMs: 1_000 };
 
 export interface TenantWorkerOptions {
   connection: Redis;
@@ -30,7 +25,20 @@ export async function startTenantWorker(context: WorkerContext, options: TenantW
     async (job: Job, token?: string) => {
       const handler = handlers[job.name as JobName] as (job: Job, jc: unknown) => Promise<unknown>;
       if (!handler) throw new Error(`no handler for job kind ${job.name}`);
-      return handler(job, { ...context, job, jobToken: token });
+      const jc: JobContext = { ...context, job, jobToken: token };
+      try {
+        return await handler(job, jc);
+      } catch (error) {
+        const outage = outageOf(error);
+        if (!outage) throw error;
+        // Not the job's fault: it waits for the part to come back, however long that takes, and keeps
+        // every attempt it has for the failures that are its own.
+        const waits = typeof job.data?.outageWaits === 'number' ? (job.data.outageWaits as number) : 0;
+        const waitMs = context.config.outageWaitMs(waits);
+        context.logger.warn({ jobId: job.id, kind: job.name, part: outage.part, waitMs }, `waiting for ${outage.part}: ${outage.message}`);
+        await job.updateData({ ...job.data, outageWaits: waits + 1 });
+        return delayJob(jc, waitMs);
+      }
     },
     {
       connection: options.connection as ConnectionOptions,
@@ -40,6 +48,7 @@ export async function startTenantWorker(context: WorkerContext, options: TenantW
       // A SIGKILLed worker leaves its jobs active; they come back as stalled. Allow a few before failing.
       maxStalledCount: 3,
       autorun: true,
+      settings: { backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) => jobBackoffMs(attemptsMade, error) },
     },
   );
   worker.on('failed', (job, error) => {

@@ -48,6 +48,40 @@ export function postgresErrorCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/** postgres.js's own codes for a connection that failed or went away, and node's for one never made. */
+const CONNECTION_ERROR_CODES = new Set([
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+]);
+
+/**
+ * Whether an error says PostgreSQL is not answering (refused, dropped, shutting down, still starting),
+ * as opposed to a query it answered with an error. Work that meets this waits for the server; it is
+ * not the work's fault.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+    if (current instanceof postgres.PostgresError) {
+      // Class 08: connection exception; 57P01–57P03: admin shutdown, crash shutdown, cannot connect now.
+      return current.code.startsWith('08') || ['57P01', '57P02', '57P03'].includes(current.code);
+    }
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) return true;
+    current = current.cause;
+  }
+  return false;
+}
+
 export const PG_UNIQUE_VIOLATION = '23505';
 export const PG_CHECK_VIOLATION = '23514';
 export const PG_FOREIGN_KEY_VIOLATION = '23503';

@@ -82,6 +82,8 @@ export async function requestOperation(
 /**
  * Puts failed operations back in line: each gets the token's next generation (a fresh job id) and status
  * `queued`, a failed token resumes its life cycle, and an `operation.retried` audit row names who asked.
+ * `sentAt` stays: a create or activation that may have reached Graph is looked up before it is sent
+ * again, and a device found that way is adopted rather than refused as someone else's.
  * Returns the operations to enqueue.
  */
 export async function retryOperations(tx: DbOrTx, operationIds: string[], actor: string): Promise<Operation[]> {
@@ -100,7 +102,7 @@ export async function retryOperations(tx: DbOrTx, operationIds: string[], actor:
     }
     const [row] = await tx
       .update(operations)
-      .set({ status: 'queued', generation: bumped!.generation, claimedBy: null, sentAt: null, queuedAt: new Date(), finishedAt: null, updatedAt: new Date() })
+      .set({ status: 'queued', generation: bumped!.generation, claimedBy: null, queuedAt: new Date(), finishedAt: null, updatedAt: new Date() })
       .where(eq(operations.id, operation.id))
       .returning();
     await appendAudit(tx, {

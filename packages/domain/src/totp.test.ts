@@ -120,8 +120,11 @@ describe('activationWaitMs', () => {
     expect(activationWaitMs(now + activationWaitMs(now, 30, 5_000, 250, 1_000), 30, 5_000, 250, 1_000)).toBe(0);
   });
 
-  it('an unknown or absurd uncertainty never blocks every moment of a window', () => {
+  it('an unknown clock counts as the widest uncertainty, and no uncertainty blocks every moment of a window', () => {
+    // Unknown: a quarter window on each side. 400 ms into a window is too early, mid-window is fine.
+    expect(activationWaitMs(90_400, 30, 5_000, 0, Number.POSITIVE_INFINITY)).toBe(7_500 - 400);
     expect(activationWaitMs(100_000, 30, 5_000, 0, Number.POSITIVE_INFINITY)).toBe(0);
+    expect(activationWaitMs(112_000, 30, 5_000, 0, Number.POSITIVE_INFINITY)).toBe(8_000 + 7_500);
     const wait = activationWaitMs(100_000, 30, 5_000, 0, 60_000);
     expect(activationWaitMs(100_000 + wait, 30, 5_000, 0, 60_000)).toBe(0);
   });

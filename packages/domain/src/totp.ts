@@ -90,11 +90,12 @@ function timingSafeEqualStrings(a: string, b: string): boolean {
  * window: if the window opened less than the uncertainty ago, Graph may still be in the previous one; if
  * less than the margin (plus the uncertainty) is left, the code could expire on its way. Either way, wait
  * (`settleMs` more, as delayed jobs run a little late). The uncertainty is capped at a quarter window, so
- * some moment of every window always qualifies.
+ * some moment of every window always qualifies; an unknown one (Infinity) counts as that cap.
  */
 export function activationWaitMs(graphNowMs: number, periodSeconds: number, marginMs: number, settleMs = 250, uncertaintyMs = 0): number {
   const periodMs = periodSeconds * 1000;
-  const uncertainty = Math.min(Number.isFinite(uncertaintyMs) ? Math.max(0, uncertaintyMs) : 0, periodMs / 4);
+  // An unknown offset (no Date header seen yet) is the widest uncertainty allowed, never an exact clock.
+  const uncertainty = Math.min(Number.isFinite(uncertaintyMs) ? Math.max(0, uncertaintyMs) : periodMs / 4, periodMs / 4);
   const left = msLeftInWindow(graphNowMs, periodSeconds);
   const sinceOpened = periodMs - left;
   if (sinceOpened < uncertainty) return uncertainty - sinceOpened + settleMs;

@@ -184,10 +184,15 @@ export function buildGraphRouter(deps: GraphDependencies): Router<GraphHandler> 
     // Inventory (reference §2.1–§2.6, §2.14)
     {
       method: 'POST', template: DEVICES, betaOnly: true,
-      handler: (request) => ({
-        status: 201,
-        body: { '@odata.context': entityContext(request, 'directory/authenticationMethodDevices/hardwareOathDevices'), ...deviceJson(inventory.create(request.body)) },
-      }),
+      handler: (request) => {
+        if (injectedFailure(request.body, deps.behaviour.singleCreateFailureRate, deps.behaviour.singleCreateFailureSerials)) {
+          throw new GraphError(503, 'serviceNotAvailable', 'The service is temporarily unavailable. Please retry after the time given in Retry-After.', { 'Retry-After': '1' });
+        }
+        return {
+          status: 201,
+          body: { '@odata.context': entityContext(request, 'directory/authenticationMethodDevices/hardwareOathDevices'), ...deviceJson(inventory.create(request.body)) },
+        };
+      },
     },
     { method: 'PATCH', template: DEVICES, betaOnly: true, handler: (request) => bulkCreate(request, deps) },
     {
@@ -373,6 +378,13 @@ export function buildGraphRouter(deps: GraphDependencies): Router<GraphHandler> 
   return Object.assign(router, { betaOnly: (template: string) => betaOnlyTemplates.has(template) });
 }
 
+/** Whether failure injection picks this create body: by its serial, or by chance at `rate`. */
+function injectedFailure(body: unknown, rate: number, serials: readonly string[]): boolean {
+  const serial = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).serialNumber : undefined;
+  if (typeof serial === 'string' && serials.some((listed) => listed.toLowerCase() === serial.toLowerCase())) return true;
+  return rate > 0 && Math.random() < rate;
+}
+
 /**
  * Bulk create (reference §2.2): `{"@context":"#$delta","value":[…]}`. Each item succeeds or fails on
  * its own; a failed item comes back inline with `@Core.DataModificationException`, every item echoes
@@ -393,6 +405,9 @@ function bulkCreate(request: GraphRequest, deps: GraphDependencies): GraphResult
     const contentId = fields['@contentId'];
     const echo: Record<string, unknown> = contentId === undefined ? {} : { '@contentId': contentId };
     try {
+      if (injectedFailure(item, behaviour.bulkItemFailureRate, behaviour.bulkItemFailureSerials)) {
+        throw new GraphError(503, 'serviceNotAvailable', 'The service is temporarily unavailable for this item; nothing was created.');
+      }
       const record = inventory.create(item);
       const device = inventory.toGraph(record);
       return behaviour.bulkItemShape === 'method'

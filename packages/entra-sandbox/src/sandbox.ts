@@ -44,7 +44,7 @@ function pickBehaviour(options: SandboxOptions): Partial<SandboxBehaviour> {
 }
 
 function zeroCounters(): SandboxCounters {
-  return { reads: 0, writes: 0, throttled: 0, injectedFailures: 0, activationsRefused: 0, devicesCreated: 0 };
+  return { reads: 0, writes: 0, throttled: 0, injectedFailures: 0, activationsRefused: 0, devicesCreated: 0, lostResponses: 0 };
 }
 
 function isWrite(method: string): boolean {
@@ -218,6 +218,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (verdict.usage > 0.8) usageHeaders['x-ms-throttle-limit-percentage'] = verdict.usage.toFixed(1);
     const handler: GraphHandler = lookup.route.handler;
     const result = handler({ exchange, params: lookup.params, body: parseJsonBody(bodyText), version: version! });
+    if (write && (behaviour.holdWriteResponses || (behaviour.lostWriteResponseRate > 0 && Math.random() < behaviour.lostWriteResponseRate))) {
+      // Done, and never heard of: the caller must find out from Graph's state what happened.
+      counters.lostResponses += 1;
+      recordCall(exchange, routeName, 0, write);
+      exchange.res.removeAllListeners('finish');
+      if (!behaviour.holdWriteResponses) exchange.res.socket?.destroy();
+      return;
+    }
     if (result.body === undefined) sendEmpty(exchange, result.status, usageHeaders);
     else sendJson(exchange, result.status, result.body, usageHeaders);
   };

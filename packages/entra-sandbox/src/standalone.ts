@@ -36,6 +36,10 @@ function parseSwitch(key: keyof SandboxBehaviour, text: string): unknown {
       const match = /^(\d+)(?:\s*-\s*(\d+))?$/.exec(trimmed);
       return match ? { min: Number(match[1]), max: Number(match[2] ?? match[1]) } : undefined;
     }
+    case 'bulkItemFailureSerials':
+    case 'singleCreateFailureSerials':
+      // "SN1,SN2"
+      return trimmed.split(',').map((serial) => serial.trim()).filter((serial) => serial.length > 0);
     case 'perUserTokenLimit':
       if (/^(none|null|off)$/i.test(trimmed)) return null;
       return trimmed === '' ? undefined : Number(trimmed);

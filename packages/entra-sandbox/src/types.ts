@@ -1,4 +1,4 @@
-// The public shape of the sandbox (see /work/wt/GRAPH-INTERFACE.md, the contract with @tokenfleet/graph),
+// The public shape of the sandbox (the contract with @tokenfleet/graph is its README and the contract suite),
 // its behaviour switches with their defaults, and the one function that validates a change to them.
 
 export interface SandboxUser {
@@ -54,6 +54,20 @@ export interface SandboxBehaviour {
   lenientCreateTypes: boolean;
   /** Assigning a hardware token to a guest user: 'reject' (legacy rule, default) or 'allow'. */
   guestAssignment: 'reject' | 'allow';
+  /** 0..1: share of bulk-create items answered inline with a per-item 503, nothing created (default 0). */
+  bulkItemFailureRate: number;
+  /** Serials whose bulk-create item is always answered with a per-item 503, nothing created. */
+  bulkItemFailureSerials: string[];
+  /** 0..1: share of single creates (POST) answered 503 with Retry-After, nothing created (default 0). */
+  singleCreateFailureRate: number;
+  /** Serials whose single create is always answered 503, nothing created. */
+  singleCreateFailureSerials: string[];
+  /** 0..1: share of Graph writes carried out and then left without an answer: the connection is
+   * dropped, as when a response is lost on its way back (default 0). */
+  lostWriteResponseRate: number;
+  /** While true, every Graph write is carried out and its answer held back until the client gives up
+   * (a test stops a worker in that moment: Graph accepted, the caller never heard). */
+  holdWriteResponses: boolean;
 }
 
 /** Any pino-like logger; `any` parameters so pino's overloaded log functions are assignable. */
@@ -125,6 +139,8 @@ export interface SandboxCounters {
   injectedFailures: number;
   activationsRefused: number;
   devicesCreated: number;
+  /** Writes carried out whose answer was dropped or held (lostWriteResponseRate, holdWriteResponses). */
+  lostResponses: number;
 }
 
 export interface Sandbox {
@@ -171,6 +187,12 @@ export const DEFAULT_BEHAVIOUR: Readonly<SandboxBehaviour> = Object.freeze({
   perUserTokenLimit: 5,
   lenientCreateTypes: false,
   guestAssignment: 'reject',
+  bulkItemFailureRate: 0,
+  bulkItemFailureSerials: [],
+  singleCreateFailureRate: 0,
+  singleCreateFailureSerials: [],
+  lostWriteResponseRate: 0,
+  holdWriteResponses: false,
 });
 
 const BEHAVIOUR_KEYS = new Set(Object.keys(DEFAULT_BEHAVIOUR));
@@ -230,6 +252,7 @@ export function behaviourProblems(change: Record<string, unknown>): string[] {
         break;
       case 'retryAfterHeader':
       case 'lenientCreateTypes':
+      case 'holdWriteResponses':
         if (typeof value !== 'boolean') fail('true or false');
         break;
       case 'latencyMs': {
@@ -240,6 +263,9 @@ export function behaviourProblems(change: Record<string, unknown>): string[] {
       }
       case 'transientFailureRate':
       case 'timeoutRate':
+      case 'bulkItemFailureRate':
+      case 'singleCreateFailureRate':
+      case 'lostWriteResponseRate':
         if (!isRate(value)) fail('a number from 0 to 1');
         break;
       case 'clockOffsetMs':
@@ -247,6 +273,10 @@ export function behaviourProblems(change: Record<string, unknown>): string[] {
         break;
       case 'perUserTokenLimit':
         if (value !== null && (!isNonNegativeInteger(value) || value < 1)) fail('null or a whole number ≥ 1');
+        break;
+      case 'bulkItemFailureSerials':
+      case 'singleCreateFailureSerials':
+        if (!Array.isArray(value) || !value.every((serial) => typeof serial === 'string')) fail('a list of serial numbers');
         break;
     }
   }

@@ -9,7 +9,7 @@ import type { GraphRequest } from '@microsoft/microsoft-graph-client';
 import { DEFAULT_GRAPH_SCOPE, TokenSource } from './auth';
 import { ClockOffsetTracker } from './clock';
 import { odataEquals, odataString, queryString, renderPath } from './odata';
-import { classifyFailure, classifyTransportError, DEFAULT_RATE_LIMIT_BACKOFF, isRecord, isSuccess, requestIdOf } from './outcome';
+import { classifyFailure, classifyTransportError, DEFAULT_RATE_LIMIT_BACKOFF, isRecord, isSuccess, parseGraphErrorEnvelope, requestIdOf } from './outcome';
 import type { BackoffPolicy, HttpAnswer } from './outcome';
 import { readBulkResults, readCollectionPage, readDevice, readMethod, readUser, UnexpectedShapeError } from './shapes';
 import type { BulkEntry, CollectionPage } from './shapes';
@@ -27,6 +27,7 @@ import type {
   GraphUser,
   HardwareOathDevice,
   HardwareOathMethod,
+  RejectedTry,
   VerificationCode,
 } from './types';
 
@@ -356,12 +357,15 @@ class HardwareOathGraphClient implements GraphClient {
       return failure;
     }
 
+    // The first try of a 401 retry travels with the final outcome, so callers can audit both requests.
+    let firstTry: RejectedTry | undefined;
+    const withFirstTry = (outcome: GraphOutcome<T>): GraphOutcome<T> => (firstTry ? { ...outcome, firstTry } : outcome);
     for (let attempt = 1; ; attempt += 1) {
       const startedAt = Date.now();
       const token = await this.tokens.acquire(attempt > 1);
       if (!token.ok) {
         this.log(spec.method, loggedPath, null, token.failure, Date.now() - startedAt);
-        return token.failure;
+        return withFirstTry(token.failure);
       }
       const payload = spec.body?.();
       const probe = new ExchangeProbe();
@@ -375,14 +379,14 @@ class HardwareOathGraphClient implements GraphClient {
         if (probe.exchange === null) {
           const failure = classifyTransportError(probe.error ?? error, `Microsoft Graph at ${this.graphOrigin}`);
           this.log(spec.method, loggedPath, null, failure, Date.now() - startedAt);
-          return failure;
+          return withFirstTry(failure);
         }
       }
       const exchange = probe.exchange;
       if (exchange === null) {
         const failure = classifyTransportError(new TransportError('no answer recorded', 'transportError'), `Microsoft Graph at ${this.graphOrigin}`);
         this.log(spec.method, loggedPath, null, failure, Date.now() - startedAt);
-        return failure;
+        return withFirstTry(failure);
       }
       this.clock.observe({ sentAtMs: exchange.sentAtMs, receivedAtMs: exchange.receivedAtMs, serverDateMs: Date.parse(exchange.headers.date ?? '') });
 
@@ -392,8 +396,11 @@ class HardwareOathGraphClient implements GraphClient {
       // A 401 may be a token revoked or rotated early: one more try with a token MSAL did not cache.
       const retryWithFreshToken = answer.status === 401 && attempt === 1;
       this.log(spec.method, loggedPath, answer, outcome, durationMs, retryWithFreshToken);
-      if (retryWithFreshToken) continue;
-      return outcome;
+      if (retryWithFreshToken) {
+        firstTry = { status: 401, requestId: requestIdOf(answer), code: parseGraphErrorEnvelope(answer.body).code, durationMs };
+        continue;
+      }
+      return withFirstTry(outcome);
     }
   }
 

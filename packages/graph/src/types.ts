@@ -3,7 +3,16 @@
 // give up) in one place.
 import type { HashFunction } from '@tokenfleet/domain';
 
-export type GraphOutcome<T> =
+/** A request Graph refused with 401 before the client tried once more with a fresh token. */
+export interface RejectedTry {
+  status: 401;
+  requestId: string | null;
+  code: string | null;
+  durationMs: number;
+}
+
+/** Every outcome may carry `firstTry`: the 401 that the one retry with a fresh token followed. */
+export type GraphOutcome<T> = (
   | { kind: 'ok'; value: T; status: number; requestId: string | null; durationMs: number }
   | {
       kind: 'rate-limited';
@@ -15,7 +24,8 @@ export type GraphOutcome<T> =
       code: string | null;
     }
   | { kind: 'transient'; status: number | null; code: string | null; message: string; requestId: string | null }
-  | { kind: 'permanent'; status: number; code: string; message: string; requestId: string | null };
+  | { kind: 'permanent'; status: number; code: string; message: string; requestId: string | null }
+) & { firstTry?: RejectedTry };
 
 export type GraphFailure = Exclude<GraphOutcome<never>, { kind: 'ok' }>;
 
@@ -118,6 +128,11 @@ export interface GraphClient {
   listUserMethods(user: string): Promise<GraphOutcome<HardwareOathMethod[]>>;
   getUserMethod(user: string, methodId: string): Promise<GraphOutcome<HardwareOathMethod>>;
   assign(user: string, deviceId: string): Promise<GraphOutcome<{ id: string; createdDateTime: string | null }>>;
+  /**
+   * A `verificationCode` function is called immediately before the request leaves. If it throws (the
+   * worker's gate does when the TOTP window is about to close), nothing is sent and its error passes
+   * through unchanged: the one exception this client lets out instead of answering an outcome.
+   */
   activate(user: string, methodId: string, verificationCode: VerificationCode, displayName?: string): Promise<GraphOutcome<void>>;
   assignAndActivate(user: string, deviceId: string, verificationCode: VerificationCode, displayName?: string): Promise<GraphOutcome<void>>;
   assignAndActivateBySerial(user: string, serialNumber: string, verificationCode: VerificationCode, displayName?: string): Promise<GraphOutcome<void>>;

@@ -19,9 +19,19 @@ export function createRedis(url: string): Redis {
   return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
 }
 
+/**
+ * BullMQ only honours `queue.rateLimit()` (the tenant-wide 429 pause) on queues that have a global rate
+ * limit. The real pacing is the write budget, which counts Graph calls rather than jobs, so this limit is
+ * set far above anything the budget lets through.
+ */
+export const QUEUE_JOB_RATE_CEILING = { max: 10_000, durationMs: 1_000 };
+
+/** The backoff type of every job: the worker's own strategy (exponential, and never shorter than a 503's Retry-After). */
+export const JOB_BACKOFF_TYPE = 'graph-aware';
+
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   attempts: 8,
-  backoff: { type: 'exponential', delay: 2_000 },
+  backoff: { type: JOB_BACKOFF_TYPE, delay: 2_000 },
   // Retention keeps Redis bounded at thousands of tokens; the database holds the lasting record.
   removeOnComplete: { age: 24 * 3600, count: 20_000 },
   removeOnFail: { age: 14 * 24 * 3600, count: 50_000 },

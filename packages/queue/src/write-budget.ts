@@ -29,6 +29,15 @@ redis.call('SET', KEYS[1], tostring(nextTat), 'PX', math.ceil(nextTat - now + bu
 return 0
 `;
 
+// Gives one write back: the request it was granted for never left (KEYS[1] TAT, ARGV[1] interval).
+const REFUND = `
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if tat > now then redis.call('SET', KEYS[1], tostring(math.max(now, tat - tonumber(ARGV[1]))), 'KEEPTTL') end
+return 1
+`;
+
 const BLOCK = `
 local current = redis.call('PTTL', KEYS[1])
 if current < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], '1', 'PX', ARGV[1]) end
@@ -73,6 +82,11 @@ export class WriteBudget {
       await sleep(wait);
       waited += wait;
     }
+  }
+
+  /** Gives back a write taken by `tryAcquire` whose request was never sent. */
+  async refund(): Promise<void> {
+    await this.redis.eval(REFUND, 1, this.key('pace'), this.options.windowMs / this.options.limit);
   }
 
   /** Stops every caller for `ms` (a 429's Retry-After). A shorter block never shortens a longer one. */

@@ -3,11 +3,11 @@
 import { base32Decode, type TotpKey } from '@tokenfleet/domain';
 import { eq } from 'drizzle-orm';
 import { tenants, transitionToken, type Token } from '@tokenfleet/db';
-import { codeAtSendTime, waitForFreshWindow, WindowClosing } from '../activation-gate';
+import { codeAtSendTime, waitForFreshWindow, windowStillFresh, WindowClosing } from '../activation-gate';
 import { delayJob, PermanentFailure } from '../errors';
 import { callGraph, lookUpDevice, permanentFrom } from '../graph-call';
 import { runOperation } from '../operation-runner';
-import { completeOperation, markRunning, markSent } from '../store';
+import { completeOperation, markRunning } from '../store';
 import type { Handler } from './handler';
 
 export const tokenActivate: Handler<'token.activate'> = (job, jc) =>
@@ -39,13 +39,13 @@ export const tokenActivate: Handler<'token.activate'> = (job, jc) =>
           write: true,
           ...audit,
           detail: { periodSeconds: token.timeIntervalSeconds, hashFunction: token.hashFunction },
-          beforeSend: async () => {
-            await waitForFreshWindow(jc, token.timeIntervalSeconds);
-            await markSent(jc.db, [op.id]);
-          },
+          carries: [op.id],
+          // A budget wait may have eaten the margin: look again, and stop before anything is marked sent.
+          beforeSend: () => windowStillFresh(jc, token.timeIntervalSeconds),
         },
         () => jc.tenant.graph.activate(userId, token.graphMethodId ?? deviceId, codeAtSendTime(jc, key), token.displayName),
       );
+    // Graph saw nothing of a code that was never sent: the budget has its write back, the job waits.
     const outcome = await activate().catch((error: unknown) => (error instanceof WindowClosing ? delayJob(jc, error.waitMs) : Promise.reject(error)));
     if (outcome.kind === 'permanent') throw permanentFrom(outcome, 'activating the token');
     await finish(token, { status: outcome.status, requestId: outcome.requestId });

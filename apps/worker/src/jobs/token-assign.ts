@@ -6,7 +6,7 @@ import { enqueueOperations } from '@tokenfleet/queue';
 import { PermanentFailure } from '../errors';
 import { callGraph, lookUpDevice, lookUpUserId, permanentFrom } from '../graph-call';
 import { runOperation } from '../operation-runner';
-import { completeOperation, markRunning, markSent } from '../store';
+import { completeOperation, markRunning } from '../store';
 import type { Handler } from './handler';
 
 export const tokenAssign: Handler<'token.assign'> = (job, jc) =>
@@ -24,7 +24,7 @@ export const tokenAssign: Handler<'token.assign'> = (job, jc) =>
     let graph = { status: 200 as number, requestId: null as string | null };
     const already = op.sentAt ? await deviceHolder(token.graphDeviceId) : null;
     if (already !== userId) {
-      const outcome = await callGraph(jc, { action: 'assign', write: true, ...audit, beforeSend: () => markSent(jc.db, [op.id]) }, () => jc.tenant.graph.assign(userId, token.graphDeviceId!));
+      const outcome = await callGraph(jc, { action: 'assign', write: true, ...audit, carries: [op.id] }, () => jc.tenant.graph.assign(userId, token.graphDeviceId!));
       if (outcome.kind === 'permanent') {
         // Refused: fine if the device is already this user's (an earlier attempt's answer was lost).
         if ((await deviceHolder(token.graphDeviceId)) !== userId) throw permanentFrom(outcome, `assigning the token to ${upn}`);

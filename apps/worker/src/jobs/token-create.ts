@@ -3,75 +3,124 @@
 // them all in one bulk `$delta` PATCH with `assignTo`, so a token costs a fiftieth of a write to create
 // and assign. The other jobs find their operation claimed and finish without a call.
 //
+// A problem of one token is that token's: each is prepared, recorded and failed on its own, so one
+// token's unreadable seed, unknown user, refusal or state conflict never takes its chunk down with it.
+// A token the bulk call refused is carried alone; if that fails for a reason that may pass, the token
+// goes back in line under its own job (see `settleSibling`) instead of holding the leader's.
+//
 // Crash safety: operations are marked "sent" just before the call. A job that finds sent operations in
-// its claim (it died, or the call timed out) looks each serial up in Graph before creating it again.
+// its claim (it died, or the call timed out) looks each serial up in Graph before creating it again, and
+// adopts the device it finds when it is the one this installation sent (see `ownDevice`).
 import type { DeviceCreate, HardwareOathDevice } from '@tokenfleet/graph';
-import { insertOperations, transitionToken, type Operation, type Token } from '@tokenfleet/db';
+import { eq } from 'drizzle-orm';
+import { insertOperations, tokens, TokenStateConflict, transitionToken, updateTokenFields, type DbOrTx, type Operation, type Token } from '@tokenfleet/db';
 import { enqueueOperations } from '@tokenfleet/queue';
 import type { JobContext } from '../context';
 import { callGraph, lookUpUserId, okOrThrow, permanentFrom } from '../graph-call';
-import { PermanentFailure } from '../errors';
+import { isWait, jobBackoffMs, outageOf, PermanentFailure, TransientFailure } from '../errors';
 import { failOperation, runOperation } from '../operation-runner';
-import { claimCreateChunk, completeOperation, markSent, type OperationWork } from '../store';
+import { claimCreateChunk, completeOperation, releaseOperations, type OperationWork } from '../store';
 import type { Handler } from './handler';
 
-type ItemResult = { ok: true; device: HardwareOathDevice; requestId: string | null } | { ok: false; code: string; message: string; status: number | null; requestId: string | null };
+
+/** Waits that a sibling spends in its own job, not in the leader's (whose operation may have ended). */
+class SiblingMustWait extends Error {
+  constructor(readonly waitMs: number) {
+    super(`waiting ${waitMs} ms for the write budget`);
+  }
+}
 
 export const tokenCreate: Handler<'token.create'> = (job, jc) =>
   runOperation(jc, job.data.operationId, async ({ op }) => {
     // Held by another job's bulk call: that job carries it (and fails it, should it fail for good).
     if (op.status === 'running' && op.claimedBy && op.claimedBy !== op.id) return { status: 'covered', detail: `created with ${op.claimedBy}` };
     const claim = await claimCreateChunk(jc.db, op, jc.config.bulkChunkSize);
-    if (!claim.some((work) => work.op.id === op.id)) return { status: 'covered', detail: 'claimed by another bulk call' };
+    const leader = claim.find((work) => work.op.id === op.id);
+    if (!leader) return { status: 'covered', detail: 'claimed by another bulk call' };
+    let leaderError: unknown = null;
+    const settle = async (work: OperationWork, error: unknown) => {
+      if (work === leader) leaderError = error;
+      else await settleSibling(jc, work, error);
+    };
 
-    const results = new Map<string, ItemResult>();
-    const toCreate: OperationWork[] = [];
+    // Each token on its own: a device an earlier attempt may have created, its user, its seed.
+    const ready: Array<{ work: OperationWork; item: DeviceCreate; userId: string | null; mayHaveLanded?: boolean }> = [];
     for (const work of claim) {
-      const existing = work.op.sentAt ? await findExisting(jc, work) : null;
-      if (existing) results.set(work.op.id, { ok: true, device: existing, requestId: null });
-      else toCreate.push(work);
+      try {
+        const existing = work.op.sentAt ? await findOwnDevice(jc, work) : null;
+        const userId = wantsAssignment(work.op) ? await lookUpUserId(jc, work.op.params.upn!, { tokenId: work.token.id, operationId: work.op.id }) : null;
+        if (existing) await recordCreated(jc, work, existing, userId, null);
+        else ready.push({ work, item: deviceCreate(jc, work, userId), userId });
+      } catch (error) {
+        // A wait (a 429 on a look-up) holds the whole claim: the job comes back with it.
+        if (isWait(error) || outageOf(error)) throw error;
+        await settle(work, error);
+      }
     }
 
-    const userIds = await resolveUsers(jc, toCreate);
-    const items = new Map(toCreate.map((work) => [work.op.id, deviceCreate(jc, work, userIds)]));
-    let rejected = toCreate;
-    if (toCreate.length > 0) {
+    let rejected = ready;
+    if (ready.length > 0) {
       const outcome = await callGraph(
         jc,
-        { action: 'createDevices', write: true, operationId: op.id, importId: op.importId, detail: { tokens: toCreate.length }, beforeSend: () => markSent(jc.db, [...items.keys()]) },
-        () => jc.tenant.graph.createDevices([...items.values()], { chunkSize: items.size }),
+        { action: 'createDevices', write: true, operationId: op.id, importId: op.importId, detail: { tokens: ready.length }, carries: ready.map(({ work }) => work.op.id) },
+        () => jc.tenant.graph.createDevices(ready.map(({ item }) => item), { chunkSize: ready.length }),
       );
       // A bulk call refused as a whole leaves every token to be carried alone.
       if (outcome.kind === 'ok') {
-        // Serials are unique per tenant, so they tie each answer to its operation.
-        const operationBySerial = new Map(toCreate.map((work) => [work.token.serialNumber, work.op.id]));
-        for (const item of outcome.value) {
-          const operationId = operationBySerial.get(item.serialNumber);
-          if (item.ok && operationId) results.set(operationId, { ok: true, device: item.device, requestId: outcome.requestId });
+        // Serials are unique per tenant, so they tie each answer to its token.
+        const answers = new Map(outcome.value.map((item) => [item.serialNumber, item]));
+        rejected = [];
+        for (const entry of ready) {
+          const answer = answers.get(entry.work.token.serialNumber);
+          if (!answer?.ok) {
+            // An item Graph did not report on, or failed on its side, may have been created all the same;
+            // one it refused (a 4xx) was not, whatever holds its serial now.
+            rejected.push({ ...entry, mayHaveLanded: !answer || answer.status >= 500 || answer.code === 'missingFromResponse' });
+            continue;
+          }
+          const device = answer.device;
+          // Each on its own, at once, so a delay or crash in the fallback below loses none of them.
+          try {
+            await recordCreated(jc, entry.work, device, entry.userId, outcome.requestId);
+          } catch (error) {
+            if (outageOf(error)) throw error;
+            await settle(entry.work, error);
+          }
         }
-        rejected = toCreate.filter((work) => !results.has(work.op.id));
       }
     }
-    // Record what Entra holds now, so a delay or crash in the fallback below loses none of it.
-    await record(jc, claim.filter((work) => results.has(work.op.id)), results, userIds);
-    // The leader goes last: its failure must not end siblings still waiting for their single create.
-    rejected.sort((a, b) => Number(a.op.id === op.id) - Number(b.op.id === op.id));
-    for (const work of rejected) {
-      results.set(work.op.id, await createAlone(jc, work, items.get(work.op.id)!));
-      await record(jc, [work], results, userIds);
+    // The leader goes last: its wait or failure must not hold siblings still waiting for their single create.
+    rejected.sort((a, b) => Number(a.work === leader) - Number(b.work === leader));
+    for (const entry of rejected) {
+      const sibling = entry.work !== leader;
+      try {
+        const created = await createAlone(jc, entry, sibling);
+        await recordCreated(jc, entry.work, created.device, entry.userId, created.requestId);
+      } catch (error) {
+        // The leader's own wait is its job's; a sibling's is spent in a job of its own (settleSibling).
+        if (outageOf(error) || (!sibling && isWait(error))) throw error;
+        await settle(entry.work, error);
+      }
     }
+    if (leaderError) throw leaderError;
     return { status: 'done', detail: `${claim.length} tokens, ${rejected.length} carried alone` };
   });
 
-function deviceCreate(jc: JobContext, work: OperationWork, userIds: Map<string, string | null>): DeviceCreate {
+function deviceCreate(jc: JobContext, work: OperationWork, userId: string | null): DeviceCreate {
   const { token } = work;
-  const userId = wantsAssignment(work.op) ? userIds.get(work.op.params.upn!.toLowerCase()) : null;
-  if (token.hashFunction === 'hmacsha512') throw new Error('SHA-512 tokens are refused at import; Entra does not support them');
+  if (token.hashFunction === 'hmacsha512') throw new PermanentFailure('unsupported_hash', 'SHA-512 tokens are refused at import; Entra does not support them');
+  if (!token.secretKeyId || !token.secretCiphertext) throw new PermanentFailure('seed_purged', `the seed of token ${token.serialNumber} is no longer stored; import it again`);
+  let secretKey: string;
+  try {
+    secretKey = jc.vault.decrypt(token.id, token.secretKeyId, token.secretCiphertext);
+  } catch (error) {
+    throw new PermanentFailure('seed_unreadable', `the stored seed of token ${token.serialNumber} cannot be decrypted (${(error as Error).message})`);
+  }
   return {
     serialNumber: token.serialNumber,
     manufacturer: token.manufacturer,
     model: token.model,
-    secretKey: jc.vault.decrypt(token.id, token.secretKeyId!, token.secretCiphertext!),
+    secretKey,
     timeIntervalInSeconds: token.timeIntervalSeconds as 30 | 60,
     hashFunction: token.hashFunction,
     displayName: token.displayName,
@@ -79,85 +128,134 @@ function deviceCreate(jc: JobContext, work: OperationWork, userIds: Map<string, 
   };
 }
 
-/** One token on its own, after the bulk call refused it: first make sure the serial is not there already. */
-async function createAlone(jc: JobContext, work: OperationWork, item: DeviceCreate): Promise<ItemResult> {
-  const existing = await findExisting(jc, work);
-  if (existing) {
-    return { ok: false, code: 'serial_exists', message: `a device with serial ${work.token.serialNumber} already exists in Entra (id ${existing.id}); delete it there or import under another serial`, status: 409, requestId: null };
-  }
+/**
+ * One token on its own, after the bulk call refused it. A device with its serial that this installation
+ * sent is adopted; one that is someone else's is a refusal with a reason, and is left untouched.
+ */
+async function createAlone(
+  jc: JobContext,
+  { work, item, mayHaveLanded = false }: { work: OperationWork; item: DeviceCreate; mayHaveLanded?: boolean },
+  sibling: boolean,
+): Promise<{ device: HardwareOathDevice; requestId: string | null }> {
+  const existing = await findOwnDevice(jc, work, { sentNow: mayHaveLanded });
+  if (existing) return { device: existing, requestId: null };
   const outcome = await callGraph(
     jc,
-    { action: 'createDevice', write: true, tokenId: work.token.id, operationId: work.op.id, importId: work.op.importId, beforeSend: () => markSent(jc.db, [work.op.id]) },
+    {
+      action: 'createDevice',
+      write: true,
+      tokenId: work.token.id,
+      operationId: work.op.id,
+      importId: work.op.importId,
+      carries: [work.op.id],
+      ...(sibling ? { waitForBudget: (ms: number) => Promise.reject(new SiblingMustWait(ms)) } : {}),
+    },
     () => jc.tenant.graph.createDevice(item),
   );
-  if (outcome.kind === 'ok') return { ok: true, device: outcome.value, requestId: outcome.requestId };
-  const failure = permanentFrom(outcome, 'creating the device');
-  return { ok: false, code: failure.code, message: failure.message, ...failure.graph };
+  if (outcome.kind === 'ok') return { device: outcome.value, requestId: outcome.requestId };
+  throw permanentFrom(outcome, 'creating the device');
 }
 
-async function findExisting(jc: JobContext, work: OperationWork): Promise<HardwareOathDevice | null> {
+/**
+ * The device Entra holds under this token's serial, when it is the one this installation sent: same
+ * serial, hash and interval, and not assigned to anyone but the token's user, sent by an earlier attempt
+ * or (`sentNow`) by this attempt's bulk call, whose answer left it open. A device that is not ours is a
+ * refusal: Tokenfleet never takes over another's token.
+ */
+async function findOwnDevice(jc: JobContext, work: OperationWork, { sentNow = false } = {}): Promise<HardwareOathDevice | null> {
   const outcome = await callGraph(jc, { action: 'findDeviceBySerial', write: false, tokenId: work.token.id, operationId: work.op.id }, () => jc.tenant.graph.findDeviceBySerial(work.token.serialNumber));
-  return okOrThrow(outcome, 'looking up the serial');
+  const device = okOrThrow(outcome, 'looking up the serial');
+  if (!device) return null;
+  const { token, op } = work;
+  const sent = sentNow || op.sentAt !== null;
+  const userId = wantsAssignment(op) ? await lookUpUserId(jc, op.params.upn!, { tokenId: token.id, operationId: op.id }) : null;
+  const sameToken = device.hashFunction === token.hashFunction && device.timeIntervalInSeconds === token.timeIntervalSeconds;
+  const sameUser = !device.assignedTo || device.assignedTo.id === userId;
+  if (sent && sameToken && sameUser) return device;
+  const why = !sent ? 'Tokenfleet never sent a create for it' : !sameToken ? 'its hash or interval differ from the seed file' : `it is assigned to another user (${device.assignedTo?.displayName ?? device.assignedTo?.id})`;
+  throw new PermanentFailure('serial_exists', `a device with serial ${token.serialNumber} already exists in Entra (id ${device.id}) and is not this token's: ${why}; delete it there or import under another serial`, { status: 409, requestId: outcome.requestId });
 }
 
 function wantsAssignment(op: Operation): boolean {
   return Boolean(op.params.upn) && (op.params.assign === true || op.params.activate === true);
 }
 
-/** UPN → Entra object id for every token to be assigned; null for users Entra does not know. */
-async function resolveUsers(jc: JobContext, works: OperationWork[]): Promise<Map<string, string | null>> {
-  const resolved = new Map<string, string | null>();
-  for (const work of works) {
-    if (!wantsAssignment(work.op)) continue;
-    const upn = work.op.params.upn!.toLowerCase();
-    if (!resolved.has(upn)) resolved.set(upn, await lookUpUserId(jc, upn, { tokenId: work.token.id, operationId: work.op.id }));
+/**
+ * A sibling whose create failed: a refusal fails it for good; anything that may pass (a 5xx, a lost
+ * answer, a wait for the budget or a 429) puts it back in line under its own job, after its backoff,
+ * until it has spent its attempts.
+ */
+async function settleSibling(jc: JobContext, work: OperationWork, error: unknown): Promise<void> {
+  const mayPass = !(error instanceof PermanentFailure) && !(error instanceof TokenStateConflict);
+  if (!mayPass || work.op.attempts >= jc.config.maxAttempts) {
+    await failOperation(jc, work.op, error, { final: true, includeClaimed: false });
+    return;
   }
-  return resolved;
+  const failure = describe(error);
+  const waitMs = error instanceof SiblingMustWait ? error.waitMs : isWait(error) ? await jc.tenant.budget.blockedForMs() : jobBackoffMs(work.op.attempts, error);
+  const released = await jc.db.transaction((tx) => releaseOperations(tx, [work.op.id], failure));
+  await enqueueOperations(jc.tenant.queue, released, { delayMs: Math.max(1, waitMs) });
 }
 
-/** Writes every token's outcome, chains the next step, and enqueues it after the commit. */
-async function record(jc: JobContext, claim: OperationWork[], results: Map<string, ItemResult>, userIds: Map<string, string | null>): Promise<void> {
-  const next: Operation[] = [];
-  const failures: Array<{ work: OperationWork; result: Extract<ItemResult, { ok: false }> }> = [];
-  await jc.db.transaction(async (tx) => {
-    for (const work of claim) {
-      const result = results.get(work.op.id);
-      if (!result) continue;
-      if (!result.ok) {
-        failures.push({ work, result });
-        continue;
-      }
-      const { op, token } = work;
-      const upn = op.params.upn ?? null;
-      const userId = wantsAssignment(op) ? (userIds.get(upn!.toLowerCase()) ?? null) : null;
-      const assignedTo = result.device.assignedTo?.id ?? null;
-      const changes = { graphDeviceId: result.device.id, graphMethodId: result.device.id, lastError: null };
-      let current: Token = assignedTo
-        ? await transitionToken(tx, token, { type: 'assigned' }, { ...changes, assignedUserId: assignedTo, assignedUpn: upn }, { actor: 'worker', operationId: op.id, importId: op.importId })
-        : await transitionToken(tx, token, { type: 'created' }, changes, { actor: 'worker', operationId: op.id, importId: op.importId });
-      if (result.device.status === 'activated' && current.state === 'assigned') {
-        current = await transitionToken(tx, current, { type: 'activated' }, {}, { actor: 'worker', operationId: op.id, importId: op.importId, detail: { note: 'found active in Entra' } });
-      }
-      await completeOperation(tx, op, { status: 201, requestId: result.requestId }, { deviceId: result.device.id, bulk: true });
+function describe(error: unknown): { code: string; message: string; status: number | null; graphStatus: number | null; requestId: string | null } {
+  if (error instanceof TransientFailure || error instanceof PermanentFailure) return { code: error.code, message: error.message, status: error.graph.status, graphStatus: error.graph.status, requestId: error.graph.requestId };
+  if (error instanceof SiblingMustWait) return { code: 'budget_wait', message: error.message, status: null, graphStatus: null, requestId: null };
+  if (isWait(error)) return { code: 'throttled', message: 'Graph throttled the tenant; retried after the pause', status: 429, graphStatus: 429, requestId: null };
+  return { code: 'internal_error', message: error instanceof Error ? error.message : String(error), status: null, graphStatus: null, requestId: null };
+}
 
-      const base = { tenantId: op.tenantId, tokenId: token.id, generation: op.generation, importId: op.importId, createdBy: 'worker', params: upn ? { upn } : {} };
-      if (current.state === 'assigned' && op.params.activate === true) {
-        next.push(...(await insertOperations(tx, [{ ...base, kind: 'token.activate' }])));
-      } else if (wantsAssignment(op) && current.state === 'created') {
-        // Entra did not take the assignment with the create: a user it does not know, or a create that
-        // ignored assignTo. Either way the step is visible, with its reason, and retryable.
-        next.push(
-          ...(await insertOperations(tx, [
-            userId
-              ? { ...base, kind: 'token.assign', params: { upn: upn!, activate: op.params.activate === true } }
-              : { ...base, kind: 'token.assign', params: { upn: upn!, activate: op.params.activate === true }, status: 'failed', lastErrorCode: 'user_not_found', lastErrorMessage: `no user ${upn} in Entra; assign the token to an existing user` },
-          ])),
-        );
-      }
+/**
+ * Writes one token's created device, completes its operation and chains the next step, in one
+ * transaction, then enqueues that step. A token an operator retired or deleted while its create was in
+ * flight keeps that state; the device Entra now holds for it is recorded and removed again.
+ */
+async function recordCreated(jc: JobContext, work: OperationWork, device: HardwareOathDevice, userId: string | null, requestId: string | null): Promise<void> {
+  const { op, token } = work;
+  const upn = op.params.upn ?? null;
+  const context = { actor: 'worker', operationId: op.id, importId: op.importId };
+  const next = await jc.db.transaction(async (tx) => {
+    const assignedTo = device.assignedTo?.id ?? null;
+    const changes = { graphDeviceId: device.id, graphMethodId: device.id, lastError: null };
+    const base = { tenantId: op.tenantId, tokenId: token.id, generation: op.generation, importId: op.importId, createdBy: 'worker', params: upn ? { upn } : {} };
+    let current: Token;
+    try {
+      current = assignedTo
+        ? await transitionToken(tx, token, { type: 'assigned' }, { ...changes, assignedUserId: assignedTo, assignedUpn: upn }, context)
+        : await transitionToken(tx, token, { type: 'created' }, changes, context);
+    } catch (error) {
+      if (!(error instanceof TokenStateConflict)) throw error;
+      return outrunByOperator(tx, work, device, requestId);
     }
+    if (device.status === 'activated' && current.state === 'assigned') {
+      current = await transitionToken(tx, current, { type: 'activated' }, {}, { ...context, detail: { note: 'found active in Entra' } });
+    }
+    await completeOperation(tx, op, { status: 201, requestId }, { deviceId: device.id, bulk: true });
+
+    if (current.state === 'assigned' && op.params.activate === true) return insertOperations(tx, [{ ...base, kind: 'token.activate' }]);
+    if (wantsAssignment(op) && current.state === 'created') {
+      // Entra did not take the assignment with the create: a user it does not know, or a create that
+      // ignored assignTo. Either way the step is visible, with its reason, and retryable.
+      const params = { upn: upn!, activate: op.params.activate === true };
+      return insertOperations(tx, [
+        userId
+          ? { ...base, kind: 'token.assign', params }
+          : { ...base, kind: 'token.assign', params, status: 'failed', lastErrorCode: 'user_not_found', lastErrorMessage: `no user ${upn} in Entra; assign the token to an existing user` },
+      ]);
+    }
+    return [];
   });
-  for (const { work, result } of failures) {
-    await failOperation(jc, work.op, new PermanentFailure(result.code, result.message, { status: result.status, requestId: result.requestId }), { final: true, includeClaimed: false });
-  }
   await enqueueOperations(jc.tenant.queue, next.filter((row) => row.status === 'queued'));
+}
+
+/**
+ * The token changed under its create (an operator retired or deleted it): its state stands, the device
+ * Entra created is written down, and a clean-up removes it from Entra, so no token the operator took out
+ * of service is left where its user could activate it.
+ */
+async function outrunByOperator(tx: DbOrTx, work: OperationWork, device: HardwareOathDevice, requestId: string | null): Promise<Operation[]> {
+  const { op, token } = work;
+  const [now] = await tx.select({ state: tokens.state }).from(tokens).where(eq(tokens.id, token.id));
+  await updateTokenFields(tx, token.id, { graphDeviceId: device.id, graphMethodId: device.id, assignedUserId: device.assignedTo?.id ?? null });
+  await completeOperation(tx, op, { status: 201, requestId }, { deviceId: device.id, note: `the token became ${now?.state} while its create was in flight; the device is removed again` });
+  return insertOperations(tx, [{ tenantId: op.tenantId, tokenId: token.id, kind: 'token.delete', generation: op.generation, importId: op.importId, createdBy: 'worker', params: { cleanup: true } }]);
 }
