@@ -60,6 +60,48 @@ describe('failure injection', () => {
     expect(fixture.sandbox.inspect.counters().injectedFailures).toBe(1);
   });
 
+  it('fails chosen bulk items inline with a per-item 503 and creates the rest', async () => {
+    const [failing, passing] = [deviceBody(), deviceBody()];
+    fixture.sandbox.configure({ bulkItemFailureSerials: [failing.serialNumber as string] });
+    const reply = await fixture.client.graph('PATCH', DEVICES, { '@context': '#$delta', value: [{ '@contentId': '1', ...failing }, { '@contentId': '2', ...passing }] });
+    expect(reply.status).toBe(201);
+    const [first, second] = reply.body.value;
+    expect(first).toMatchObject({ '@contentId': '1', '@Core.DataModificationException': { responseCode: 503, info: { code: 'serviceNotAvailable' } } });
+    expect(second).toMatchObject({ '@contentId': '2', device: { serialNumber: passing.serialNumber } });
+    expect(fixture.sandbox.inspect.devices().map((device) => device.serialNumber)).toEqual([passing.serialNumber]);
+  });
+
+  it('fails chosen single creates with 503 and Retry-After, creating nothing', async () => {
+    const failing = deviceBody();
+    fixture.sandbox.configure({ singleCreateFailureSerials: [failing.serialNumber as string] });
+    const refused = await fixture.client.graph('POST', DEVICES, failing);
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBe('1');
+    expect((await fixture.client.graph('POST', DEVICES, deviceBody())).status).toBe(201);
+    expect(fixture.sandbox.inspect.devices().map((device) => device.serialNumber)).not.toContain(failing.serialNumber);
+    expect(fixture.sandbox.inspect.devices()).toHaveLength(1);
+  });
+
+  it('carries out a write and then drops its answer at lostWriteResponseRate 1; reads are answered', async () => {
+    const token = await fixture.client.accessToken();
+    fixture.sandbox.configure({ lostWriteResponseRate: 1 });
+    const body = deviceBody();
+    await expect(fixture.client.request('POST', DEVICES, { body, bearer: token })).rejects.toThrow();
+    expect(fixture.sandbox.inspect.devices().map((device) => device.serialNumber)).toEqual([body.serialNumber]);
+    expect((await fixture.client.graph('GET', DEVICES)).status).toBe(200);
+    expect(fixture.sandbox.inspect.counters()).toMatchObject({ writes: 1, lostResponses: 1 });
+  });
+
+  it('holds the answer of a write it carried out while holdWriteResponses is on', async () => {
+    const token = await fixture.client.accessToken();
+    fixture.sandbox.configure({ holdWriteResponses: true });
+    const body = deviceBody();
+    await expect(fixture.client.request('POST', DEVICES, { body, bearer: token, timeoutMs: 300 })).rejects.toThrow('client timeout');
+    expect(fixture.sandbox.inspect.devices().map((device) => device.serialNumber)).toEqual([body.serialNumber]);
+    fixture.sandbox.configure({ holdWriteResponses: false });
+    expect((await fixture.client.graph('POST', DEVICES, deviceBody())).status).toBe(201);
+  });
+
   it('leaves requests unanswered at timeoutRate 1, and close() still ends promptly', async () => {
     const hanging = await startSandbox({ generatedUsers: 0, timeoutRate: 1 });
     const hangingClient = sandboxClient(hanging);
@@ -181,7 +223,7 @@ describe('inspection and control routes', () => {
     fixture.sandbox.reset();
     expect(fixture.sandbox.inspect.devices()).toEqual([]);
     expect(fixture.sandbox.inspect.calls()).toEqual([]);
-    expect(fixture.sandbox.inspect.counters()).toEqual({ reads: 0, writes: 0, throttled: 0, injectedFailures: 0, activationsRefused: 0, devicesCreated: 0 });
+    expect(fixture.sandbox.inspect.counters()).toEqual({ reads: 0, writes: 0, throttled: 0, injectedFailures: 0, activationsRefused: 0, devicesCreated: 0, lostResponses: 0 });
     expect(fixture.sandbox.inspect.users().length).toBeGreaterThan(20);
   });
 });
