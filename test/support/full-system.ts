@@ -3,10 +3,9 @@
 // Tests drive it over HTTP with an admin API key, as an operator's script would.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { SandboxOptions } from '@tokenfleet/entra-sandbox';
 import { startApi, type RunningApi } from '../../apps/api/src/start';
-import { startWorker, type RunningWorker } from '../../apps/worker/src/start-worker';
-import { startTestSystem, type TestSystem } from './system';
+import { startWorker, type RunningWorker, type WorkerOverrides } from '../../apps/worker/src/start-worker';
+import { startTestSystem, type TestSystem, type TestSystemOptions } from './system';
 import { waitUntil } from './wait';
 
 export interface FullSystem extends TestSystem {
@@ -34,12 +33,12 @@ export interface ImportSummary {
 }
 
 export async function startFullSystem(
-  options: { sandbox?: SandboxOptions; env?: Record<string, string>; worker?: boolean; services?: { databaseUrl: string; redisUrl: string } } = {},
+  options: TestSystemOptions & { worker?: boolean; workerOverrides?: WorkerOverrides } = {},
 ): Promise<FullSystem> {
   const apiKey = `tf-admin-${randomBytes(24).toString('base64url')}`;
-  const system = await startTestSystem({ sandbox: options.sandbox, env: { TOKENFLEET_BOOTSTRAP_API_KEY: apiKey, ...options.env }, ...(options.services ? { services: options.services } : {}) });
+  const system = await startTestSystem({ ...options, env: { TOKENFLEET_BOOTSTRAP_API_KEY: apiKey, ...options.env } });
   const api = await startApi(system.config, { port: 0, host: '127.0.0.1', env: system.env, graph: system.graph, queuePrefix: system.prefix });
-  const start = () => startWorker(system.config, { graph: system.graph, env: system.env, reconcileEveryMs: 5_000, reconcileGraceMs: 10_000 });
+  const start = () => startWorker(system.config, { graph: system.graph, env: system.env, reconcileEveryMs: 5_000, reconcileGraceMs: 10_000, ...options.workerOverrides });
   let worker = options.worker === false ? undefined : await start();
   const call = (path: string, init: RequestInit = {}) =>
     fetch(`${api.url}${path}`, { ...init, headers: { authorization: `Bearer ${apiKey}`, ...(init.headers as Record<string, string> | undefined) } });

@@ -11,6 +11,7 @@ import { createDb, createSeedVault, ensureTenant, loadMasterKeys, operations, ty
 import { startSandbox, type Sandbox, type SandboxOptions } from '@tokenfleet/entra-sandbox';
 import { createGraphClient, sandboxClientOptions, type GraphClient } from '@tokenfleet/graph';
 import { createScratchDatabase, testRedisPrefix, testServices, type TestDatabase } from '@tokenfleet/test-harness';
+import { viaProxy, type TcpProxy } from './tcp-proxy';
 import { waitUntil } from './wait';
 
 export interface TestSystem {
@@ -26,17 +27,23 @@ export interface TestSystem {
   stop(): Promise<void>;
 }
 
-export async function startTestSystem(
-  options: { sandbox?: SandboxOptions; env?: Record<string, string>; services?: { databaseUrl: string; redisUrl: string } } = {},
-): Promise<TestSystem> {
+export interface TestSystemOptions {
+  sandbox?: SandboxOptions;
+  env?: Record<string, string>;
+  services?: { databaseUrl: string; redisUrl: string };
+  /** Proxies the apps reach PostgreSQL and Redis through (fault tests cut them); the test itself goes direct. */
+  proxies?: { database?: TcpProxy; redis?: TcpProxy };
+}
+
+export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
   // Benchmarks pass the services themselves; tests get them from the harness's global setup.
   const services = options.services ?? testServices();
   const database = await createScratchDatabase(services.databaseUrl, { label: options.services ? 'bench' : 'test' });
   const prefix = testRedisPrefix('sys');
   const sandbox = await startSandbox({ totpToleranceSteps: 0, ...options.sandbox });
   const env: Record<string, string> = {
-    DATABASE_URL: database.url,
-    REDIS_URL: services.redisUrl,
+    DATABASE_URL: options.proxies?.database ? viaProxy(database.url, options.proxies.database) : database.url,
+    REDIS_URL: options.proxies?.redis ? viaProxy(services.redisUrl, options.proxies.redis) : services.redisUrl,
     TOKENFLEET_STATE_DIR: mkdtempSync(join(tmpdir(), 'tf-e2e-')),
     TOKENFLEET_MASTER_KEY: randomBytes(32).toString('base64'),
     TOKENFLEET_SANDBOX: '1',

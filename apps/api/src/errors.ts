@@ -1,9 +1,11 @@
-// The one shape every error leaves the API in: `{ error: { code, message, details? } }` (API.md). Route
-// code throws ApiError; everything else that reaches the error middleware is logged and answered as a
-// plain 500, so no stack trace, SQL text or query parameter (drizzle puts them in its messages) leaks.
+// The one shape every error leaves the API in: `{ error: { code, message, details? } }`. Route
+// code throws ApiError; a part that is away (PostgreSQL or Redis not answering) is a 503 with Retry-After
+// that names it; everything else that reaches the error middleware is logged and answered as a plain
+// 500, so no stack trace, SQL text or query parameter (drizzle puts them in its messages) leaks.
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { postgresErrorCode } from '@tokenfleet/db';
+import { isDatabaseUnavailable, postgresErrorCode } from '@tokenfleet/db';
+import { isRedisUnavailable } from '@tokenfleet/queue';
 
 export interface ErrorDetail {
   path?: string;
@@ -21,6 +23,8 @@ export class ApiError extends Error {
     readonly details?: ErrorDetail[],
     /** Further fields of the error object, e.g. the id of the import a refused file was recorded under. */
     readonly extra?: Record<string, unknown>,
+    /** Response headers that go with it (Retry-After on a 503). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -40,6 +44,30 @@ export class ApiError extends Error {
 export const notFound = (what: string): ApiError => new ApiError(404, 'not_found', `${what} was not found`);
 export const conflict = (message: string, code = 'invalid_state'): ApiError => new ApiError(409, code, message);
 export const badRequest = (message: string, details?: ErrorDetail[]): ApiError => new ApiError(400, 'validation_failed', message, details);
+
+/** Seconds a client is asked to wait before trying again while a part is away. */
+export const OUTAGE_RETRY_AFTER_SECONDS = 5;
+
+const PART_NAMES = { postgres: 'PostgreSQL', redis: 'Redis' } as const;
+
+/** 503 naming the part that does not answer: nothing of the request was kept, and work resumes when it is back. */
+export function partUnavailable(part: keyof typeof PART_NAMES): ApiError {
+  return new ApiError(
+    503,
+    'service_unavailable',
+    `${PART_NAMES[part]} is not answering, so Tokenfleet cannot do this now; nothing of this request was kept, and queued work resumes by itself once ${PART_NAMES[part]} is back. Try again in a moment.`,
+    undefined,
+    { unavailable: part },
+    { 'Retry-After': String(OUTAGE_RETRY_AFTER_SECONDS) },
+  );
+}
+
+/** The 503 for an error that says a part is away, if it does. */
+function fromOutage(error: unknown): ApiError | undefined {
+  if (isDatabaseUnavailable(error)) return partUnavailable('postgres');
+  if (isRedisUnavailable(error)) return partUnavailable('redis');
+  return undefined;
+}
 
 /** Answers unknown routes under /api/v1 in the envelope, instead of express's HTML page. */
 export const unknownRoute: RequestHandler = (req) => {
@@ -89,9 +117,10 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
       next(error);
       return;
     }
-    const known = error instanceof ApiError ? error : fromBodyParser(error);
+    const known = error instanceof ApiError ? error : (fromBodyParser(error) ?? fromOutage(error));
     if (known) {
-      res.status(known.status).json(known.toBody());
+      if (known.status === 503) (req.log ?? logger).warn({ error: describeErrorForLog(error) }, 'a part is unavailable');
+      res.status(known.status).set(known.headers).json(known.toBody());
       return;
     }
     const requestId = requestIdOf(req);

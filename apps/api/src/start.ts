@@ -55,7 +55,7 @@ export async function startApi(config: Config, overrides: StartApiOverrides = {}
   if (!overrides.skipMigrations) await runMigrations(config.databaseUrl, { logger: { info: (message) => logger.info(message) } });
 
   const { db, sql, close: closeDb } = createDb(config.databaseUrl, { applicationName: 'tokenfleet-api' });
-  const redis = createRedis(config.redisUrl);
+  const redis = createRedis(config.redisUrl, { failFast: true });
   const queues = new Map<string, TenantQueue>();
   const closeConnections = async () => {
     await Promise.allSettled([...queues.values()].map((queue) => queue.close()));

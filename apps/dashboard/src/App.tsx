@@ -2,7 +2,7 @@
 // may use. A 401 from any request (session expired, signed out elsewhere) brings the sign-in form back
 // in place, keeping the address so the person lands where they were.
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
-import { api, loadSession, onSessionLost, signOut } from './api/client';
+import { api, loadSession, onOutage, onSessionLost, signOut } from './api/client';
 import type { Overview as OverviewData, Role, Session } from './api/types';
 import { ErrorMessage, Loading } from './components/ui';
 import { useResource } from './hooks';
@@ -103,12 +103,20 @@ function isCurrent(item: NavItem, pathname: string): boolean {
   return item.prefix === '/' ? pathname === '/' : pathname === item.prefix || pathname.startsWith(`${item.prefix}/`);
 }
 
+/** The API's last word on a part that is away (PostgreSQL, Redis), until it answers again. */
+function useOutage(): string | null {
+  const [outage, setOutage] = useState<string | null>(null);
+  useEffect(() => onOutage(setOutage), []);
+  return outage;
+}
+
 function Shell({ children }: { children: ReactNode }) {
   const { user, signOut: endSession } = useSession();
   const { pathname } = useLocation();
   // The mode does not change while the API runs: asked once, for the banner on every screen.
   const overview = useResource(() => api.get<OverviewData>('/overview'), []);
   const sandbox = overview.data?.mode === 'sandbox';
+  const outage = useOutage();
 
   return (
     <div className="shell">
@@ -120,6 +128,11 @@ function Shell({ children }: { children: ReactNode }) {
         {sandbox && (
           <strong className="sandbox-banner" role="note">
             SANDBOX — Microsoft Graph is simulated; nothing reaches a real tenant
+          </strong>
+        )}
+        {outage && (
+          <strong className="outage-banner" role="alert">
+            {outage}
           </strong>
         )}
         <span className="topbar-user">

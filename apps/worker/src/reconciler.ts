@@ -16,7 +16,7 @@ import { enqueueImportExpansion, enqueueOperations, QUEUE_JOB_RATE_CEILING, type
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { failOperation } from './operation-runner';
-import { releaseOperations, requeueOrphanedClaims } from './store';
+import { claimsOfEndedLeaders, releaseOperations } from './store';
 
 export interface ReconcileOptions {
   /** Queued operations younger than this are left alone: their enqueue may still be on its way. */
@@ -60,10 +60,17 @@ export async function reconcileTenant(
     }
   }
 
-  const orphans = await requeueOrphanedClaims(db, tenantId, before);
-  if (orphans.length > 0) {
-    await enqueueOperations(queue, orphans);
-    report.orphansRequeued = orphans.length;
+  // Operations held by a leader whose own operation has ended: orphans, unless the leader's job is still
+  // carrying them (it holds its BullMQ lock while it creates the refused ones alone).
+  const held = await claimsOfEndedLeaders(db, tenantId, before);
+  if (held.length > 0) {
+    const locks = client.pipeline();
+    for (const { claimer } of held) locks.exists(queue.toKey(`${operationJobId(claimer.kind, claimer.tokenId, claimer.generation)}:lock`));
+    const carried = ((await locks.exec()) ?? []).map((answer) => answer?.[1] === 1);
+    const orphans = held.filter((_, index) => !carried[index]).map((row) => row.id);
+    const released = orphans.length > 0 ? await db.transaction((tx) => releaseOperations(tx, orphans)) : [];
+    await enqueueOperations(queue, released);
+    report.orphansRequeued = released.length;
   }
 
   // A Redis that lost its data forgot the queue's rate limit (without it a 429 pauses nothing).

@@ -50,7 +50,8 @@ export async function completeOperation(
   graph: { status: number | null; requestId: string | null } = { status: null, requestId: null },
   detail?: Record<string, unknown>,
 ): Promise<void> {
-  await tx
+  // Once: an operation that has ended already (another attempt finished it) is not ended again.
+  const ended = await tx
     .update(operations)
     .set({
       status: 'succeeded',
@@ -61,7 +62,9 @@ export async function completeOperation(
       lastGraphStatus: graph.status,
       lastRequestId: graph.requestId,
     })
-    .where(eq(operations.id, op.id));
+    .where(and(eq(operations.id, op.id), notInArray(operations.status, [...FINAL_STATUSES])))
+    .returning({ id: operations.id });
+  if (ended.length === 0) return;
   await appendAudit(tx, {
     actor: 'worker',
     action: 'operation.succeeded',
@@ -177,19 +180,25 @@ export async function claimCreateChunk(db: Database, leader: Operation, size: nu
   });
 }
 
+/** A create operation riding on a bulk call whose leader has ended, and that leader's job. */
+export interface ClaimedByEnded {
+  id: string;
+  claimer: Pick<Operation, 'id' | 'kind' | 'tokenId' | 'generation'>;
+}
+
 /**
- * Create operations whose claimer finished without them (its job ended while they waited for its next
- * attempt) go back in line on their own (see `releaseOperations`).
+ * Create operations whose claimer's operation has ended while they are still held: either its job is
+ * still carrying them alone (the leader is recorded as soon as Entra holds its device, before the
+ * siblings the bulk call refused), or it finished without them. The caller tells the two apart by the
+ * claimer's job and releases the orphans (see `releaseOperations`).
  */
-export async function requeueOrphanedClaims(db: Database, tenantId: string, before: Date): Promise<Operation[]> {
-  return db.transaction(async (tx) => {
-    const orphans = await tx.execute<{ id: string }>(sql`
-      select o.id from operations o join operations claimer on claimer.id = o.claimed_by
-      where o.tenant_id = ${tenantId} and o.status in ('queued', 'running') and o.claimed_by <> o.id
-        and claimer.status in ('succeeded', 'failed', 'cancelled') and o.updated_at < ${before.toISOString()}::timestamptz
-      for update of o skip locked`);
-    return releaseOperations(tx, orphans.map((row) => row.id));
-  });
+export async function claimsOfEndedLeaders(db: Database, tenantId: string, before: Date): Promise<ClaimedByEnded[]> {
+  const rows = await db.execute<{ id: string; claimer_id: string; claimer_kind: Operation['kind']; claimer_token_id: string; claimer_generation: number }>(sql`
+    select o.id, claimer.id as claimer_id, claimer.kind as claimer_kind, claimer.token_id as claimer_token_id, claimer.generation as claimer_generation
+    from operations o join operations claimer on claimer.id = o.claimed_by
+    where o.tenant_id = ${tenantId} and o.status in ('queued', 'running') and o.claimed_by <> o.id
+      and claimer.status in ('succeeded', 'failed', 'cancelled') and o.updated_at < ${before.toISOString()}::timestamptz`);
+  return [...rows].map((row) => ({ id: row.id, claimer: { id: row.claimer_id, kind: row.claimer_kind, tokenId: row.claimer_token_id, generation: row.claimer_generation } }));
 }
 
 /**
@@ -202,7 +211,7 @@ export async function requeueOrphanedClaims(db: Database, tenantId: string, befo
 export async function releaseOperations(tx: DbOrTx, operationIds: string[], failure?: Omit<FailureRecord, 'final'>): Promise<Operation[]> {
   const released: Operation[] = [];
   for (const id of operationIds) {
-    const [op] = await tx.select().from(operations).where(eq(operations.id, id)).for('update');
+    const [op] = await tx.select().from(operations).where(eq(operations.id, id)).for('update', { skipLocked: true });
     if (!op || FINAL_STATUSES.has(op.status)) continue;
     const [token] = await tx
       .update(tokens)

@@ -178,6 +178,22 @@ describe("an operator's retry of creates that reached Graph", () => {
 });
 
 describe('the reconciler', () => {
+  it('leaves alone a sibling that its leader is still carrying alone, though the leader has ended', async () => {
+    const committed = await commitTokens(system, null, [{}, {}]);
+    const [leader, refused] = committed as [CommittedToken, CommittedToken];
+    system.sandbox.configure({ bulkItemFailureSerials: [refused.serial], latencyMs: { min: 1_000, max: 1_000 } });
+    await enqueueOperations(worker.context.tenant.queue, [leader.operation]);
+    await waitUntil(async () => ((await operationOf(leader)).status === 'succeeded' ? true : undefined), { timeoutMs: 20_000, intervalMs: 20, failure: () => 'the leader never succeeded' });
+    // The leader's job now creates the refused sibling alone; the reconciler must see that, not an orphan.
+    await db().update(operations).set({ updatedAt: new Date(Date.now() - 10 * 60_000) }).where(eq(operations.id, refused.operation.id));
+    await worker.reconcileNow();
+    expect(await operationOf(refused)).toMatchObject({ claimedBy: leader.operation.id, generation: 0 });
+    system.sandbox.configure({ latencyMs: { min: 0, max: 0 } });
+    await waitForOperations(db(), committed.map((token) => token.id), 30_000);
+    expect(await operationOf(refused)).toMatchObject({ status: 'succeeded', generation: 0 });
+    for (const token of committed) expect(devicesWithSerial(token.serial)).toHaveLength(1);
+  }, 60_000);
+
   it('puts back in line a running operation whose job Redis no longer holds', async () => {
     const [token] = await commitTokens(system, null, [{}]);
     // As after Redis lost its data: Postgres says running, Redis has no job.

@@ -14,9 +14,19 @@ export interface QueueContext {
   prefix: string;
 }
 
-export function createRedis(url: string): Redis {
-  // BullMQ needs maxRetriesPerRequest null on connections that block (workers); harmless elsewhere.
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
+/**
+ * A Redis connection. BullMQ needs `maxRetriesPerRequest: null` on connections that block (workers):
+ * their commands wait through an outage and go on when Redis is back. `failFast` is for request paths
+ * (the API): a command fails after one reconnection attempt, so a request answers 503 instead of hanging.
+ */
+export function createRedis(url: string, { failFast = false }: { failFast?: boolean } = {}): Redis {
+  return new Redis(url, { maxRetriesPerRequest: failFast ? 1 : null, enableReadyCheck: true, lazyConnect: false });
+}
+
+/** Whether an error says Redis is not answering (a command given up after reconnection attempts). */
+export function isRedisUnavailable(error: unknown): boolean {
+  // ioredis's own error class for a command dropped while the connection was down; not exported by name.
+  return error instanceof Error && error.name === 'MaxRetriesPerRequestError';
 }
 
 /**

@@ -10,7 +10,8 @@ import { enqueueImportExpansion } from '@tokenfleet/queue';
 import { principalOf, requireRole } from '../auth';
 import { sendCsv } from '../csv';
 import type { ApiDeps } from '../deps';
-import { ApiError, describeErrorForLog, notFound } from '../errors';
+import { ApiError, describeErrorForLog, notFound, partUnavailable } from '../errors';
+import { partsAnswering } from './system';
 import { ingestSeedFile } from '../imports/ingest';
 import { receiveMultipart, UploadInterruptedError, UploadTooLargeError } from '../imports/multipart';
 import { summarizeImports } from '../imports/progress';
@@ -73,6 +74,10 @@ export function importRoutes(router: Router, deps: ApiDeps): void {
     let options: z.infer<typeof uploadFields>;
     let tenant: Awaited<ReturnType<typeof resolveTenant>>;
     try {
+      // Refused whole while a part is away, rather than half stored or stored and never queued.
+      const parts = await partsAnswering(deps);
+      if (!parts.postgres) throw partUnavailable('postgres');
+      if (!parts.redis) throw partUnavailable('redis');
       options = parseInput(uploadFields, Object.fromEntries(upload.fields), 'upload fields');
       tenant = await resolveTenant(deps, options.tenantId);
     } catch (error) {

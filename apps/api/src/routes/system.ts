@@ -5,6 +5,7 @@ import type { Router } from 'express';
 import { imports, operations, tenants, tokens, TOKEN_STATES, type TokenState } from '@tokenfleet/db';
 import { WriteBudget } from '@tokenfleet/queue';
 import type { ApiDeps } from '../deps';
+import { OUTAGE_RETRY_AFTER_SECONDS } from '../errors';
 
 /** A readiness probe answers within this, whatever the servers do. */
 const READY_TIMEOUT_MS = 2_000;
@@ -21,6 +22,12 @@ async function answers(check: () => Promise<unknown>): Promise<boolean> {
   }
 }
 
+/** Whether PostgreSQL and Redis answer now, each within READY_TIMEOUT_MS. */
+export async function partsAnswering(deps: Pick<ApiDeps, 'sql' | 'redis'>): Promise<{ postgres: boolean; redis: boolean }> {
+  const [postgres, redis] = await Promise.all([answers(() => deps.sql`select 1`), answers(() => deps.redis.ping())]);
+  return { postgres, redis };
+}
+
 /** Routes that need no authentication: probes for orchestrators and load balancers. */
 export function probeRoutes(router: Router, deps: ApiDeps): void {
   router.get('/health', (_req, res) => {
@@ -28,7 +35,8 @@ export function probeRoutes(router: Router, deps: ApiDeps): void {
   });
 
   router.get('/ready', async (_req, res) => {
-    const [postgres, redis] = await Promise.all([answers(() => deps.sql`select 1`), answers(() => deps.redis.ping())]);
+    const { postgres, redis } = await partsAnswering(deps);
+    if (!(postgres && redis)) res.set('Retry-After', String(OUTAGE_RETRY_AFTER_SECONDS));
     res.status(postgres && redis ? 200 : 503).json({ postgres, redis });
   });
 }

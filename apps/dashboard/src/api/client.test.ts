@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { api, ApiError, onSessionLost, setCsrfToken, signIn, toQueryString } from './client';
+import { api, ApiError, onOutage, onSessionLost, setCsrfToken, signIn, toQueryString } from './client';
 
 interface Call {
   url: string;
@@ -28,6 +28,22 @@ afterEach(() => {
 const headersOf = (call: Call | undefined) => new Headers(call?.init.headers);
 
 describe('api client', () => {
+  it('reports a part that is away from its 503 until the API answers again', async () => {
+    const seen: Array<string | null> = [];
+    const stop = onOutage((message) => seen.push(message));
+    answer = () =>
+      new Response(JSON.stringify({ error: { code: 'service_unavailable', message: 'PostgreSQL is not answering', unavailable: 'postgres' } }), {
+        status: 503,
+        headers: { 'Content-Type': 'application/json', 'Retry-After': '5' },
+      });
+    await expect(api.get('/overview')).rejects.toMatchObject({ status: 503, code: 'service_unavailable' });
+    await expect(api.get('/overview')).rejects.toBeInstanceOf(ApiError);
+    answer = () => new Response(JSON.stringify({ ok: true }), { status: 200, headers: { 'Content-Type': 'application/json' } });
+    await api.get('/overview');
+    stop();
+    expect(seen).toEqual([null, 'PostgreSQL is not answering', null]);
+  });
+
   it('sends the CSRF token on state-changing requests only, always with the same-origin cookie', async () => {
     await api.get('/tokens', { state: 'active' });
     await api.post('/tokens/t1/activate');

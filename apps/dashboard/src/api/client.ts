@@ -27,6 +27,23 @@ export function setCsrfToken(token: string | null): void {
   csrfToken = token;
 }
 
+/** What the API last said is away (its 503 `service_unavailable`), or null once it answers again. */
+let outage: string | null = null;
+const outageListeners = new Set<(message: string | null) => void>();
+
+/** Follows whether a part of the system is away, for the banner on every screen. Returns the unsubscribe. */
+export function onOutage(listener: (message: string | null) => void): () => void {
+  outageListeners.add(listener);
+  listener(outage);
+  return () => outageListeners.delete(listener);
+}
+
+function setOutage(message: string | null): void {
+  if (message === outage) return;
+  outage = message;
+  for (const listener of outageListeners) listener(message);
+}
+
 /** Called when the API answers 401 to a signed-in request: the session expired or was ended elsewhere. */
 export function onSessionLost(handler: (() => void) | null): void {
   sessionLost = handler;
@@ -76,11 +93,18 @@ export async function request<T>(method: Method, path: string, options: RequestO
     throw new ApiError(0, 'network_error', 'The Tokenfleet API cannot be reached. Check your network connection or whether the API is running, then try again.');
   }
 
-  if (response.status === 204) return undefined as T;
+  if (response.status === 204) {
+    setOutage(null);
+    return undefined as T;
+  }
   const payload: unknown = await response.json().catch(() => undefined);
-  if (response.ok) return payload as T;
+  if (response.ok) {
+    setOutage(null);
+    return payload as T;
+  }
 
   const error = toApiError(response, payload);
+  if (error.status === 503 && error.code === 'service_unavailable') setOutage(error.message);
   if (error.status === 401 && !options.expectUnauthenticated) sessionLost?.();
   throw error;
 }

@@ -224,7 +224,14 @@ async function recordCreated(jc: JobContext, work: OperationWork, device: Hardwa
         : await transitionToken(tx, token, { type: 'created' }, changes, context);
     } catch (error) {
       if (!(error instanceof TokenStateConflict)) throw error;
-      return outrunByOperator(tx, work, device, requestId);
+      const [now] = await tx.select({ state: tokens.state, graphDeviceId: tokens.graphDeviceId }).from(tokens).where(eq(tokens.id, token.id));
+      if (now && (now.state === 'retired' || now.state === 'deleted')) return outrunByOperator(tx, work, now.state, device, requestId);
+      // Recorded already (another attempt got there first): nothing to undo, nothing to chain twice.
+      if (now?.graphDeviceId === device.id) {
+        await completeOperation(tx, op, { status: 201, requestId }, { deviceId: device.id, note: 'already recorded' });
+        return [];
+      }
+      throw error;
     }
     if (device.status === 'activated' && current.state === 'assigned') {
       current = await transitionToken(tx, current, { type: 'activated' }, {}, { ...context, detail: { note: 'found active in Entra' } });
@@ -252,10 +259,9 @@ async function recordCreated(jc: JobContext, work: OperationWork, device: Hardwa
  * Entra created is written down, and a clean-up removes it from Entra, so no token the operator took out
  * of service is left where its user could activate it.
  */
-async function outrunByOperator(tx: DbOrTx, work: OperationWork, device: HardwareOathDevice, requestId: string | null): Promise<Operation[]> {
+async function outrunByOperator(tx: DbOrTx, work: OperationWork, state: 'retired' | 'deleted', device: HardwareOathDevice, requestId: string | null): Promise<Operation[]> {
   const { op, token } = work;
-  const [now] = await tx.select({ state: tokens.state }).from(tokens).where(eq(tokens.id, token.id));
   await updateTokenFields(tx, token.id, { graphDeviceId: device.id, graphMethodId: device.id, assignedUserId: device.assignedTo?.id ?? null });
-  await completeOperation(tx, op, { status: 201, requestId }, { deviceId: device.id, note: `the token became ${now?.state} while its create was in flight; the device is removed again` });
+  await completeOperation(tx, op, { status: 201, requestId }, { deviceId: device.id, note: `the token was ${state} while its create was in flight; the device is removed again` });
   return insertOperations(tx, [{ tenantId: op.tenantId, tokenId: token.id, kind: 'token.delete', generation: op.generation, importId: op.importId, createdBy: 'worker', params: { cleanup: true } }]);
 }
