@@ -18,6 +18,7 @@ import type {
   BulkCreateItemResult,
   DeviceCreate,
   DeviceFilter,
+  DevicePage,
   DeviceUpdate,
   GraphClient,
   GraphClientOptions,
@@ -180,6 +181,20 @@ class HardwareOathGraphClient implements GraphClient {
       readDevice,
       options?.maxItems,
     );
+  }
+
+  listDevicesPage(options: { top?: number; nextLink?: string | null } = {}): Promise<GraphOutcome<DevicePage>> {
+    return this.call({
+      method: 'GET',
+      template: PATHS.devices,
+      params: {},
+      query: { $top: options.top === undefined ? undefined : clampPageSize(options.top) },
+      ...(options.nextLink ? { url: options.nextLink } : {}),
+      read: ({ body }) => {
+        const page = readCollectionPage(body);
+        return { devices: page.items.map(readDevice), nextLink: page.nextLink };
+      },
+    });
   }
 
   async findDeviceBySerial(serialNumber: string): Promise<GraphOutcome<HardwareOathDevice | null>> {

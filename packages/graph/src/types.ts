@@ -117,10 +117,18 @@ export interface GraphUser {
 /** A code, or a function the client calls right before sending (after the access token is in hand). */
 export type VerificationCode = string | (() => string);
 
+export interface DevicePage {
+  devices: HardwareOathDevice[];
+  /** Where the next page is, or null on the last. */
+  nextLink: string | null;
+}
+
 export interface GraphClient {
   createDevice(device: DeviceCreate): Promise<GraphOutcome<HardwareOathDevice>>;
   createDevices(items: DeviceCreate[], options?: { chunkSize?: number }): Promise<GraphOutcome<BulkCreateItemResult[]>>;
   listDevices(filter?: DeviceFilter, options?: { top?: number; maxItems?: number }): Promise<GraphOutcome<HardwareOathDevice[]>>;
+  /** One page of the inventory; follow `nextLink` for the next. For reading a large tenant in bounded memory. */
+  listDevicesPage(options?: { top?: number; nextLink?: string | null }): Promise<GraphOutcome<DevicePage>>;
   findDeviceBySerial(serialNumber: string): Promise<GraphOutcome<HardwareOathDevice | null>>;
   getDevice(deviceId: string): Promise<GraphOutcome<HardwareOathDevice>>;
   updateDevice(deviceId: string, patch: DeviceUpdate): Promise<GraphOutcome<void>>;
