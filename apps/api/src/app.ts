@@ -22,6 +22,9 @@ import { overviewRoutes, probeRoutes } from './routes/system';
 import { tenantRoutes } from './routes/tenants';
 import { tokenRoutes } from './routes/tokens';
 import { userRoutes } from './routes/users';
+import { validationAdminRoutes } from './validation/admin-routes';
+import { redactRequest } from './validation/log-redaction';
+import { validationRouter } from './validation/routes';
 
 export const API_BASE_PATH = '/api/v1';
 export const QUEUE_BOARD_PATH = '/admin/queues';
@@ -55,6 +58,7 @@ export function createApiRouter(deps: ApiDeps): Router {
   apiKeyRoutes(router, deps);
   accountRoutes(router, deps, sessions);
   tenantRoutes(router, deps);
+  validationAdminRoutes(router, deps);
   router.use(unknownRoute);
   return router;
 }
@@ -74,6 +78,8 @@ export function createApp(deps: ApiDeps): Express {
         return id;
       },
       autoLogging: { ignore: (req) => req.url === `${API_BASE_PATH}/health` || req.url === `${API_BASE_PATH}/ready` },
+      // The validation routes carry keys and codes in their query strings, QR links a ticket in the path.
+      serializers: { req: redactRequest },
       customProps: (_req, res) => {
         const principal = (res as unknown as { locals?: { principal?: { actor: string } } }).locals?.principal;
         return principal ? { actor: principal.actor } : {};
@@ -94,6 +100,9 @@ export function createApp(deps: ApiDeps): Express {
     board.refresh,
     board.router,
   );
+
+  // The TOTPRadius-compatible validation API at the server root (docs/validation-api.md).
+  app.use(validationRouter(deps));
 
   app.use(dashboardRouter());
   app.use(errorMiddleware(deps.logger));

@@ -1,0 +1,29 @@
+// Validator keys: the key comes as `api_key=` (the appliance's name) or `api=` (Token2's Cloud API, which
+// plugins send), in the query or the form. Only an unrevoked key of the validator role is accepted; a
+// management key is refused here, as a validator key is refused under /api/v1.
+import { eq } from 'drizzle-orm';
+import { apiKeys, VALIDATOR_ROLE, type Database } from '@tokenfleet/db';
+import { hashApiKey } from '../auth';
+import { WireError } from './wire';
+
+export interface ValidatorKey {
+  id: string;
+  name: string;
+}
+
+/** `last_used_at` is written at most this often per key, so validations do not all write to api_keys. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export async function validatorKeyOf(db: Database, given: string | undefined, nowMs: number): Promise<ValidatorKey> {
+  if (!given) throw new WireError(401, 'missing_api_key', 'api key missing: send it as api_key= (or api=)');
+  const [key] = await db.select().from(apiKeys).where(eq(apiKeys.keyHash, hashApiKey(given)));
+  if (!key) throw new WireError(401, 'invalid_api_key', 'invalid api key');
+  if (key.revokedAt) throw new WireError(401, 'invalid_api_key', 'api key revoked');
+  if (key.role !== VALIDATOR_ROLE) {
+    throw new WireError(403, 'not_a_validator_key', `this api key has the ${key.role} role; these routes take only keys of the validator role`);
+  }
+  if (!key.lastUsedAt || nowMs - key.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
+    await db.update(apiKeys).set({ lastUsedAt: new Date(nowMs) }).where(eq(apiKeys.id, key.id));
+  }
+  return { id: key.id, name: key.name };
+}

@@ -1,0 +1,150 @@
+// The TOTPRadius-compatible routes at the server root, beside the dashboard (docs/validation-api.md):
+// `/validate`, `/createuser`, `/api.php?action=listusers`, GET with query parameters or POST with form
+// parameters, and `/qr/<ticket>.png`, the image a `hashqr` link shows. Answers are in the `format` asked
+// for, errors too; a wrong code, an unknown or locked user is `validation` false with HTTP 200.
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
+import helmet from 'helmet';
+import { appendAudit, findValidationUser } from '@tokenfleet/db';
+import { otpauthUri } from '@tokenfleet/domain';
+import type { ApiDeps } from '../deps';
+import { describeErrorForLog } from '../errors';
+import { validatorKeyOf, type ValidatorKey } from './keys';
+import { issueQrTicket, qrPng, readQrTicket, seedFingerprint } from './qr';
+import { redisRateLimiter } from './rate-limit';
+import { SOFTWARE_TOKEN, ValidationService, type Caller, type ValidationReason } from './service';
+import { formatOf, param, send, WireError, type Fields, type Format } from './wire';
+
+export const VALIDATION_PATHS = ['/validate', '/createuser', '/api.php'] as const;
+export const QR_PATH = '/qr';
+
+/** What `response` says for each outcome of a validation. */
+const RESPONSE_TEXT: Record<ValidationReason, string> = {
+  accepted: 'token validated',
+  'wrong code': 'invalid token',
+  replayed: 'token already used',
+  locked: 'user locked after too many failed validations',
+  'unknown user': 'user not found',
+  'no usable token': 'user has no usable token',
+  'malformed code': 'invalid token',
+};
+
+const EMAIL = /^[^\s@]{1,128}@[^\s@]{1,255}$/;
+const E164 = /^\+[1-9]\d{1,14}$/;
+
+type Handler = (req: Request, res: Response, format: Format, caller: Caller & { key: ValidatorKey }) => Promise<void>;
+
+export function validationRouter(deps: ApiDeps): Router {
+  const router = express.Router();
+  const now = deps.clock ?? Date.now;
+  const config = () => deps.config.validation;
+  const service = new ValidationService(deps.sql, deps.vault, config, now);
+  const limiter = redisRateLimiter(deps.redis, deps.redisPrefix, () => config().rateLimitPerSecond);
+  const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 });
+
+  /** One route, GET and POST: format, key, rate limit, then the handler; every refusal in the format asked for. */
+  function route(path: string, verdict: 'validation' | 'success', handler: Handler, options: { jsonOnly?: boolean } = {}): void {
+    const handle: RequestHandler = async (req, res) => {
+      const asked = formatOf(req);
+      const format: Format = options.jsonOnly ? 1 : (asked ?? 0);
+      const failed = (status: number, code: string, message: string) =>
+        send(res, status, format, { response: message, error: code, ...(verdict === 'validation' ? { userid: param(req, 'userid') ?? '', validation: 'false' } : { success: 'false' }) }, verdict);
+      try {
+        if (asked === null && !options.jsonOnly) throw new WireError(400, 'invalid_format', 'format must be 0 (serialized), 1 (JSON), 2 (XML) or 3 (plain text)');
+        const nowMs = now();
+        const key = await validatorKeyOf(deps.db, param(req, 'api_key') ?? param(req, 'api'), nowMs);
+        const allowed = await limiter.take(key.id, nowMs);
+        if (!allowed.allowed) {
+          throw new WireError(429, 'rate_limited', `too many requests with this api key; at most ${config().rateLimitPerSecond} per second`, {
+            'Retry-After': String(Math.max(1, Math.ceil(allowed.retryAfterMs / 1000))),
+          });
+        }
+        await handler(req, res, format, { key, keyName: key.name, client: req.ip ?? req.socket.remoteAddress ?? 'unknown' });
+      } catch (error) {
+        if (error instanceof WireError) {
+          for (const [name, value] of Object.entries(error.headers)) res.set(name, value);
+          failed(error.status, error.code, error.message);
+          return;
+        }
+        (req.log ?? deps.logger).error({ error: describeErrorForLog(error) }, 'validation request failed');
+        failed(500, 'internal_error', 'internal error; it was logged');
+      }
+    };
+    router.get(path, handle);
+    router.post(path, form, handle);
+  }
+
+  router.use([...VALIDATION_PATHS, QR_PATH], helmet());
+
+  route('/validate', 'validation', async (req, res, format, caller) => {
+    const userid = param(req, 'userid')?.trim();
+    const code = param(req, 'token')?.trim();
+    if (!userid) throw new WireError(400, 'missing_userid', 'userid missing');
+    if (!code) throw new WireError(400, 'missing_token', 'token missing');
+    if (userid.length > 256) throw new WireError(400, 'invalid_userid', 'userid too long');
+    const outcome = await service.validate(userid, code, caller);
+    send(res, 200, format, { response: RESPONSE_TEXT[outcome.reason], userid: outcome.userid, validation: outcome.valid ? 'true' : 'false' }, 'validation');
+  });
+
+  route('/createuser', 'success', async (req, res, format, caller) => {
+    const email = param(req, 'email')?.trim();
+    const phone = param(req, 'phone')?.trim() || null;
+    const type = param(req, 'type')?.trim() || '0';
+    if (!email) throw new WireError(400, 'missing_email', 'email missing');
+    if (!EMAIL.test(email)) throw new WireError(400, 'invalid_email', 'email not valid');
+    if (phone && !E164.test(phone)) throw new WireError(400, 'invalid_phone', 'phone not valid: use E.164, such as +41790000000');
+    if (type !== '0') throw new WireError(400, 'unsupported_type', 'only type 0 (a mobile app) is supported');
+    const { user, created, secretBase32 } = await service.createUser({ email, phone }, caller);
+    const ticket = await issueQrTicket(deps.redis, deps.redisPrefix, { userId: user.id, seedFingerprint: seedFingerprint(user.secretCiphertext!) }, config().qrTtlMs);
+    await appendAudit(deps.db, {
+      actor: `api-key:${caller.keyName}`,
+      action: created ? 'validation_user.created' : 'validation_user.secret_issued',
+      outcome: 'success',
+      targetType: 'validation_user',
+      targetId: user.id,
+      detail: { email: user.email, keyName: caller.keyName, client: caller.client },
+    });
+    const base = config().publicUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+    const fields: Fields = {
+      response: created ? 'user created' : 'user exists; new secret issued',
+      userid: user.id,
+      success: 'true',
+      hash: secretBase32,
+      hashqr: `${base}${QR_PATH}/${ticket}.png`,
+    };
+    send(res, 200, format, fields, 'success');
+  });
+
+  route(
+    '/api.php',
+    'success',
+    async (req, res) => {
+      const action = param(req, 'action');
+      if (action !== 'listusers') throw new WireError(400, 'unknown_action', 'action must be listusers');
+      const rows = await deps.sql<{ id: string; email: string; createdAt: string }[]>`
+        select id, email, created_at::text as "createdAt" from validation_users order by created_at, id`;
+      res.set('Cache-Control', 'no-store').json(
+        rows.map((row) => {
+          const registered = new Date(row.createdAt);
+          return { userid: row.id, username: row.email, registered: registered.toISOString(), timestamp: Math.floor(registered.getTime() / 1000) };
+        }),
+      );
+    },
+    { jsonOnly: true },
+  );
+
+  router.get(`${QR_PATH}/:file`, async (req, res) => {
+    const file = typeof req.params.file === 'string' ? req.params.file : '';
+    const ticket = file.endsWith('.png') ? await readQrTicket(deps.redis, deps.redisPrefix, file.slice(0, -4)) : null;
+    const user = ticket ? await findValidationUser(deps.sql, ticket.userId) : null;
+    const secret = user && ticket && user.secretCiphertext && seedFingerprint(user.secretCiphertext) === ticket.seedFingerprint ? service.softwareSecret(user) : null;
+    res.set('Cache-Control', 'no-store');
+    if (!user || !secret) {
+      res.status(404).type('text/plain').send('This QR link has expired or was replaced; ask for a new one.');
+      return;
+    }
+    const uri = otpauthUri({ issuer: config().issuer, account: user.email, secretBase32: secret, digits: SOFTWARE_TOKEN.digits, periodSeconds: SOFTWARE_TOKEN.periodSeconds });
+    res.type('image/png').send(await qrPng(uri));
+  });
+
+  return router;
+}
