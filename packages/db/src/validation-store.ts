@@ -51,6 +51,9 @@ const USER_COLUMNS = `id, email, phone, secret_key_id as "secretKeyId", secret_c
 
 const isEmail = (userid: string) => userid.includes('@');
 
+/** These statements run on every validation: prepared once per connection, not parsed and planned each time. */
+const PREPARED = { prepare: true } as const;
+
 // drizzle's postgres.js setup passes timestamps through as text both ways and json parameters as text
 // (the pool is shared with it): times go in as ISO strings and come back as strings made into Dates here.
 const iso = (date: Date): string => date.toISOString();
@@ -71,8 +74,8 @@ function toUser(row: ValidationUserRow | undefined): ValidationUserRow | null {
 /** The user a client's `userid` names: the id `createuser` answered, or the email itself. */
 export async function findValidationUser(sql: Sql, userid: string): Promise<ValidationUserRow | null> {
   const rows = isEmail(userid)
-    ? await sql.unsafe<ValidationUserRow[]>(`select ${USER_COLUMNS} from validation_users where lower(email) = lower($1)`, [userid])
-    : await sql.unsafe<ValidationUserRow[]>(`select ${USER_COLUMNS} from validation_users where id = $1`, [userid]);
+    ? await sql.unsafe<ValidationUserRow[]>(`select ${USER_COLUMNS} from validation_users where lower(email) = lower($1)`, [userid], PREPARED)
+    : await sql.unsafe<ValidationUserRow[]>(`select ${USER_COLUMNS} from validation_users where id = $1`, [userid], PREPARED);
   return toUser(rows[0]);
 }
 
@@ -84,17 +87,29 @@ export async function tokensOfEmail(sql: Sql, email: string): Promise<Validation
        secret_ciphertext as "secretCiphertext", drift_steps as "driftSteps", last_accepted_step::float8 as "lastAcceptedStep"
      from tokens where lower(assigned_upn) = lower($1) order by created_at, id`,
     [email],
+    PREPARED,
   );
 }
 
-/** A user and their tokens in as few round trips as the `userid` allows (an email: both at once). */
+/** A user and their tokens in one round trip: by the id `createuser` answered, or by the email itself. */
 export async function loadValidationSubject(sql: Sql, userid: string): Promise<{ user: ValidationUserRow | null; tokens: ValidationTokenRow[] }> {
-  if (isEmail(userid)) {
-    const [user, tokens] = await Promise.all([findValidationUser(sql, userid), tokensOfEmail(sql, userid)]);
-    return { user, tokens };
-  }
-  const user = await findValidationUser(sql, userid);
-  return { user, tokens: user ? await tokensOfEmail(sql, user.email) : [] };
+  const byEmail = isEmail(userid);
+  const [row] = await sql.unsafe<{ user: (Omit<ValidationUserRow, 'secretCiphertext'> & { secretCiphertext: string | null }) | null; tokens: (Omit<ValidationTokenRow, 'secretCiphertext'> & { secretCiphertext: string | null })[] }[]>(
+    `with u as (select ${USER_COLUMNS} from validation_users where ${byEmail ? 'lower(email) = lower($1)' : 'id = $1'}),
+       e as (select coalesce((select lower(email) from u), ${byEmail ? 'lower($1)' : 'null'}) as email)
+     select (select row_to_json(u) from u) as user,
+       coalesce((select json_agg(json_build_object('id', t.id, 'tenantId', t.tenant_id, 'serialNumber', t.serial_number, 'state', t.state,
+           'hashFunction', t.hash_function, 'timeIntervalSeconds', t.time_interval_seconds, 'digits', t.digits, 'secretKeyId', t.secret_key_id,
+           'secretCiphertext', t.secret_ciphertext, 'driftSteps', t.drift_steps, 'lastAcceptedStep', t.last_accepted_step) order by t.created_at, t.id)
+         from tokens t, e where lower(t.assigned_upn) = e.email), '[]'::json) as tokens`,
+    [userid],
+    PREPARED,
+  );
+  // json renders bytea as '\\x<hex>'.
+  const bytes = (hex: string | null) => (hex === null ? null : Buffer.from(hex.slice(2), 'hex'));
+  const user = row?.user ? toUser({ ...row.user, secretCiphertext: bytes(row.user.secretCiphertext) }) : null;
+  const tokens = (row?.tokens ?? []).map((token) => ({ ...token, secretCiphertext: bytes(token.secretCiphertext) }));
+  return { user, tokens };
 }
 
 /** A new user id: 16 hex digits, opaque, stable for the email from then on. */
@@ -112,6 +127,7 @@ export async function ensureValidationUser(sql: Sql, email: string, createdBy: s
       `insert into validation_users (id, email, created_by) values ($1, $2, $3)
        on conflict (lower(email)) do nothing returning ${USER_COLUMNS}`,
       [newValidationUserId(), email, createdBy],
+    PREPARED,
     );
     if (inserted[0]) return toUser(inserted[0])!;
   }
@@ -142,6 +158,7 @@ export async function issueSoftwareToken(
            software_drift_steps = 0, software_last_accepted_step = null
          where id = $1 returning ${USER_COLUMNS}`,
         [existing.id, seed.keyId, seed.ciphertext, iso(input.now), input.phone],
+    PREPARED,
       );
       if (updated) return { user: toUser(updated)!, created: false };
       continue;
@@ -152,6 +169,7 @@ export async function issueSoftwareToken(
       `insert into validation_users (id, email, phone, secret_key_id, secret_ciphertext, secret_issued_at, created_by)
        values ($1, $2, $3, $4, $5, $6, $7) on conflict (lower(email)) do nothing returning ${USER_COLUMNS}`,
       [id, input.email, input.phone, seed.keyId, seed.ciphertext, iso(input.now), input.createdBy],
+    PREPARED,
     );
     if (inserted) return { user: toUser(inserted)!, created: true };
   }
@@ -220,6 +238,7 @@ export async function acceptValidation(
              returning id)
      select exists (select 1 from u) as unlocked, exists (select 1 from t) as accepted, (select count(*) from a) as audited`,
     [userId, iso(now), policy.clearTimeoutMs, step, driftSteps, input.token.kind === 'hardware' ? input.token.id : null, audit.actor, audit.tenantId, json(audit.detail)],
+    PREPARED,
   );
   if (row?.accepted) return { accepted: true };
   return { accepted: false, reason: row?.unlocked ? 'replayed' : 'locked' };
@@ -262,6 +281,7 @@ export async function recordValidationFailure(
            returning id)
      select (select "failedValidations" from upd) as "failedValidations", (select "lockedAt" from upd) as "lockedAt", (select count(*) from a) as audited`,
     [userId, iso(now), policy.clearTimeoutMs, policy.maxFailures, audit.actor, audit.tenantId, audit.tokenId, json({ ...audit.detail, reason: input.reason })],
+    PREPARED,
   );
   return { failedValidations: row?.failedValidations ?? 0, locked: Boolean(row?.lockedAt) };
 }
@@ -271,10 +291,11 @@ export async function recordUnknownUserValidation(sql: postgres.Sql, input: { us
   await sql.unsafe(
     `insert into audit_events (actor, action, outcome, target_type, target_id, detail) values ($1, 'validation.checked', 'failure', 'validation_user', $2, $3::jsonb)`,
     [input.audit.actor, input.userid.slice(0, 256), json({ ...input.audit.detail, valid: false, reason: input.reason })],
+    PREPARED,
   );
 }
 
-/** An operator lifts the lock and clears the failures; answers false for an unknown user. */
+/** An operator lifts the lock and clears the failures; answers null for an unknown user. */
 export async function unlockValidationUser(sql: postgres.Sql, input: { userId: string; actor: string }): Promise<ValidationUserRow | null> {
   const [row] = await sql.unsafe<(ValidationUserRow & { wasLocked: boolean; previousFailures: number })[]>(
     `with before as (select id, locked_at is not null as "wasLocked", failed_validations as "previousFailures" from validation_users where id = $1 for update),

@@ -1,8 +1,8 @@
 // Validator keys: the key comes as `api_key=` (the appliance's name) or `api=` (Token2's Cloud API, which
 // plugins send), in the query or the form. Only an unrevoked key of the validator role is accepted; a
 // management key is refused here, as a validator key is refused under /api/v1.
-import { eq } from 'drizzle-orm';
-import { apiKeys, VALIDATOR_ROLE, type Database } from '@tokenfleet/db';
+import type postgres from 'postgres';
+import { VALIDATOR_ROLE } from '@tokenfleet/db';
 import { hashApiKey } from '../auth';
 import { WireError } from './wire';
 
@@ -14,16 +14,18 @@ export interface ValidatorKey {
 /** `last_used_at` is written at most this often per key, so validations do not all write to api_keys. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-export async function validatorKeyOf(db: Database, given: string | undefined, nowMs: number): Promise<ValidatorKey> {
+export async function validatorKeyOf(sql: postgres.Sql, given: string | undefined, nowMs: number): Promise<ValidatorKey> {
   if (!given) throw new WireError(401, 'missing_api_key', 'api key missing: send it as api_key= (or api=)');
-  const [key] = await db.select().from(apiKeys).where(eq(apiKeys.keyHash, hashApiKey(given)));
+  // A prepared statement (postgres.js tagged template): this runs on every validation.
+  const [key] = await sql<{ id: string; name: string; role: string; revokedAt: string | null; lastUsedAt: string | null }[]>`
+    select id, name, role, revoked_at::text as "revokedAt", last_used_at::text as "lastUsedAt" from api_keys where key_hash = ${hashApiKey(given)}`;
   if (!key) throw new WireError(401, 'invalid_api_key', 'invalid api key');
   if (key.revokedAt) throw new WireError(401, 'invalid_api_key', 'api key revoked');
   if (key.role !== VALIDATOR_ROLE) {
     throw new WireError(403, 'not_a_validator_key', `this api key has the ${key.role} role; these routes take only keys of the validator role`);
   }
-  if (!key.lastUsedAt || nowMs - key.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
-    await db.update(apiKeys).set({ lastUsedAt: new Date(nowMs) }).where(eq(apiKeys.id, key.id));
+  if (!key.lastUsedAt || nowMs - new Date(key.lastUsedAt).getTime() >= LAST_USED_RESOLUTION_MS) {
+    await sql`update api_keys set last_used_at = ${new Date(nowMs).toISOString()}::timestamptz where id = ${key.id}`;
   }
   return { id: key.id, name: key.name };
 }

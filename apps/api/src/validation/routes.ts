@@ -11,7 +11,7 @@ import { describeErrorForLog } from '../errors';
 import { validatorKeyOf, type ValidatorKey } from './keys';
 import { issueQrTicket, qrPng, readQrTicket, seedFingerprint } from './qr';
 import { redisRateLimiter } from './rate-limit';
-import { SOFTWARE_TOKEN, ValidationService, type Caller, type ValidationReason } from './service';
+import { SOFTWARE_TOKEN, ValidationService, type Caller, type ValidationReason, type ValidationSubject } from './service';
 import { formatOf, param, send, WireError, type Fields, type Format } from './wire';
 
 export const VALIDATION_PATHS = ['/validate', '/createuser', '/api.php'] as const;
@@ -31,7 +31,7 @@ const RESPONSE_TEXT: Record<ValidationReason, string> = {
 const EMAIL = /^[^\s@]{1,128}@[^\s@]{1,255}$/;
 const E164 = /^\+[1-9]\d{1,14}$/;
 
-type Handler = (req: Request, res: Response, format: Format, caller: Caller & { key: ValidatorKey }) => Promise<void>;
+type Handler = (req: Request, res: Response, format: Format, caller: Caller & { key: ValidatorKey }, prefetched: Promise<unknown> | undefined) => Promise<void>;
 
 export function validationRouter(deps: ApiDeps): Router {
   const router = express.Router();
@@ -42,7 +42,12 @@ export function validationRouter(deps: ApiDeps): Router {
   const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 });
 
   /** One route, GET and POST: format, key, rate limit, then the handler; every refusal in the format asked for. */
-  function route(path: string, verdict: 'validation' | 'success', handler: Handler, options: { jsonOnly?: boolean } = {}): void {
+  function route(
+    path: string,
+    verdict: 'validation' | 'success',
+    handler: Handler,
+    options: { jsonOnly?: boolean; prefetch?: (req: Request) => Promise<unknown> | undefined } = {},
+  ): void {
     const handle: RequestHandler = async (req, res) => {
       const asked = formatOf(req);
       const format: Format = options.jsonOnly ? 1 : (asked ?? 0);
@@ -51,14 +56,17 @@ export function validationRouter(deps: ApiDeps): Router {
       try {
         if (asked === null && !options.jsonOnly) throw new WireError(400, 'invalid_format', 'format must be 0 (serialized), 1 (JSON), 2 (XML) or 3 (plain text)');
         const nowMs = now();
-        const key = await validatorKeyOf(deps.db, param(req, 'api_key') ?? param(req, 'api'), nowMs);
+        // A read the handler needs anyway runs while the key is checked; nothing of it is answered unless the key is good.
+        const prefetched = options.prefetch?.(req);
+        prefetched?.catch(() => {});
+        const key = await validatorKeyOf(deps.sql, param(req, 'api_key') ?? param(req, 'api'), nowMs);
         const allowed = await limiter.take(key.id, nowMs);
         if (!allowed.allowed) {
           throw new WireError(429, 'rate_limited', `too many requests with this api key; at most ${config().rateLimitPerSecond} per second`, {
             'Retry-After': String(Math.max(1, Math.ceil(allowed.retryAfterMs / 1000))),
           });
         }
-        await handler(req, res, format, { key, keyName: key.name, client: req.ip ?? req.socket.remoteAddress ?? 'unknown' });
+        await handler(req, res, format, { key, keyName: key.name, client: req.ip ?? req.socket.remoteAddress ?? 'unknown' }, prefetched);
       } catch (error) {
         if (error instanceof WireError) {
           for (const [name, value] of Object.entries(error.headers)) res.set(name, value);
@@ -75,15 +83,29 @@ export function validationRouter(deps: ApiDeps): Router {
 
   router.use([...VALIDATION_PATHS, QR_PATH], helmet());
 
-  route('/validate', 'validation', async (req, res, format, caller) => {
+  const validUserid = (req: Request) => {
     const userid = param(req, 'userid')?.trim();
-    const code = param(req, 'token')?.trim();
-    if (!userid) throw new WireError(400, 'missing_userid', 'userid missing');
-    if (!code) throw new WireError(400, 'missing_token', 'token missing');
-    if (userid.length > 256) throw new WireError(400, 'invalid_userid', 'userid too long');
-    const outcome = await service.validate(userid, code, caller);
-    send(res, 200, format, { response: RESPONSE_TEXT[outcome.reason], userid: outcome.userid, validation: outcome.valid ? 'true' : 'false' }, 'validation');
-  });
+    return userid && userid.length <= 256 && param(req, 'token')?.trim() ? userid : undefined;
+  };
+  route(
+    '/validate',
+    'validation',
+    async (req, res, format, caller, prefetched) => {
+      const userid = param(req, 'userid')?.trim();
+      const code = param(req, 'token')?.trim();
+      if (!userid) throw new WireError(400, 'missing_userid', 'userid missing');
+      if (!code) throw new WireError(400, 'missing_token', 'token missing');
+      if (userid.length > 256) throw new WireError(400, 'invalid_userid', 'userid too long');
+      const outcome = await service.validate(userid, code, caller, prefetched as Promise<ValidationSubject> | undefined);
+      send(res, 200, format, { response: RESPONSE_TEXT[outcome.reason], userid: outcome.userid, validation: outcome.valid ? 'true' : 'false' }, 'validation');
+    },
+    {
+      prefetch: (req) => {
+        const userid = validUserid(req);
+        return userid ? service.load(userid) : undefined;
+      },
+    },
+  );
 
   route('/createuser', 'success', async (req, res, format, caller) => {
     const email = param(req, 'email')?.trim();

@@ -23,6 +23,8 @@ import type { ValidationConfig } from '@tokenfleet/config';
 export const SOFTWARE_TOKEN = { hashFunction: 'hmacsha1', periodSeconds: 30, digits: 6 } as const;
 const SOFTWARE_ID = 'software';
 
+export type ValidationSubject = Awaited<ReturnType<typeof loadValidationSubject>>;
+
 export interface Caller {
   /** The validator key's name, for the audit row. */
   keyName: string;
@@ -66,11 +68,16 @@ export class ValidationService {
     return { maxFailures, clearTimeoutMs: lockoutClearMs };
   }
 
-  async validate(userid: string, code: string, caller: Caller): Promise<ValidationOutcome> {
+  /** The user and tokens a validation needs; started by the route while the key is checked (read-only). */
+  load(userid: string): Promise<ValidationSubject> {
+    return loadValidationSubject(this.sql, userid);
+  }
+
+  async validate(userid: string, code: string, caller: Caller, subject: Promise<ValidationSubject> = this.load(userid)): Promise<ValidationOutcome> {
     const nowMs = this.now();
     const now = new Date(nowMs);
     const base = { keyName: caller.keyName, client: caller.client };
-    const { user: found, tokens } = await loadValidationSubject(this.sql, userid);
+    const { user: found, tokens } = await subject;
 
     // An email with tokens but no user row yet gets one, so its failures can be counted.
     const user = found ?? (tokens.length > 0 && userid.includes('@') ? await ensureValidationUser(this.sql, userid, `api-key:${caller.keyName}`) : null);
