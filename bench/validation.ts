@@ -7,7 +7,9 @@
 //
 //   npx tsx bench/validation.ts [seconds=10] [clients=32] [tokens=20000]
 import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile, mkdtemp } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
@@ -19,6 +21,29 @@ const seconds = Number(process.argv[2] ?? 10);
 const clients = Number(process.argv[3] ?? 32);
 const tokenCount = Number(process.argv[4] ?? 20_000);
 const MIX = { right: 0.6, wrong: 0.25, replay: 0.15 };
+
+/** CPU seconds (user + system) a process has used, from /proc: the API's, and all of PostgreSQL's and Redis's processes. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0; // the process ended
+  }
+}
+function cpuOf(command: RegExp): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
+      if (command.test(comm)) total += cpuSeconds(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
 
 const secretOf = (index: number) => createHash('sha256').update(`bench-validation-${index}`).digest().subarray(0, 20);
 const keyOf = (index: number): TotpKey => ({ secret: secretOf(index), hashFunction: 'hmacsha1', periodSeconds: 30, digits: 6 });
@@ -100,6 +125,9 @@ try {
     for (let i = 0; i < 20; i += 1) await once(false);
   }));
 
+  const apiPid = api.child.pid!;
+  const cpuBefore = { api: cpuSeconds(apiPid), postgres: cpuOf(/^postgres/), redis: cpuOf(/^redis-server/), bench: process.cpuUsage() };
+  const loadBefore = loadavg()[0]!;
   const started = performance.now();
   const deadline = started + seconds * 1000;
   await Promise.all(
@@ -108,6 +136,13 @@ try {
     }),
   );
   const wall = (performance.now() - started) / 1000;
+  const benchCpu = process.cpuUsage(cpuBefore.bench);
+  const cpu = {
+    api: cpuSeconds(apiPid) - cpuBefore.api,
+    postgres: cpuOf(/^postgres/) - cpuBefore.postgres,
+    redis: cpuOf(/^redis-server/) - cpuBefore.redis,
+    clients: (benchCpu.user + benchCpu.system) / 1e6,
+  };
 
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!.toFixed(1);
@@ -118,6 +153,9 @@ try {
   console.log(`latency p50 / p99    ${at(0.5)} / ${at(0.99)} ms (max ${at(1)} ms)`);
   console.log(`unexpected answers   ${counts.unexpected} (a right code refused, or a wrong or replayed one accepted)`);
   console.log(`non-200 or failed    ${counts.errors}`);
+  const perValidation = (value: number) => ((value * 1000) / total).toFixed(2);
+  console.log(`CPU ms per validation: API ${perValidation(cpu.api)}, PostgreSQL ${perValidation(cpu.postgres)}, Redis ${perValidation(cpu.redis)}, the benchmark's clients ${perValidation(cpu.clients)}`);
+  console.log(`machine: ${cpus().length} cores; 1-minute load average ${loadBefore.toFixed(2)} before the run (other processes share the cores)`);
 } finally {
   await api.stop();
 }

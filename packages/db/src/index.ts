@@ -36,4 +36,4 @@ export {
   tokensOfEmail,
   unlockValidationUser,
 } from './validation-store';
-export type { AcceptResult, FailureResult, LockPolicy, SoftwareSeed, ValidationAudit, ValidationTokenRow, ValidationUserRow } from './validation-store';
+export type { ApiKeyLookup, ValidationSubject, AcceptResult, FailureResult, LockPolicy, SoftwareSeed, ValidationAudit, ValidationTokenRow, ValidationUserRow } from './validation-store';

@@ -91,25 +91,46 @@ export async function tokensOfEmail(sql: Sql, email: string): Promise<Validation
   );
 }
 
-/** A user and their tokens in one round trip: by the id `createuser` answered, or by the email itself. */
-export async function loadValidationSubject(sql: Sql, userid: string): Promise<{ user: ValidationUserRow | null; tokens: ValidationTokenRow[] }> {
+/** The API key row a validation request names, looked up by the SHA-256 of the key. */
+export interface ApiKeyLookup {
+  id: string;
+  name: string;
+  role: string;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+export interface ValidationSubject {
+  user: ValidationUserRow | null;
+  tokens: ValidationTokenRow[];
+  /** With `keyHash` given: the key's row, or null when no key has that hash. */
+  key?: ApiKeyLookup | null;
+}
+
+/**
+ * A user and their tokens in one round trip: by the id `createuser` answered, or by the email itself;
+ * with `keyHash`, the calling key's row in the same round trip (the caller checks it before using the rest).
+ */
+export async function loadValidationSubject(sql: Sql, userid: string, keyHash?: string): Promise<ValidationSubject> {
   const byEmail = isEmail(userid);
-  const [row] = await sql.unsafe<{ user: (Omit<ValidationUserRow, 'secretCiphertext'> & { secretCiphertext: string | null }) | null; tokens: (Omit<ValidationTokenRow, 'secretCiphertext'> & { secretCiphertext: string | null })[] }[]>(
+  const withKey = keyHash !== undefined;
+  const [row] = await sql.unsafe<{ key?: ApiKeyLookup | null; user: (Omit<ValidationUserRow, 'secretCiphertext'> & { secretCiphertext: string | null }) | null; tokens: (Omit<ValidationTokenRow, 'secretCiphertext'> & { secretCiphertext: string | null })[] }[]>(
     `with u as (select ${USER_COLUMNS} from validation_users where ${byEmail ? 'lower(email) = lower($1)' : 'id = $1'}),
        e as (select coalesce((select lower(email) from u), ${byEmail ? 'lower($1)' : 'null'}) as email)
      select (select row_to_json(u) from u) as user,
        coalesce((select json_agg(json_build_object('id', t.id, 'tenantId', t.tenant_id, 'serialNumber', t.serial_number, 'state', t.state,
            'hashFunction', t.hash_function, 'timeIntervalSeconds', t.time_interval_seconds, 'digits', t.digits, 'secretKeyId', t.secret_key_id,
            'secretCiphertext', t.secret_ciphertext, 'driftSteps', t.drift_steps, 'lastAcceptedStep', t.last_accepted_step) order by t.created_at, t.id)
-         from tokens t, e where lower(t.assigned_upn) = e.email), '[]'::json) as tokens`,
-    [userid],
+         from tokens t, e where lower(t.assigned_upn) = e.email), '[]'::json) as tokens
+       ${withKey ? `, (select row_to_json(k) from (select id, name, role, revoked_at as "revokedAt", last_used_at as "lastUsedAt" from api_keys where key_hash = $2) k) as key` : ''}`,
+    withKey ? [userid, keyHash] : [userid],
     PREPARED,
   );
   // json renders bytea as '\\x<hex>'.
   const bytes = (hex: string | null) => (hex === null ? null : Buffer.from(hex.slice(2), 'hex'));
   const user = row?.user ? toUser({ ...row.user, secretCiphertext: bytes(row.user.secretCiphertext) }) : null;
   const tokens = (row?.tokens ?? []).map((token) => ({ ...token, secretCiphertext: bytes(token.secretCiphertext) }));
-  return { user, tokens };
+  return { user, tokens, ...(withKey ? { key: row?.key ?? null } : {}) };
 }
 
 /** A new user id: 16 hex digits, opaque, stable for the email from then on. */

@@ -2,8 +2,7 @@
 // plugins send), in the query or the form. Only an unrevoked key of the validator role is accepted; a
 // management key is refused here, as a validator key is refused under /api/v1.
 import type postgres from 'postgres';
-import { VALIDATOR_ROLE } from '@tokenfleet/db';
-import { hashApiKey } from '../auth';
+import { VALIDATOR_ROLE, type ApiKeyLookup } from '@tokenfleet/db';
 import { WireError } from './wire';
 
 export interface ValidatorKey {
@@ -14,11 +13,15 @@ export interface ValidatorKey {
 /** `last_used_at` is written at most this often per key, so validations do not all write to api_keys. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-export async function validatorKeyOf(sql: postgres.Sql, given: string | undefined, nowMs: number): Promise<ValidatorKey> {
-  if (!given) throw new WireError(401, 'missing_api_key', 'api key missing: send it as api_key= (or api=)');
-  // A prepared statement (postgres.js tagged template): this runs on every validation.
-  const [key] = await sql<{ id: string; name: string; role: string; revokedAt: string | null; lastUsedAt: string | null }[]>`
-    select id, name, role, revoked_at::text as "revokedAt", last_used_at::text as "lastUsedAt" from api_keys where key_hash = ${hashApiKey(given)}`;
+/** The row of the key with this hash (a prepared statement: it runs on every request here). */
+export async function lookupKey(sql: postgres.Sql, keyHash: string): Promise<ApiKeyLookup | null> {
+  const [key] = await sql<ApiKeyLookup[]>`
+    select id, name, role, revoked_at::text as "revokedAt", last_used_at::text as "lastUsedAt" from api_keys where key_hash = ${keyHash}`;
+  return key ?? null;
+}
+
+/** Accepts the key only if it exists, is not revoked and has the validator role; notes its use (at most once a minute). */
+export async function checkValidatorKey(sql: postgres.Sql, key: ApiKeyLookup | null, nowMs: number): Promise<ValidatorKey> {
   if (!key) throw new WireError(401, 'invalid_api_key', 'invalid api key');
   if (key.revokedAt) throw new WireError(401, 'invalid_api_key', 'api key revoked');
   if (key.role !== VALIDATOR_ROLE) {
@@ -29,3 +32,5 @@ export async function validatorKeyOf(sql: postgres.Sql, given: string | undefine
   }
   return { id: key.id, name: key.name };
 }
+
+export const MISSING_KEY = (): WireError => new WireError(401, 'missing_api_key', 'api key missing: send it as api_key= (or api=)');

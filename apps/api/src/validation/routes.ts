@@ -8,10 +8,12 @@ import { appendAudit, findValidationUser } from '@tokenfleet/db';
 import { otpauthUri } from '@tokenfleet/domain';
 import type { ApiDeps } from '../deps';
 import { describeErrorForLog } from '../errors';
-import { validatorKeyOf, type ValidatorKey } from './keys';
+import { hashApiKey } from '../auth';
+import { checkValidatorKey, lookupKey, MISSING_KEY, type ValidatorKey } from './keys';
 import { issueQrTicket, qrPng, readQrTicket, seedFingerprint } from './qr';
 import { redisRateLimiter } from './rate-limit';
-import { SOFTWARE_TOKEN, ValidationService, type Caller, type ValidationReason, type ValidationSubject } from './service';
+import type { ValidationSubject } from '@tokenfleet/db';
+import { SOFTWARE_TOKEN, ValidationService, type Caller, type ValidationReason } from './service';
 import { formatOf, param, send, WireError, type Fields, type Format } from './wire';
 
 export const VALIDATION_PATHS = ['/validate', '/createuser', '/api.php'] as const;
@@ -46,7 +48,11 @@ export function validationRouter(deps: ApiDeps): Router {
     path: string,
     verdict: 'validation' | 'success',
     handler: Handler,
-    options: { jsonOnly?: boolean; prefetch?: (req: Request) => Promise<unknown> | undefined } = {},
+    options: {
+      jsonOnly?: boolean;
+      /** The handler's own read, made together with the key's look-up in one round trip; its key is checked before anything else of it is used. */
+      withKey?: (req: Request, keyHash: string) => Promise<{ key?: ValidationSubject['key'] }> | undefined;
+    } = {},
   ): void {
     const handle: RequestHandler = async (req, res) => {
       const asked = formatOf(req);
@@ -56,10 +62,11 @@ export function validationRouter(deps: ApiDeps): Router {
       try {
         if (asked === null && !options.jsonOnly) throw new WireError(400, 'invalid_format', 'format must be 0 (serialized), 1 (JSON), 2 (XML) or 3 (plain text)');
         const nowMs = now();
-        // A read the handler needs anyway runs while the key is checked; nothing of it is answered unless the key is good.
-        const prefetched = options.prefetch?.(req);
-        prefetched?.catch(() => {});
-        const key = await validatorKeyOf(deps.sql, param(req, 'api_key') ?? param(req, 'api'), nowMs);
+        const given = param(req, 'api_key') ?? param(req, 'api');
+        if (!given) throw MISSING_KEY();
+        const keyHash = hashApiKey(given);
+        const prefetched = options.withKey?.(req, keyHash);
+        const key = await checkValidatorKey(deps.sql, prefetched ? ((await prefetched).key ?? null) : await lookupKey(deps.sql, keyHash), nowMs);
         const allowed = await limiter.take(key.id, nowMs);
         if (!allowed.allowed) {
           throw new WireError(429, 'rate_limited', `too many requests with this api key; at most ${config().rateLimitPerSecond} per second`, {
@@ -100,9 +107,9 @@ export function validationRouter(deps: ApiDeps): Router {
       send(res, 200, format, { response: RESPONSE_TEXT[outcome.reason], userid: outcome.userid, validation: outcome.valid ? 'true' : 'false' }, 'validation');
     },
     {
-      prefetch: (req) => {
+      withKey: (req, keyHash) => {
         const userid = validUserid(req);
-        return userid ? service.load(userid) : undefined;
+        return userid ? service.load(userid, keyHash) : undefined;
       },
     },
   );

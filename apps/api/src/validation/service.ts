@@ -12,6 +12,7 @@ import {
   softwareSeedId,
   type LockPolicy,
   type SeedVault,
+  type ValidationSubject,
   type ValidationTokenRow,
   type ValidationUserRow,
 } from '@tokenfleet/db';
@@ -23,7 +24,6 @@ import type { ValidationConfig } from '@tokenfleet/config';
 export const SOFTWARE_TOKEN = { hashFunction: 'hmacsha1', periodSeconds: 30, digits: 6 } as const;
 const SOFTWARE_ID = 'software';
 
-export type ValidationSubject = Awaited<ReturnType<typeof loadValidationSubject>>;
 
 export interface Caller {
   /** The validator key's name, for the audit row. */
@@ -68,9 +68,9 @@ export class ValidationService {
     return { maxFailures, clearTimeoutMs: lockoutClearMs };
   }
 
-  /** The user and tokens a validation needs; started by the route while the key is checked (read-only). */
-  load(userid: string): Promise<ValidationSubject> {
-    return loadValidationSubject(this.sql, userid);
+  /** The user and tokens a validation needs, and with `keyHash` the calling key's row, in one round trip (read-only). */
+  load(userid: string, keyHash?: string): Promise<ValidationSubject> {
+    return loadValidationSubject(this.sql, userid, keyHash);
   }
 
   async validate(userid: string, code: string, caller: Caller, subject: Promise<ValidationSubject> = this.load(userid)): Promise<ValidationOutcome> {
