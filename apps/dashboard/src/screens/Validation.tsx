@@ -35,6 +35,7 @@ export function Validation() {
   const users = usePagedList((cursor) => api.get<Page<ValidationUser>>('/validation/users', { ...applied, limit: USERS_PER_PAGE, cursor }), [appliedKey]);
   const settings = useResource(() => api.get<ValidationSettings>('/validation/settings'), []);
   const canUnlock = useCan('operator');
+  const isAdmin = useCan('admin');
   const [confirmElement, confirm] = useConfirm();
   const [message, setMessage] = useState('');
   const [error, setError] = useState<unknown>();
@@ -61,8 +62,8 @@ export function Validation() {
     <section>
       <PageTitle title="Validation">Validation</PageTitle>
       <p className="muted">
-        Other systems (VPN and RADIUS gateways, web applications) check users' codes at <span className="mono">/validate</span> with a key of the{' '}
-        <Link to="/api-keys">validator role</Link>, as they would with a TOTPRadius appliance. A user's active hardware tokens and the software token{' '}
+        Other systems (VPN and RADIUS gateways, web applications) check users' codes at <span className="mono">/validate</span> with an API key of the
+        validator role{isAdmin ? <> (made under <Link to="/api-keys">API keys</Link>)</> : ' (an admin makes one)'}, as they would with a TOTPRadius appliance. A user's active hardware tokens and the software token{' '}
         <span className="mono">/createuser</span> issued are checked; a token that is disabled, retired or whose seed was purged validates nothing.
       </p>
       {s && (
