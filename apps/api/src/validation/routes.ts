@@ -2,6 +2,7 @@
 // `/validate`, `/createuser`, `/api.php?action=listusers`, GET with query parameters or POST with form
 // parameters, and `/qr/<ticket>.png`, the image a `hashqr` link shows. Answers are in the `format` asked
 // for, errors too; a wrong code, an unknown or locked user is `validation` false with HTTP 200.
+import { randomUUID } from 'node:crypto';
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import helmet from 'helmet';
 import { appendAudit, findValidationUser } from '@tokenfleet/db';
@@ -80,8 +81,11 @@ export function validationRouter(deps: ApiDeps): Router {
           failed(error.status, error.code, error.message);
           return;
         }
-        (req.log ?? deps.logger).error({ error: describeErrorForLog(error) }, 'validation request failed');
-        failed(500, 'internal_error', 'internal error; it was logged');
+        // These routes are ahead of the request logger, so the failure gets its id here.
+        const requestId = randomUUID();
+        res.set('X-Request-Id', requestId);
+        deps.logger.error({ requestId, method: req.method, path: req.path, error: describeErrorForLog(error) }, 'validation request failed');
+        failed(500, 'internal_error', `internal error; it was logged under request id ${requestId}`);
       }
     };
     router.get(path, handle);
