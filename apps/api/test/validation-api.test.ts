@@ -249,6 +249,18 @@ describe('validate against the inventory', () => {
     expect((await validate(upn, codeOf(active.key))).body.validation).toBe('true');
   });
 
+  it('skips a token whose seed does not decrypt and still checks the user\'s other tokens', async () => {
+    const good = await hardwareToken('mixed@contoso.example');
+    const broken = await hardwareToken('mixed@contoso.example');
+    // The ciphertext of another row: it does not authenticate for this one.
+    const [goodRow] = await t.api.deps.db.select({ ciphertext: tokens.secretCiphertext }).from(tokens).where(eq(tokens.id, good.id));
+    await t.api.deps.db.update(tokens).set({ secretCiphertext: goodRow!.ciphertext }).where(eq(tokens.id, broken.id));
+    nextStep();
+    expect((await validate('mixed@contoso.example', codeOf(good.key))).body).toMatchObject({ validation: 'true' });
+    const [row] = await t.api.deps.db.select().from(auditEvents).where(eq(auditEvents.tokenId, good.id));
+    expect(row!.detail).toMatchObject({ tokensSkipped: [`${broken.serial}: seed cannot be decrypted (authentication-failed)`] });
+  });
+
   it('accepts exactly one of 20 simultaneous submissions of one code, and audits every one without the code', async () => {
     const token = await hardwareToken('race@contoso.example');
     nextStep();

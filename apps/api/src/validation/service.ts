@@ -9,6 +9,7 @@ import {
   loadValidationSubject,
   recordUnknownUserValidation,
   recordValidationFailure,
+  SeedDecryptionError,
   softwareSeedId,
   type LockPolicy,
   type SeedVault,
@@ -86,9 +87,20 @@ export class ValidationService {
       return { valid: false, reason: 'unknown user', userid };
     }
 
-    const usable = tokens.filter((token) => unusableBecause(token) === null);
     const skipped = tokens.filter((token) => unusableBecause(token) !== null).map((token) => `${token.serialNumber}: ${unusableBecause(token)}`);
-    const candidates: ValidationCandidate[] = usable.map((token) => this.candidateOf(token));
+    // A seed that does not decrypt (a key missing from TOKENFLEET_PREVIOUS_MASTER_KEYS, an altered row)
+    // costs that token only: the user's other tokens are still checked, and the audit row says why.
+    const usable: ValidationTokenRow[] = [];
+    const candidates: ValidationCandidate[] = [];
+    for (const token of tokens.filter((row) => unusableBecause(row) === null)) {
+      try {
+        candidates.push(this.candidateOf(token));
+        usable.push(token);
+      } catch (error) {
+        if (!(error instanceof SeedDecryptionError)) throw error;
+        skipped.push(`${token.serialNumber}: seed cannot be decrypted (${error.reason})`);
+      }
+    }
     if (user.secretKeyId && user.secretCiphertext) candidates.push(this.softwareCandidate(user));
 
     const single = usable.length === 1 && candidates.length === 1 ? usable[0]! : undefined;
