@@ -144,6 +144,20 @@ try {
     clients: (benchCpu.user + benchCpu.system) / 1e6,
   };
 
+  // For scale: the same clients against the API's cheapest route (no database, no Redis) right after,
+  // which is as fast as any route of this API can be answered on this machine at this moment.
+  let baseline = 0;
+  const baselineStarted = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < baselineStarted + 3000) {
+        await (await fetch(`${api.base}/api/v1/health`)).text();
+        baseline += 1;
+      }
+    }),
+  );
+  const baselineRate = baseline / ((performance.now() - baselineStarted) / 1000);
+
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!.toFixed(1);
   const total = latencies.length;
@@ -155,6 +169,7 @@ try {
   console.log(`non-200 or failed    ${counts.errors}`);
   const perValidation = (value: number) => ((value * 1000) / total).toFixed(2);
   console.log(`CPU ms per validation: API ${perValidation(cpu.api)}, PostgreSQL ${perValidation(cpu.postgres)}, Redis ${perValidation(cpu.redis)}, the benchmark's clients ${perValidation(cpu.clients)}`);
+  console.log(`for scale: GET /api/v1/health (no database) from the same clients right after: ${baselineRate.toFixed(0)}/s`);
   console.log(`machine: ${cpus().length} cores; 1-minute load average ${loadBefore.toFixed(2)} before the run (other processes share the cores)`);
 } finally {
   await api.stop();
