@@ -22,7 +22,7 @@ const clients = Number(process.argv[3] ?? 32);
 const tokenCount = Number(process.argv[4] ?? 20_000);
 const MIX = { right: 0.6, wrong: 0.25, replay: 0.15 };
 
-/** CPU seconds (user + system) a process has used, from /proc: the API's, and all of PostgreSQL's and Redis's processes. */
+/** CPU seconds (user + system) a process has used, from /proc. */
 function cpuSeconds(pid: number): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -126,7 +126,14 @@ try {
   }));
 
   const apiPid = api.child.pid!;
-  const cpuBefore = { api: cpuSeconds(apiPid), postgres: cpuOf(/^postgres/), redis: cpuOf(/^redis-server/), bench: process.cpuUsage() };
+  // PostgreSQL's CPU is that of the backends serving this benchmark's database (others share the server).
+  const monitor = postgres(api.database.url, { max: 1, onnotice: () => {} });
+  const backends = async () => {
+    const rows = await monitor<{ pid: number }[]>`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`;
+    return new Map(rows.map(({ pid }) => [pid, cpuSeconds(pid)]));
+  };
+  const backendsBefore = await backends();
+  const cpuBefore = { api: cpuSeconds(apiPid), redis: cpuOf(/^redis-server/), bench: process.cpuUsage() };
   const loadBefore = loadavg()[0]!;
   const started = performance.now();
   const deadline = started + seconds * 1000;
@@ -137,9 +144,11 @@ try {
   );
   const wall = (performance.now() - started) / 1000;
   const benchCpu = process.cpuUsage(cpuBefore.bench);
+  const backendsAfter = await backends();
+  await monitor.end();
   const cpu = {
     api: cpuSeconds(apiPid) - cpuBefore.api,
-    postgres: cpuOf(/^postgres/) - cpuBefore.postgres,
+    postgres: [...backendsAfter].reduce((sum, [pid, seconds]) => sum + seconds - (backendsBefore.get(pid) ?? 0), 0),
     redis: cpuOf(/^redis-server/) - cpuBefore.redis,
     clients: (benchCpu.user + benchCpu.system) / 1e6,
   };
@@ -168,7 +177,7 @@ try {
   console.log(`unexpected answers   ${counts.unexpected} (a right code refused, or a wrong or replayed one accepted)`);
   console.log(`non-200 or failed    ${counts.errors}`);
   const perValidation = (value: number) => ((value * 1000) / total).toFixed(2);
-  console.log(`CPU ms per validation: API ${perValidation(cpu.api)}, PostgreSQL ${perValidation(cpu.postgres)}, Redis ${perValidation(cpu.redis)}, the benchmark's clients ${perValidation(cpu.clients)}`);
+  console.log(`CPU ms per validation: API ${perValidation(cpu.api)}, PostgreSQL ${perValidation(cpu.postgres)} (this database's backends), Redis ${perValidation(cpu.redis)} (the whole server, shared), the benchmark's clients ${perValidation(cpu.clients)}`);
   console.log(`for scale: GET /api/v1/health (no database) from the same clients right after: ${baselineRate.toFixed(0)}/s`);
   console.log(`machine: ${cpus().length} cores; 1-minute load average ${loadBefore.toFixed(2)} before the run (other processes share the cores)`);
 } finally {
