@@ -352,6 +352,8 @@ describe('validate against the inventory', () => {
     const missing = await wire('/validate', { ...keyParam(), userid: 'race@contoso.example', format: '0' });
     expect(missing.status).toBe(400);
     expect(await phpUnserialize(missing.text)).toMatchObject({ response: 'token missing', validation: 'false' });
+    const tooLarge = await fetch(`${t.url}/validate?format=1`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `userid=${'x'.repeat(20_000)}` });
+    expect([tooLarge.status, await tooLarge.json()]).toEqual([413, { response: 'the form body cannot be read', error: 'invalid_body', userid: '', validation: 'false' }]);
     const badFormat = await wire('/validate', { ...keyParam(), userid: 'x', token: '1', format: '9' });
     expect(badFormat.status).toBe(400);
     expect(await phpUnserialize(badFormat.text)).toMatchObject({ error: 'invalid_format' });

@@ -3,7 +3,7 @@
 // parameters, and `/qr/<ticket>.png`, the image a `hashqr` link shows. Answers are in the `format` asked
 // for, errors too; a wrong code, an unknown or locked user is `validation` false with HTTP 200.
 import { randomUUID } from 'node:crypto';
-import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { appendAudit, findValidationUser } from '@tokenfleet/db';
 import { otpauthUri } from '@tokenfleet/domain';
 import type { ApiDeps } from '../deps';
@@ -182,6 +182,17 @@ export function validationRouter(deps: ApiDeps): Router {
     const uri = otpauthUri({ issuer: config().issuer, account: user.email, secretBase32: secret, digits: SOFTWARE_TOKEN.digits, periodSeconds: SOFTWARE_TOKEN.periodSeconds });
     res.type('image/png').send(await qrPng(uri));
   });
+
+  // A form body that does not parse (too large, a broken encoding) is refused in the format asked for too.
+  const refuseBody: ErrorRequestHandler = (error: unknown, req, res, next) => {
+    const type = typeof error === 'object' && error !== null && 'type' in error ? (error as { type: unknown }).type : undefined;
+    if (typeof type !== 'string' || !VALIDATION_PATHS.some((path) => req.path === path)) return next(error);
+    const format = req.path === '/api.php' ? 1 : (formatOf(req) ?? 0);
+    const verdict = req.path === '/validate' ? 'validation' : 'success';
+    const status = type === 'entity.too.large' ? 413 : 400;
+    send(res, status, format, { response: 'the form body cannot be read', error: 'invalid_body', ...(verdict === 'validation' ? { userid: '', validation: 'false' } : { success: 'false' }) }, verdict);
+  };
+  router.use(refuseBody);
 
   return router;
 }
