@@ -41,7 +41,7 @@ export const validationSchemas: Record<string, Schema> = {
   WireError: obj(
     {
       response: str({ description: 'what is wrong' }),
-      error: str({ description: 'stable code: missing_api_key, invalid_api_key, not_a_validator_key, rate_limited, missing_userid, missing_token, invalid_email, invalid_phone, unsupported_type, invalid_format, unknown_action, internal_error' }),
+      error: str({ description: 'stable code: missing_api_key, invalid_api_key, not_a_validator_key, rate_limited, missing_userid, missing_token, invalid_userid, missing_email, invalid_email, invalid_phone, unsupported_type, invalid_format, unknown_action, invalid_body, internal_error' }),
       validation: str({ enum: ['false'], description: 'on /validate' }),
       userid: str({ description: 'on /validate' }),
       success: str({ enum: ['false'], description: 'on /createuser and /api.php' }),
@@ -109,6 +109,7 @@ const wireErrors = {
   '400': { description: 'A parameter is missing or wrong', content: wireContent(ref('WireError')) },
   '401': { description: 'No key, an unknown key or a revoked key', content: wireContent(ref('WireError')) },
   '403': { description: 'A key that is not of the validator role', content: wireContent(ref('WireError')) },
+  '413': { description: 'A form body larger than 16 kB', content: wireContent(ref('WireError')) },
   '429': { description: 'More requests with this key than VALIDATION_RATE_LIMIT per second; see Retry-After', content: wireContent(ref('WireError')) },
 };
 
