@@ -53,7 +53,12 @@ export function send(res: Response, status: number, format: Format, fields: Fiel
       body = fields[verdict] === 'true' ? 'true' : 'false';
       break;
   }
-  res.status(status).set('Content-Type', CONTENT_TYPES[format]).set('Cache-Control', 'no-store').send(body);
+  // Written directly rather than with res.send: no ETag is hashed for an answer that is never cached.
+  res.statusCode = status;
+  res.setHeader('Content-Type', CONTENT_TYPES[format]);
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Content-Length', Buffer.byteLength(body, 'utf8'));
+  res.end(body);
 }
 
 /** A refusal of the request itself (bad key, missing parameter): `response` says what is wrong, `error` a stable code. */
