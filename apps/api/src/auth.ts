@@ -4,7 +4,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { Request, RequestHandler, Response } from 'express';
-import { apiKeys, type ApiKeyRole, type Database } from '@tokenfleet/db';
+import { apiKeys, VALIDATOR_ROLE, type ApiKeyRole, type Database } from '@tokenfleet/db';
 import { ApiError } from './errors';
 
 export type Role = ApiKeyRole;
@@ -88,6 +88,9 @@ export function apiKeyAuthenticator(db: Database, now: () => number = Date.now):
     const [key] = await db.select().from(apiKeys).where(eq(apiKeys.keyHash, hashApiKey(match[1]!)));
     if (!key) throw new ApiError(401, 'invalid_api_key', 'This API key is not known; ask an admin for a new one');
     if (key.revokedAt) throw new ApiError(401, 'invalid_api_key', 'This API key was revoked; ask an admin for a new one');
+    if (key.role === VALIDATOR_ROLE) {
+      throw new ApiError(403, 'validator_key', 'This is a validator key: it works only on the validation routes at the server root (/validate, /createuser, /api.php)');
+    }
     if (!key.lastUsedAt || now() - key.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
       await db.update(apiKeys).set({ lastUsedAt: new Date(now()) }).where(eq(apiKeys.id, key.id));
     }

@@ -32,6 +32,8 @@ export interface ApiDeps {
    * `rateLimitedUntil`). Defaults to reading the tenant's WriteBudget under `redisPrefix`.
    */
   writeBlockedForMs?: (tenantId: string) => Promise<number>;
+  /** The validation API's clock (epoch ms); tests move it to follow drift and lockouts over time. Default Date.now. */
+  clock?: () => number;
   /** Further authenticators tried after the API key (the dashboard session plugs in here). */
   authenticators?: Authenticator[];
 }

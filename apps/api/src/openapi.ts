@@ -1,7 +1,8 @@
 // The OpenAPI 3.1 description of /api/v1, written by hand beside the routes. A test walks the express
 // router and this document both ways, so a route cannot be added or dropped without the other.
-import { IMPORT_FORMATS, IMPORT_MODES, IMPORT_STATUSES, OPERATION_STATUSES, TOKEN_STATES, API_KEY_ROLES, AUDIT_OUTCOMES } from '@tokenfleet/db';
+import { IMPORT_FORMATS, IMPORT_MODES, IMPORT_STATUSES, OPERATION_STATUSES, TOKEN_STATES, API_KEY_ROLES, AUDIT_OUTCOMES, KEY_ROLES } from '@tokenfleet/db';
 import { HASH_FUNCTIONS, OPERATION_KINDS } from '@tokenfleet/domain';
+import { validationApiPaths, validationRootPaths, validationSchemas, validationSecuritySchemes } from './validation/openapi';
 
 type Schema = Record<string, unknown>;
 
@@ -163,7 +164,7 @@ const schemas: Record<string, Schema> = {
     detail: nullable({ type: 'object' }),
   }),
   QueueState: obj({ waiting: int(), active: int(), delayed: int(), failed: int(), completed: int(), rateLimitedUntil: nullable(time) }),
-  ApiKey: obj({ id: uuid, name: str(), role: enumOf(API_KEY_ROLES), keyPrefix: str(), createdAt: time, lastUsedAt: nullable(time), revokedAt: nullable(time) }),
+  ApiKey: obj({ id: uuid, name: str(), role: enumOf(KEY_ROLES), keyPrefix: str(), createdAt: time, lastUsedAt: nullable(time), revokedAt: nullable(time) }),
   User: obj({ id: str(), userPrincipalName: str(), displayName: nullable(str()) }),
   Session: obj({ user: obj({ id: uuid, username: str(), role: enumOf(API_KEY_ROLES) }), csrfToken: str({ description: 'send as X-CSRF-Token on every POST, PUT, PATCH and DELETE' }) }),
   Account: obj({ id: uuid, username: str(), role: enumOf(API_KEY_ROLES), disabled: { type: 'boolean' }, lastLoginAt: nullable(time), createdAt: time, updatedAt: time }),
@@ -300,7 +301,7 @@ const paths = {
   '/api-keys': {
     get: operation('API keys (admin)', ok('Keys', arrayOf(ref('ApiKey')))),
     post: operation('Create an API key (admin); the key is shown only here', ok('Created', { allOf: [ref('ApiKey'), obj({ key: str() })] }, '201'), {
-      requestBody: body(obj({ name: str(), role: enumOf(API_KEY_ROLES) })),
+      requestBody: body(obj({ name: str(), role: { ...enumOf(KEY_ROLES), description: 'validator: only for the validation routes at the server root' } })),
     }),
   },
   '/accounts': {
@@ -323,6 +324,9 @@ const paths = {
       requestBody: body(obj({ purgeSeedsWhenActive: { type: 'boolean' } })),
     }),
   },
+  ...validationApiPaths(operation),
+  // The TOTPRadius-compatible routes: each path item names its own server (the root) and key schemes.
+  ...validationRootPaths,
 };
 
 export const openApiDocument = {
@@ -338,8 +342,9 @@ export const openApiDocument = {
     securitySchemes: {
       apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer <key>`' },
       session: { type: 'apiKey', in: 'cookie', name: 'tf_session', description: 'The dashboard session; state-changing requests also need X-CSRF-Token' },
+      ...validationSecuritySchemes,
     },
-    schemas,
+    schemas: { ...schemas, ...validationSchemas },
   },
   paths,
 } as const;

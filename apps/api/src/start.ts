@@ -31,6 +31,8 @@ export interface StartApiOverrides {
   graph?: UserDirectory;
   writeBlockedForMs?: ApiDeps['writeBlockedForMs'];
   authenticators?: ApiDeps['authenticators'];
+  /** The validation API's clock (tests only). */
+  clock?: ApiDeps['clock'];
   /** A dashboard account to create at start-up unless one with that username exists (e.g. the sandbox's admin). */
   bootstrapAccount?: { username: string; password: string; role?: Role };
   /** Skip the migrations (when the caller has just run them). */
@@ -101,6 +103,7 @@ export async function startApi(config: Config, overrides: StartApiOverrides = {}
       ...(overrides.graph ? { graph: overrides.graph } : {}),
       ...(overrides.writeBlockedForMs ? { writeBlockedForMs: overrides.writeBlockedForMs } : {}),
       ...(overrides.authenticators ? { authenticators: overrides.authenticators } : {}),
+      ...(overrides.clock ? { clock: overrides.clock } : {}),
     };
     const app = createApp(deps);
     const server = await listen(app, overrides.port ?? config.port, overrides.host);

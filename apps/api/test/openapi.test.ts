@@ -28,9 +28,13 @@ function registeredRoutes(router: Router): string[] {
   return routes.sort();
 }
 
+const METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options']);
+
+/** The documented /api/v1 routes; path items with servers of their own (the validation routes at the root) are not. */
 function documentedRoutes(): string[] {
   return Object.entries(openApiDocument.paths)
-    .flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`))
+    .filter(([, item]) => !('servers' in item))
+    .flatMap(([path, item]) => Object.keys(item).filter((key) => METHODS.has(key)).map((method) => `${method.toUpperCase()} ${path}`))
     .sort();
 }
 

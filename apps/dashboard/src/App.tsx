@@ -19,6 +19,7 @@ import { Overview } from './screens/Overview';
 import { SignIn } from './screens/SignIn';
 import { TokenDetail } from './screens/TokenDetail';
 import { Tokens } from './screens/Tokens';
+import { Validation } from './screens/Validation';
 import { roleAllows, SessionContext, useSession } from './session';
 
 export function App() {
@@ -94,6 +95,7 @@ const NAV: NavItem[] = [
   { to: '/tokens', label: 'Tokens', role: 'viewer', prefix: '/tokens' },
   { to: '/failed', label: 'Failed jobs', role: 'viewer', prefix: '/failed' },
   { to: '/audit', label: 'Audit trail', role: 'viewer', prefix: '/audit' },
+  { to: '/validation', label: 'Validation', role: 'viewer', prefix: '/validation' },
   { to: '/accounts', label: 'Accounts', role: 'admin', prefix: '/accounts' },
   { to: '/api-keys', label: 'API keys', role: 'admin', prefix: '/api-keys' },
   { to: '/settings', label: 'Tenant settings', role: 'admin', prefix: '/settings' },
@@ -182,6 +184,7 @@ function Screen() {
   if ((params = matchPath('/tokens/:id', pathname))) return <TokenDetail key={params.id} id={params.id!} />;
   if (pathname === '/failed') return <FailedJobs />;
   if (pathname === '/audit') return <AuditTrail />;
+  if (pathname === '/validation') return <Validation />;
   if (pathname === '/accounts' && isAdmin) return <Accounts />;
   if (pathname === '/api-keys' && isAdmin) return <ApiKeys />;
   if (pathname === '/settings' && isAdmin) return <TenantSettings />;

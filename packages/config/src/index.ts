@@ -2,6 +2,7 @@
 // and how to fix it. Every process (API, worker, `npm start`) reads it the same way.
 import { z } from 'zod';
 import type { ConnectionSettings } from '@tokenfleet/graph';
+import { toValidationConfig, validationEnvSchema, type ValidationConfig } from './validation';
 
 const DEFAULTS = {
   DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/tokenfleet',
@@ -40,7 +41,7 @@ const envSchema = z.object({
   WORKER_CONCURRENCY: positiveInt('WORKER_CONCURRENCY').default(25),
   UPLOAD_MAX_BYTES: positiveInt('UPLOAD_MAX_BYTES').default(64 * 1024 * 1024),
   SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(8443),
-});
+}).extend(validationEnvSchema.shape);
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -66,6 +67,8 @@ export interface Config {
   workerConcurrency: number;
   uploadMaxBytes: number;
   sandboxPort: number;
+  /** The TOTPRadius-compatible validation API. */
+  validation: ValidationConfig;
 }
 
 export class ConfigError extends Error {
@@ -127,7 +130,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerConcurrency: e.WORKER_CONCURRENCY,
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
     sandboxPort: e.SANDBOX_PORT,
+    validation: toValidationConfig(e),
   };
 }
 export * from './graph-connection';
 export * from './logger';
+export type { ValidationConfig } from './validation';

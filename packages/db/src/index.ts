@@ -23,3 +23,17 @@ export type { NewOperationInput } from './operation-store';
 export { ensureTenant, openSeedVault, tenantIdFor, SANDBOX_TENANT_ID } from './runtime';
 export { loadImportStats, settleImport, settleFinishedImports } from './import-progress';
 export type { ImportStats } from './import-progress';
+export {
+  acceptValidation,
+  ensureValidationUser,
+  findValidationUser,
+  issueSoftwareToken,
+  loadValidationSubject,
+  newValidationUserId,
+  recordUnknownUserValidation,
+  recordValidationFailure,
+  softwareSeedId,
+  tokensOfEmail,
+  unlockValidationUser,
+} from './validation-store';
+export type { ApiKeyLookup, ValidationSubject, AcceptResult, FailureResult, LockPolicy, SoftwareSeed, ValidationAudit, ValidationTokenRow, ValidationUserRow } from './validation-store';

@@ -9,6 +9,7 @@ import { sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import {
   bigint,
+  boolean,
   check,
   customType,
   index,
@@ -58,6 +59,14 @@ export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
 export const API_KEY_ROLES = ['admin', 'operator', 'viewer'] as const;
 export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
+
+/**
+ * API keys also come as `validator`: such a key works only on the TOTPRadius-compatible validation routes
+ * at the server root, and no management key works there. Accounts keep the management roles above.
+ */
+export const VALIDATOR_ROLE = 'validator' as const;
+export const KEY_ROLES = [...API_KEY_ROLES, VALIDATOR_ROLE] as const;
+export type KeyRole = (typeof KEY_ROLES)[number];
 
 /** Per-tenant policy switches, stored as jsonb so a new switch needs no migration. */
 export interface TenantSettings {
@@ -332,12 +341,12 @@ export const apiKeys = pgTable(
     keyHash: text('key_hash').notNull().unique('api_keys_key_hash_unique'),
     /** The key's first 8 characters, so an operator can tell keys apart in a list. */
     keyPrefix: text('key_prefix').notNull(),
-    role: text('role', { enum: API_KEY_ROLES }).notNull(),
+    role: text('role', { enum: KEY_ROLES }).notNull(),
     createdAt: timestamptz('created_at').notNull().defaultNow(),
     lastUsedAt: timestamptz('last_used_at'),
     revokedAt: timestamptz('revoked_at'),
   },
-  (table) => [check('api_keys_role_valid', oneOf(table.role, API_KEY_ROLES))],
+  (table) => [check('api_keys_role_valid', oneOf(table.role, KEY_ROLES))],
 );
 
 /** People who sign in to the dashboard. Roles are the API keys' roles. */
@@ -381,6 +390,41 @@ export const sessions = pgTable(
   (table) => [index('sessions_account_idx').on(table.accountId), index('sessions_expires_idx').on(table.expiresAt)],
 );
 
+/**
+ * The users of the validation API (TOTPRadius-compatible, see docs/validation-api.md): one per email,
+ * made by `createuser` or at the first validation of an email that has tokens in the inventory. The id is
+ * the `userid` clients store. A user validates with the active hardware tokens assigned to the email and
+ * with the software token `createuser` issued (its seed encrypted like the tokens', bound to
+ * `validation-user:<id>`). Consecutive failures lock the user; a success or an operator resets them.
+ */
+export const validationUsers = pgTable(
+  'validation_users',
+  {
+    id: text('id').primaryKey(),
+    /** As given; unique ignoring case, and matched against tokens' assigned_upn ignoring case. */
+    email: text('email').notNull(),
+    phone: text('phone'),
+    /** The software token's seed (from createuser), encrypted; null for a user with hardware tokens only. */
+    secretKeyId: text('secret_key_id'),
+    secretCiphertext: bytea('secret_ciphertext'),
+    secretIssuedAt: timestamptz('secret_issued_at'),
+    softwareDriftSteps: integer('software_drift_steps').notNull().default(0),
+    softwareLastAcceptedStep: bigint('software_last_accepted_step', { mode: 'number' }),
+    failedValidations: integer('failed_validations').notNull().default(0),
+    /** When consecutive failures reached the limit; the lock holds until an operator or the clear-timeout lifts it. */
+    lockedAt: timestamptz('locked_at'),
+    lastValidationAt: timestamptz('last_validation_at'),
+    lastValidationOk: boolean('last_validation_ok'),
+    createdBy: text('created_by').notNull(),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+  },
+  (table) => [
+    uniqueIndex('validation_users_email_lower_unique').on(sql`lower(${table.email})`),
+    index('validation_users_locked_idx').on(table.lockedAt).where(sql`${table.lockedAt} is not null`),
+    check('validation_users_secret_complete', sql`(${table.secretKeyId} is null) = (${table.secretCiphertext} is null)`),
+  ],
+);
+
 // ---------------------------------------------------------------------------------------------------------
 // Row types
 
@@ -401,4 +445,6 @@ export type NewApiKey = typeof apiKeys.$inferInsert;
 export type Account = typeof accounts.$inferSelect;
 export type NewAccount = typeof accounts.$inferInsert;
 export type Session = typeof sessions.$inferSelect;
+export type ValidationUser = typeof validationUsers.$inferSelect;
+export type NewValidationUser = typeof validationUsers.$inferInsert;
 export type NewSession = typeof sessions.$inferInsert;

@@ -62,6 +62,7 @@ describe('runMigrations', () => {
       'sessions',
       'tenants',
       'tokens',
+      'validation_users',
     ]);
   });
 

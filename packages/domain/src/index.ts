@@ -4,3 +4,4 @@ export * from './jobs';
 export * from './lifecycle';
 export * from './seeds';
 export * from './seedfile';
+export * from './validation';

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { Router } from 'express';
 import { z } from 'zod';
-import { API_KEY_ROLES, apiKeys, appendAudit, type ApiKey } from '@tokenfleet/db';
+import { KEY_ROLES, apiKeys, appendAudit, type ApiKey } from '@tokenfleet/db';
 import { generateApiKey, principalOf, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { notFound } from '../errors';
@@ -23,7 +23,8 @@ function apiKeyItem(row: ApiKey) {
 
 const newKey = z.object({
   name: z.string().trim().min(1).max(100).regex(/^[\w .@-]+$/, 'letters, digits, spaces and . _ @ - only'),
-  role: z.enum(API_KEY_ROLES),
+  // `validator` keys work only on the validation routes (docs/validation-api.md).
+  role: z.enum(KEY_ROLES),
 });
 
 export function apiKeyRoutes(router: Router, deps: ApiDeps): void {

@@ -6,6 +6,8 @@ import type { TokenState } from '../lifecycle';
 export type { TokenState };
 
 export type Role = 'viewer' | 'operator' | 'admin';
+/** API keys also come as `validator`: only for the validation routes at the server root. */
+export type KeyRole = Role | 'validator';
 
 export interface SessionUser {
   id: string;
@@ -188,7 +190,7 @@ export interface Account {
 export interface ApiKeyItem {
   id: string;
   name: string;
-  role: Role;
+  role: KeyRole;
   keyPrefix: string;
   createdAt: string;
   lastUsedAt: string | null;

@@ -1,5 +1,5 @@
 // The role picker of the forms that create accounts and API keys: one list of roles with what each may do.
-import type { Role } from '../api/types';
+import type { KeyRole, Role } from '../api/types';
 
 export const ROLES: readonly { value: Role; label: string }[] = [
   { value: 'viewer', label: 'Viewer — sees everything, changes nothing' },
@@ -7,12 +7,18 @@ export const ROLES: readonly { value: Role; label: string }[] = [
   { value: 'admin', label: 'Admin — also manages accounts and API keys' },
 ];
 
-export function RoleField({ id, value, onChange }: { id: string; value: Role; onChange: (role: Role) => void }) {
+/** API keys also come as validator keys, which work only on the validation routes at the server root. */
+export const KEY_ROLES: readonly { value: KeyRole; label: string }[] = [
+  ...ROLES,
+  { value: 'validator', label: 'Validator — only checks codes at /validate, /createuser (for VPN and RADIUS gateways)' },
+];
+
+export function RoleField<R extends KeyRole = Role>({ id, value, onChange, roles = ROLES as readonly { value: R; label: string }[] }: { id: string; value: R; onChange: (role: R) => void; roles?: readonly { value: R; label: string }[] }) {
   return (
     <div className="field">
       <label htmlFor={id}>Role</label>
-      <select id={id} value={value} onChange={(event) => onChange(event.target.value as Role)}>
-        {ROLES.map((option) => (
+      <select id={id} value={value} onChange={(event) => onChange(event.target.value as R)}>
+        {roles.map((option) => (
           <option key={option.value} value={option.value}>
             {option.label}
           </option>

@@ -2,11 +2,11 @@
 // API keeps only its hash, so it cannot be shown again.
 import { useId, useState, type FormEvent } from 'react';
 import { api } from '../api/client';
-import type { ApiKeyItem, CreatedApiKey, Role } from '../api/types';
+import type { ApiKeyItem, CreatedApiKey, KeyRole } from '../api/types';
 import { useConfirm } from '../components/ConfirmDialog';
 import { EmptyState, ErrorMessage, Loading, PageTitle, Time } from '../components/ui';
 import { useResource } from '../hooks';
-import { RoleField } from '../components/RoleField';
+import { KEY_ROLES, RoleField } from '../components/RoleField';
 
 export function ApiKeys() {
   const keys = useResource(() => api.get<ApiKeyItem[]>('/api-keys'), []);
@@ -35,7 +35,9 @@ export function ApiKeys() {
     <section>
       <PageTitle title="API keys">API keys</PageTitle>
       <p className="muted">
-        For systems that call the API (<span className="mono">Authorization: Bearer &lt;key&gt;</span>). People sign in with an account instead.
+        For systems that call the API (<span className="mono">Authorization: Bearer &lt;key&gt;</span>). People sign in with an account instead. A key of
+        the validator role works only for code checks at <span className="mono">/validate</span> (as <span className="mono">api_key=</span> or{' '}
+        <span className="mono">api=</span>), and no other key works there.
       </p>
       {created ? (
         <NewKeyNotice created={created} onDone={() => setCreated(null)} />
@@ -112,7 +114,7 @@ export function ApiKeys() {
 function NewKeyForm({ onCreated }: { onCreated: (key: CreatedApiKey) => void }) {
   const ids = useId();
   const [name, setName] = useState('');
-  const [role, setRole] = useState<Role>('operator');
+  const [role, setRole] = useState<KeyRole>('operator');
   const [error, setError] = useState<unknown>();
   const [working, setWorking] = useState(false);
 
@@ -138,7 +140,7 @@ function NewKeyForm({ onCreated }: { onCreated: (key: CreatedApiKey) => void }) 
           <label htmlFor={`${ids}-name`}>Name (which system uses it)</label>
           <input id={`${ids}-name`} required maxLength={100} value={name} onChange={(event) => setName(event.target.value)} placeholder="hr-sync" />
         </div>
-        <RoleField id={`${ids}-role`} value={role} onChange={setRole} />
+        <RoleField id={`${ids}-role`} value={role} onChange={setRole} roles={KEY_ROLES} />
       </div>
       <ErrorMessage error={error} />
       <button type="submit" className="primary" disabled={working}>

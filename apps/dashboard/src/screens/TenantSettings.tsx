@@ -20,7 +20,8 @@ export function TenantSettings() {
         body: (
           <p>
             From now on, a token's seed is erased as soon as Entra reports it active. Such a token can then never be activated again
-            (after an unassign, for instance) without importing its seed file anew. Tokens already active keep their seed.
+            (after an unassign, for instance) without importing its seed file anew, and the validation API (/validate, for VPN and RADIUS
+            gateways) cannot check its codes any more. Tokens already active keep their seed.
           </p>
         ),
         confirmLabel: 'Purge seeds once active',
@@ -60,7 +61,10 @@ export function TenantSettings() {
               <input type="checkbox" checked={tenant.settings.purgeSeedsWhenActive} onChange={(event) => void setPurge(tenant, event.target.checked)} /> Purge a
               token's seed once Entra reports it active
             </label>
-            <p className="help">Keeping seeds lets Tokenfleet test codes, resynchronise and re-activate tokens; purging leaves nothing to steal.</p>
+            <p className="help">
+              Keeping seeds lets Tokenfleet test codes, resynchronise and re-activate tokens, and answer other systems' code checks through the validation API;
+              purging leaves nothing to steal, but a token whose seed is purged validates nothing at /validate.
+            </p>
           </fieldset>
         ))
       )}

@@ -4,6 +4,7 @@ import { UNFINISHED_OPERATION_STATUSES, type AuditItem, type Page, type TokenDet
 import { AuditTable } from '../components/AuditTable';
 import { RetryButton } from '../components/RetryButton';
 import { TokenActions } from '../components/TokenActions';
+import { TokenValidations } from '../components/TokenValidations';
 import { EmptyState, ErrorMessage, LoadMore, Loading, PageTitle, StateBadge, Time } from '../components/ui';
 import { OPERATION_STATUS_LABELS, operationKindLabel, TOKEN_STATE_LABELS } from '../format';
 import { usePagedList, useResource } from '../hooks';
@@ -102,7 +103,7 @@ export function TokenDetail({ id }: { id: string }) {
                   <span className="mono">{data.graphDeviceId ?? '—'}</span>
                 </Fact>
                 <Fact label="Clock drift">{data.driftSteps} steps</Fact>
-                <Fact label="Seed">{data.hasSeed ? 'Stored, encrypted' : 'Purged'}</Fact>
+                <Fact label="Seed">{data.hasSeed ? 'Stored, encrypted' : 'Purged: its codes cannot be checked (validation API, test, resync)'}</Fact>
               </dl>
             </section>
             <TokenActions token={data} role={user.role} busy={busy} onChanged={refresh} />
@@ -150,6 +151,8 @@ export function TokenDetail({ id }: { id: string }) {
           )}
         </>
       )}
+
+      {data && <TokenValidations tokenId={data.id} state={data.state} hasSeed={data.hasSeed} />}
 
       <h2>Audit trail of this token</h2>
       <ErrorMessage error={audit.error} />

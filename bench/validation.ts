@@ -1,0 +1,186 @@
+// Benchmark: the TOTPRadius-compatible /validate route under load from concurrent clients, with a mix of
+// right, wrong and replayed codes. The API runs as its own process (the bundle `npm run start:api` runs);
+// the hardware tokens are imported through the API with seeds this script knows, then made active and
+// assigned with one SQL statement, and each gets its validation user. Each right code is for a token not yet used in this run, so it is
+// accepted once; a replay re-sends a code already accepted; a wrong code is one off the right one.
+// Prints validations/s, p50 / p99 latency and whether every answer was the expected one; asserts nothing.
+//
+//   npx tsx bench/validation.ts [seconds=10] [clients=32] [tokens=20000]
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { writeFile, mkdtemp } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import { base32Encode } from '../packages/domain/src/base32';
+import { totpCode, type TotpKey } from '../packages/domain/src/totp';
+import { startApiProcess, uploadSeedFile } from '../test/support/api-process';
+
+const seconds = Number(process.argv[2] ?? 10);
+const clients = Number(process.argv[3] ?? 32);
+const tokenCount = Number(process.argv[4] ?? 20_000);
+const MIX = { right: 0.6, wrong: 0.25, replay: 0.15 };
+
+/** CPU seconds (user + system) a process has used, from /proc. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0; // the process ended
+  }
+}
+function cpuOf(command: RegExp): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
+      if (command.test(comm)) total += cpuSeconds(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
+const secretOf = (index: number) => createHash('sha256').update(`bench-validation-${index}`).digest().subarray(0, 20);
+const keyOf = (index: number): TotpKey => ({ secret: secretOf(index), hashFunction: 'hmacsha1', periodSeconds: 30, digits: 6 });
+const upnOf = (index: number) => `val${index}@bench.example`;
+
+const dir = await mkdtemp(join(tmpdir(), 'tf-bench-validation-'));
+const file = join(dir, 'seeds.csv');
+await writeFile(file, ['upn,serial number,secret key,timeinterval,manufacturer,model', ...Array.from({ length: tokenCount }, (_, i) => `${upnOf(i)},V${String(i).padStart(9, '0')},${base32Encode(secretOf(i))},30,Token2,C202`)].join('\n'));
+
+// The per-key rate limit would (rightly) stop one client this fast; the benchmark measures the route.
+process.env.VALIDATION_RATE_LIMIT = '1000000';
+const api = await startApiProcess({ stateDir: dir, label: 'bench-validation' });
+try {
+  await uploadSeedFile(api, file, 'import');
+  const sql = postgres(api.database.url, { max: 1, onnotice: () => {} });
+  for (let i = 0; i < 600; i += 1) {
+    const [row] = await sql<{ n: number }[]>`select count(*)::int as n from tokens`;
+    if (row!.n >= tokenCount) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await sql`update tokens set state = 'active', assigned_upn = 'val' || substring(serial_number from 2)::int || '@bench.example'`;
+  // Users as after their first validation (the first one makes the row); the run measures the steady state.
+  await sql`insert into validation_users (id, email, created_by) select substr(md5(id::text), 1, 16), assigned_upn, 'bench' from tokens`;
+  await sql`analyze`;
+  await sql.end();
+
+  const made = await fetch(`${api.base}/api/v1/api-keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${api.apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'bench-radius', role: 'validator' }),
+  });
+  const validatorKey = ((await made.json()) as { key: string }).key;
+
+  let nextToken = 0;
+  const accepted: { index: number; code: string }[] = [];
+  const latencies: number[] = [];
+  const counts = { right: 0, wrong: 0, replay: 0, unexpected: 0, errors: 0 };
+
+  async function once(record: boolean): Promise<void> {
+    const draw = Math.random();
+    let kind: 'right' | 'wrong' | 'replay' = draw < MIX.right ? 'right' : draw < MIX.right + MIX.wrong ? 'wrong' : 'replay';
+    if (kind === 'replay' && accepted.length === 0) kind = 'right';
+    if (kind === 'right' && nextToken >= tokenCount) kind = 'wrong';
+    let index: number;
+    let code: string;
+    if (kind === 'right') {
+      index = nextToken++;
+      code = totpCode(keyOf(index), Date.now());
+    } else if (kind === 'replay') {
+      ({ index, code } = accepted[Math.floor(Math.random() * accepted.length)]!);
+    } else {
+      index = Math.floor(Math.random() * tokenCount);
+      code = String((Number(totpCode(keyOf(index), Date.now())) + 500_000) % 1_000_000).padStart(6, '0');
+    }
+    const params = new URLSearchParams({ api_key: validatorKey, userid: upnOf(index), token: code, format: '1' });
+    const started = performance.now();
+    let valid: string | undefined;
+    try {
+      // Half the clients' requests as GET with a query string, half as a form POST.
+      const response =
+        Math.random() < 0.5
+          ? await fetch(`${api.base}/validate?${params.toString()}`)
+          : await fetch(`${api.base}/validate`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: params.toString() });
+      valid = ((await response.json()) as { validation?: string }).validation;
+      if (response.status !== 200) counts.errors += 1;
+    } catch {
+      counts.errors += 1;
+    }
+    const elapsed = performance.now() - started;
+    if (kind === 'right' && valid === 'true') accepted.push({ index, code });
+    if (!record) return;
+    latencies.push(elapsed);
+    counts[kind] += 1;
+    if ((kind === 'right') !== (valid === 'true')) counts.unexpected += 1;
+  }
+
+  // Warm-up: connections, JIT, the database's caches.
+  await Promise.all(Array.from({ length: clients }, async () => {
+    for (let i = 0; i < 20; i += 1) await once(false);
+  }));
+
+  const apiPid = api.child.pid!;
+  // PostgreSQL's CPU is that of the backends serving this benchmark's database (others share the server).
+  const monitor = postgres(api.database.url, { max: 1, onnotice: () => {} });
+  const backends = async () => {
+    const rows = await monitor<{ pid: number }[]>`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`;
+    return new Map(rows.map(({ pid }) => [pid, cpuSeconds(pid)]));
+  };
+  const backendsBefore = await backends();
+  const cpuBefore = { api: cpuSeconds(apiPid), redis: cpuOf(/^redis-server/), bench: process.cpuUsage() };
+  const loadBefore = loadavg()[0]!;
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < deadline) await once(true);
+    }),
+  );
+  const wall = (performance.now() - started) / 1000;
+  const benchCpu = process.cpuUsage(cpuBefore.bench);
+  const backendsAfter = await backends();
+  await monitor.end();
+  const cpu = {
+    api: cpuSeconds(apiPid) - cpuBefore.api,
+    postgres: [...backendsAfter].reduce((sum, [pid, seconds]) => sum + seconds - (backendsBefore.get(pid) ?? 0), 0),
+    redis: cpuOf(/^redis-server/) - cpuBefore.redis,
+    clients: (benchCpu.user + benchCpu.system) / 1e6,
+  };
+
+  // For scale: the same clients against the API's cheapest route (no database, no Redis) right after,
+  // which is as fast as any route of this API can be answered on this machine at this moment.
+  let baseline = 0;
+  const baselineStarted = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < baselineStarted + 3000) {
+        await (await fetch(`${api.base}/api/v1/health`)).text();
+        baseline += 1;
+      }
+    }),
+  );
+  const baselineRate = baseline / ((performance.now() - baselineStarted) / 1000);
+
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!.toFixed(1);
+  const total = latencies.length;
+  console.log(`/validate, ${clients} concurrent clients for ${wall.toFixed(1)} s, ${tokenCount} hardware tokens (each its own user), GET and form POST, format 1`);
+  console.log(`mix: ${counts.right} right, ${counts.wrong} wrong, ${counts.replay} replayed`);
+  console.log(`validations/s        ${(total / wall).toFixed(0)}`);
+  console.log(`latency p50 / p99    ${at(0.5)} / ${at(0.99)} ms (max ${at(1)} ms)`);
+  console.log(`unexpected answers   ${counts.unexpected} (a right code refused, or a wrong or replayed one accepted)`);
+  console.log(`non-200 or failed    ${counts.errors}`);
+  const perValidation = (value: number) => ((value * 1000) / total).toFixed(2);
+  console.log(`CPU ms per validation: API ${perValidation(cpu.api)}, PostgreSQL ${perValidation(cpu.postgres)} (this database's backends), Redis ${perValidation(cpu.redis)} (the whole server, shared), the benchmark's clients ${perValidation(cpu.clients)}`);
+  console.log(`for scale: GET /api/v1/health (no database) from the same clients right after: ${baselineRate.toFixed(0)}/s`);
+  console.log(`machine: ${cpus().length} cores; 1-minute load average ${loadBefore.toFixed(2)} before the run (other processes share the cores)`);
+} finally {
+  await api.stop();
+}
+process.exit(0);
