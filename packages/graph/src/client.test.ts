@@ -223,6 +223,8 @@ describe('against a stub Graph', () => {
     try {
       const outcome = await stubClient(stub).getDevice('d1');
       expect(outcome).toMatchObject({ kind: 'permanent', status: 401, code: 'InvalidAuthenticationToken' });
+      // The refused first try travels with the outcome, so the caller can audit both requests.
+      expect(outcome.firstTry).toMatchObject({ status: 401, code: 'InvalidAuthenticationToken' });
       expect(stub.requests.map((r) => [r.method, r.path.startsWith('/beta/') ? 'graph' : 'token', r.authorization])).toEqual([
         ['POST', 'token', null],
         ['GET', 'graph', 'Bearer stub-token-1'],

@@ -47,6 +47,16 @@ describe('WriteBudget (real Redis)', () => {
     expect(await budget.blockedForMs()).toBeGreaterThan(10_000);
   });
 
+  it('a refund gives the next caller the write that was never sent', async () => {
+    const prefix = testRedisPrefix('budget');
+    const budget = new WriteBudget(redis, 't', { limit: 1, windowMs: 60_000, burst: 1, prefix });
+    expect(await budget.tryAcquire()).toBe(0);
+    expect(await budget.tryAcquire()).toBeGreaterThan(50_000);
+    await budget.refund();
+    expect(await budget.tryAcquire()).toBe(0);
+    expect(await budget.tryAcquire()).toBeGreaterThan(50_000);
+  });
+
   it('acquire waits through the window and gives up beyond maxWaitMs', async () => {
     const prefix = testRedisPrefix('budget');
     const budget = new WriteBudget(redis, 't', { limit: 1, windowMs: 200, burst: 1, prefix });
