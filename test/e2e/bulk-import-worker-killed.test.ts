@@ -1,46 +1,29 @@
 // The worker runs as its own process (what `npm run start:worker` runs: the built bundle) and is killed with SIGKILL while the
 // import is half done, then started again. The import must end exactly as without the crash: every
 // token active, no device created twice.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { writeSandboxConnection } from '@tokenfleet/config';
 import { tokens } from '@tokenfleet/db';
 import { startFullSystem, type FullSystem } from '../support/full-system';
 import { waitUntil } from '../support/wait';
-import { buildServerBundles, serverBundlePath } from '../../scripts/server-bundles';
+import { buildServerBundles } from '../../scripts/server-bundles';
+import { shareSandboxWithWorkerProcesses, startWorkerProcess as startWorker } from '../support/worker-process';
 import { BULK_SANDBOX, BULK_TIMEOUT_MS, BULK_TOKENS, bulkSeedFile, expectFullyProvisioned } from './bulk-scenario';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 let system: FullSystem;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   [system] = await Promise.all([startFullSystem({ sandbox: BULK_SANDBOX, worker: false }), buildServerBundles()]);
-  // The worker process finds the sandbox the way `npm run start:worker` does: through the state directory.
-  writeSandboxConnection(system.env.TOKENFLEET_STATE_DIR!, {
-    origin: system.sandbox.origin,
-    tenantId: system.sandbox.tenantId,
-    clientId: system.sandbox.clientId,
-    clientSecret: system.sandbox.clientSecret,
-    caCertificatePath: system.sandbox.caCertificatePath,
-  });
+  shareSandboxWithWorkerProcesses(system);
 });
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   await system?.stop();
 });
 
-function startWorkerProcess(): ChildProcess {
-  const child = spawn(process.execPath, [serverBundlePath('worker')], {
-    cwd: repoRoot,
-    env: { ...process.env, ...system.env, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  children.push(child);
-  return child;
-}
+const startWorkerProcess = () => startWorker(system, children);
 
 async function activeCount(importId: string): Promise<number> {
   return (await system.client.db.select({ id: tokens.id }).from(tokens).where(and(eq(tokens.importId, importId), eq(tokens.state, 'active')))).length;

@@ -3,32 +3,24 @@
 // database has not recorded them: the sandbox holds the answers back, so that moment is certain, not a
 // lucky timing. And an operator retries, all at once, every failed create of an import whose creates had
 // reached Graph: each device is adopted, none refused as someone else's, none created twice.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { writeSandboxConnection } from '@tokenfleet/config';
 import { operations, tokens } from '@tokenfleet/db';
-import { buildServerBundles, serverBundlePath } from '../../scripts/server-bundles';
+import { buildServerBundles } from '../../scripts/server-bundles';
 import { startFullSystem, type FullSystem } from '../support/full-system';
 import { waitForOperations } from '../support/system';
 import { waitUntil } from '../support/wait';
+import { shareSandboxWithWorkerProcesses, startWorkerProcess } from '../support/worker-process';
 import { BULK_SANDBOX, BULK_TIMEOUT_MS, bulkSeedFile, expectFullyProvisioned, reportScenario } from './bulk-scenario';
 
 const TOKENS = 100;
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 let system: FullSystem;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   [system] = await Promise.all([startFullSystem({ sandbox: { ...BULK_SANDBOX, generatedUsers: 2 * TOKENS }, worker: false }), buildServerBundles()]);
-  writeSandboxConnection(system.env.TOKENFLEET_STATE_DIR!, {
-    origin: system.sandbox.origin,
-    tenantId: system.sandbox.tenantId,
-    clientId: system.sandbox.clientId,
-    clientSecret: system.sandbox.clientSecret,
-    caCertificatePath: system.sandbox.caCertificatePath,
-  });
+  shareSandboxWithWorkerProcesses(system);
 });
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
@@ -42,12 +34,7 @@ it(`the worker killed after Graph accepted its bulk creates and before the datab
   system.sandbox.configure({ holdWriteResponses: true });
   const id = await system.upload('crash.csv', csv);
 
-  const child = spawn(process.execPath, [serverBundlePath('worker')], {
-    cwd: repoRoot,
-    env: { ...process.env, ...system.env, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  children.push(child);
+  const child = startWorkerProcess(system, children);
   await waitUntil(
     async () => {
       if (child.exitCode !== null) throw new Error(`the worker exited early with ${child.exitCode}`);

@@ -1,12 +1,12 @@
 // The worker against real Postgres, Redis and the Entra sandbox over HTTPS: tokens committed the way an
 // import commits them (token rows with encrypted seeds, one create operation each) end up created,
 // assigned and activated in the sandbox, at fewer than 1.05 Graph writes per token.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { base32Encode, type HashFunction } from '@tokenfleet/domain';
-import { auditEvents, imports, insertOperations, operations, retryOperations, tenants as tenantsTable, tokens } from '@tokenfleet/db';
-import { createRedis, createTenantQueue, enqueueOperations } from '@tokenfleet/queue';
+import { auditEvents, imports, operations, retryOperations, tenants as tenantsTable, tokens } from '@tokenfleet/db';
+import { createRedis, enqueueOperations } from '@tokenfleet/queue';
+import { commitTokens as commitTokensOf, sandboxMembers, type TokenSpec } from '../../../test/support/commit-tokens';
 import { startTestSystem, waitForOperations, type TestSystem } from '../../../test/support/system';
 import { waitUntil } from '../../../test/support/wait';
 import { startWorker, type RunningWorker } from '../src/start-worker';
@@ -25,41 +25,13 @@ afterAll(async () => {
   await redis.quit();
 });
 
-interface Spec { upn?: string; interval?: 30 | 60; hash?: HashFunction; activate?: boolean }
-
-/** Commits tokens and their create operations as an import does, then enqueues the operations. */
-async function commitTokens(specs: Spec[]): Promise<Array<{ id: string; serial: string; secret: string }>> {
-  const rows = specs.map((spec) => {
-    const id = randomUUID();
-    const secret = base32Encode(randomBytes(spec.hash === 'hmacsha256' ? 32 : 20));
-    const sealed = system.vault.encrypt(id, secret);
-    return { spec, id, secret, serial: `W${randomBytes(5).toString('hex')}`, sealed };
-  });
-  const ops = await system.client.db.transaction(async (tx) => {
-    await tx.insert(tokens).values(rows.map(({ spec, id, serial, sealed }) => ({
-      id, tenantId: system.tenantId, serialNumber: serial, manufacturer: 'Token2', model: 'C202', displayName: `Token2 C202 - ${serial}`,
-      hashFunction: spec.hash ?? 'hmacsha1', timeIntervalSeconds: spec.interval ?? 30, state: 'imported' as const,
-      secretKeyId: sealed.keyId, secretCiphertext: sealed.ciphertext,
-    })));
-    return insertOperations(tx, rows.map(({ spec, id }) => ({
-      tenantId: system.tenantId, tokenId: id, kind: 'token.create' as const, generation: 0, createdBy: 'test',
-      params: spec.upn ? { upn: spec.upn, assign: true, activate: spec.activate !== false } : {},
-    })));
-  });
-  await enqueueOperations(worker.context.tenant.queue, ops);
-  return rows.map(({ id, serial, secret }) => ({ id, serial, secret }));
-}
-
-function members(count: number, offset = 0): string[] {
-  const upns = system.sandbox.inspect.users().filter((user) => user.userType !== 'Guest').slice(offset, offset + count).map((user) => user.userPrincipalName);
-  if (upns.length < count) throw new Error(`the sandbox has fewer than ${offset + count} members`);
-  return upns;
-}
+const commitTokens = (specs: TokenSpec[]) => commitTokensOf(system, worker.context.tenant.queue, specs);
+const members = (count: number, offset = 0) => sandboxMembers(system, count, offset);
 
 describe('provisioning pipeline (worker)', () => {
   it('creates, assigns and activates a mix of 30 s / 60 s and SHA-1 / SHA-256 tokens in bulk', async () => {
     const upns = members(60);
-    const specs: Spec[] = upns.map((upn, index) => ({ upn, interval: index % 3 === 0 ? 60 : 30, hash: index % 2 === 0 ? 'hmacsha256' : 'hmacsha1' }));
+    const specs: TokenSpec[] = upns.map((upn, index) => ({ upn, interval: index % 3 === 0 ? 60 : 30, hash: index % 2 === 0 ? 'hmacsha256' : 'hmacsha1' }));
     const writesBefore = system.sandbox.inspect.counters().writes;
     const created = await commitTokens(specs);
     await waitForOperations(system.client.db, created.map((t) => t.id), 180_000);
@@ -191,15 +163,7 @@ describe('reconciler', () => {
   }, 90_000);
 });
 
-async function commitTokensWithoutEnqueue(...specs: Spec[]) {
-  const queue = worker.context.tenant.queue;
-  const original = queue.addBulk.bind(queue);
-  queue.addBulk = (async () => []) as typeof queue.addBulk;
-  try {
-    return await commitTokens(specs);
-  } finally {
-    queue.addBulk = original;
-  }
+/** Committed, as a process that died between its commit and its enqueue leaves them. */
+function commitTokensWithoutEnqueue(...specs: TokenSpec[]) {
+  return commitTokensOf(system, null, specs);
 }
-
-void createTenantQueue;
