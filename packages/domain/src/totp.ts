@@ -101,3 +101,20 @@ export function activationWaitMs(graphNowMs: number, periodSeconds: number, marg
   if (left < marginMs + uncertainty) return left + uncertainty + settleMs;
   return 0;
 }
+
+/** How far a resync looks for the two codes, in time steps either way (about 8 hours at 30 s). */
+export const RESYNC_WINDOW_STEPS = 1000;
+
+/**
+ * Where two consecutive codes sit among the steps around `currentStep`, nearest first: the step of the
+ * newer code, or null when no two adjacent steps give exactly these codes.
+ */
+export function findConsecutiveCodes(key: TotpKey, code1: string, code2: string, currentStep: number, windowSteps: number): number | null {
+  const codeAt = (step: number) => (step < 0 ? '' : hotp(key.secret, step, key.hashFunction, key.digits));
+  for (let distance = 0; distance <= windowSteps; distance += 1) {
+    for (const step of distance === 0 ? [currentStep] : [currentStep - distance, currentStep + distance]) {
+      if (codeAt(step) === code2 && codeAt(step - 1) === code1) return step;
+    }
+  }
+  return null;
+}

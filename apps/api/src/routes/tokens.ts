@@ -18,7 +18,7 @@ import {
   type Token,
   type TokenChanges,
 } from '@tokenfleet/db';
-import { applyTokenEvent, base32Decode, hotp, totpStep, verifyTotp, type OperationKind, type TotpKey } from '@tokenfleet/domain';
+import { applyTokenEvent, base32Decode, findConsecutiveCodes, RESYNC_WINDOW_STEPS, totpStep, verifyTotp, type OperationKind, type TotpKey } from '@tokenfleet/domain';
 import { enqueueOperations } from '@tokenfleet/queue';
 import { principalOf, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
@@ -71,23 +71,6 @@ const GRAPH_ACTIONS: Record<'assign' | 'activate' | 'unassign' | 'delete', { kin
   unassign: { kind: 'token.unassign', event: 'unassigned' },
   delete: { kind: 'token.delete', event: 'deleted' },
 };
-
-/** How far a resync looks for the two codes, in time steps either way (about 8 hours at 30 s). */
-export const RESYNC_WINDOW_STEPS = 1000;
-
-/**
- * Where two consecutive codes sit among the steps around `currentStep`, nearest first: the step of the
- * newer code, or null when no two adjacent steps give exactly these codes.
- */
-export function findConsecutiveCodes(key: TotpKey, code1: string, code2: string, currentStep: number, windowSteps: number): number | null {
-  const codeAt = (step: number) => (step < 0 ? '' : hotp(key.secret, step, key.hashFunction, key.digits));
-  for (let distance = 0; distance <= windowSteps; distance += 1) {
-    for (const step of distance === 0 ? [currentStep] : [currentStep - distance, currentStep + distance]) {
-      if (codeAt(step) === code2 && codeAt(step - 1) === code1) return step;
-    }
-  }
-  return null;
-}
 
 export function tokenRoutes(router: Router, deps: ApiDeps): void {
   const { db } = deps;
