@@ -1,4 +1,4 @@
-// The express application: request logging with redaction, security headers, the /api/v1 router
+// The express application: one concise log line per request (headers at debug, redacted), security headers, the /api/v1 router
 // (probes, then authentication, then every other route, then a 404 in the envelope), bull-board for
 // admins, the built dashboard for everything else, and the one error middleware.
 import { randomUUID } from 'node:crypto';
@@ -11,6 +11,7 @@ import type { ApiDeps } from './deps';
 import { errorMiddleware, unknownRoute } from './errors';
 import { openApiDocument } from './openapi';
 import { queueBoard } from './queue-board';
+import { rememberRouteBase, requestLog } from './request-log';
 import { SessionStore, sessionAuthenticator } from './sessions';
 import { accountRoutes } from './routes/accounts';
 import { apiKeyRoutes } from './routes/api-keys';
@@ -39,6 +40,7 @@ function authenticators(deps: ApiDeps, sessions: SessionStore): Authenticator[] 
 /** Every /api/v1 route, in the order express matches them. Exported so a test can walk its stack. */
 export function createApiRouter(deps: ApiDeps): Router {
   const router = express.Router();
+  router.use(rememberRouteBase);
   const sessions = new SessionStore(deps.db);
   probeRoutes(router, deps);
   sessionRoutes(router, deps, sessions);
@@ -73,13 +75,15 @@ export function createApp(deps: ApiDeps): Express {
         res.setHeader('X-Request-Id', id);
         return id;
       },
-      autoLogging: { ignore: (req) => req.url === `${API_BASE_PATH}/health` || req.url === `${API_BASE_PATH}/ready` },
-      customProps: (_req, res) => {
-        const principal = (res as unknown as { locals?: { principal?: { actor: string } } }).locals?.principal;
-        return principal ? { actor: principal.actor } : {};
-      },
+      // requestLog writes the one line per request; pino-http gives every request its id and req.log.
+      autoLogging: false,
+      // req.log carries only the request id (not the whole request, headers and all) on every line.
+      quietReqLogger: true,
+      customAttributeKeys: { reqId: 'requestId' },
     }),
   );
+
+  app.use(requestLog({ quietPaths: [`${API_BASE_PATH}/health`, `${API_BASE_PATH}/ready`] }));
 
   app.use(API_BASE_PATH, helmet(), express.json({ limit: JSON_BODY_LIMIT }), createApiRouter(deps));
 

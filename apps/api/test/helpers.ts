@@ -42,13 +42,13 @@ async function answerOf(response: Response): Promise<Answer> {
   return { status: response.status, headers: response.headers, text, body };
 }
 
-export async function startTestApi(options: { env?: Record<string, string>; overrides?: StartApiOverrides } = {}): Promise<TestApi> {
+export async function startTestApi(options: { env?: Record<string, string>; overrides?: StartApiOverrides; logLevel?: 'info' | 'debug' } = {}): Promise<TestApi> {
   const database = await createTestDatabase();
   const { redisUrl } = testServices();
   const config = loadConfig({ DATABASE_URL: database.url, REDIS_URL: redisUrl, LOG_LEVEL: 'info', TOKENFLEET_STATE_DIR: `/tmp/tf-api-test-${randomUUID()}`, ...options.env });
   const logLines: string[] = [];
   const logger = createLogger(
-    { level: 'info', name: 'api', mode: config.mode },
+    { level: options.logLevel ?? 'info', name: 'api', mode: config.mode },
     new Writable({
       write(chunk: Buffer, _encoding, callback) {
         logLines.push(chunk.toString('utf8'));
