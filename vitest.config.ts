@@ -7,11 +7,11 @@ export default defineConfig({
   test: {
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'apps/dashboard/**'],
-    globalSetup: ['./test/harness/global-setup.ts'],
+    globalSetup: ['./test/support/global-setup.ts'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,
     retry: 0,
-    reporters: ['default', './test/harness/summary-reporter.ts'],
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

@@ -1,7 +1,6 @@
 // Starts the real API for a test file: its own migrated database, its own Redis key prefix, port 0, a
 // fresh master key, and one API key per role. Requests go over HTTP with fetch.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { createLogger, loadConfig } from '@tokenfleet/config';
 import { apiKeys } from '@tokenfleet/db';
@@ -29,10 +28,6 @@ export interface Answer {
   // Tests read into answers freely; the status assertion next to each read is what guards the shape.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   body: any;
-}
-
-export function fixture(name: string): Buffer {
-  return readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
 }
 
 async function answerOf(response: Response): Promise<Answer> {

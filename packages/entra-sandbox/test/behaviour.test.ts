@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startSandbox } from '../index';
+import { startSandbox } from '../src/index';
 import { DEVICES, methodsOf, sandboxClient } from './client';
 import { centreClock, codeAt, deviceBody, useSandbox } from './helpers';
 

@@ -1,7 +1,7 @@
 // The directory: users by id or UPN, user search with startswith and OData string escaping, paging.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Sandbox } from '../index';
-import { startSandbox } from '../index';
+import type { Sandbox } from '../src/index';
+import { startSandbox } from '../src/index';
 import type { Reply, SandboxClient } from './client';
 import { sandboxClient } from './client';
 

@@ -3,9 +3,9 @@
 // factory, test users, and what it must never see in logs.
 import { startSandbox } from '@tokenfleet/entra-sandbox';
 import type { Sandbox } from '@tokenfleet/entra-sandbox';
-import { createGraphClient } from '../client';
-import type { GraphClient, GraphClientOptions, GraphLogger, GraphUser } from '../types';
-import { sandboxClientOptions } from '../sandbox-options';
+import { createGraphClient } from '../../src/client';
+import type { GraphClient, GraphClientOptions, GraphLogger, GraphUser } from '../../src/types';
+import { sandboxClientOptions } from '../../src/sandbox-options';
 
 export interface ContractEnvironment {
   /** Makes a client for this target; every client logs into `logLines`. */

@@ -2,7 +2,7 @@
 // (never with verification turned off), so the tests see exactly what any Graph client would.
 import { Agent, request as httpsRequest } from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Sandbox } from '../index';
+import type { Sandbox } from '../src/index';
 
 export interface Reply {
   status: number;

@@ -2,8 +2,8 @@
 // checks every Graph route makes.
 import { constants, createHash, randomUUID, sign, X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Sandbox } from '../index';
-import { createClientCertificate, startSandbox } from '../index';
+import type { Sandbox } from '../src/index';
+import { createClientCertificate, startSandbox } from '../src/index';
 import type { SandboxClient } from './client';
 import { DEVICES, sandboxClient } from './client';
 

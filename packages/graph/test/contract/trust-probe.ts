@@ -2,8 +2,8 @@
 // reads that variable only at start-up). Prints, as JSON, what a client reaching the sandbox gets when it
 // trusts the CA only through the environment, and when it is also given an unrelated CA explicitly (the
 // explicit CA must be added to the trusted set, not replace the environment's).
-import { createGraphClient } from '../client';
-import type { GraphClientOptions } from '../types';
+import { createGraphClient } from '../../src/client';
+import type { GraphClientOptions } from '../../src/types';
 import { makeSelfSignedCertificate } from './self-signed';
 
 const target = JSON.parse(process.env.TRUST_PROBE_TARGET ?? '{}') as Pick<GraphClientOptions, 'tenantId' | 'clientId' | 'clientSecret' | 'authorityHost' | 'graphBaseUrl'> & { user: string };

@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { base32Decode, base32Encode, hotp, totpStep } from '@tokenfleet/domain';
 import type { HashFunction } from '@tokenfleet/domain';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import type { Sandbox, SandboxBehaviour, SandboxOptions } from '../index';
-import { DEFAULT_BEHAVIOUR, startSandbox } from '../index';
+import type { Sandbox, SandboxBehaviour, SandboxOptions } from '../src/index';
+import { DEFAULT_BEHAVIOUR, startSandbox } from '../src/index';
 import type { SandboxClient } from './client';
 import { sandboxClient } from './client';
 

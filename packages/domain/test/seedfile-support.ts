@@ -1,12 +1,7 @@
-// Test-only helpers (imported by *.test.ts, never by the package): the sample fixtures copied into
-// packages/domain/test/fixtures/samples, and ways to feed bytes to a parser the way uploads arrive.
-import { readFileSync } from 'node:fs';
-import type { SeedRow } from '../seeds';
-import type { SeedFileChunk } from './csv';
-
-export function readSample(name: string): Buffer {
-  return readFileSync(new URL(`../../test/fixtures/samples/${name}`, import.meta.url));
-}
+// Test support for the seed-file parsers' tests: ways to feed bytes to a parser the way uploads arrive,
+// and to read what it yields. The sample files themselves come from @tokenfleet/test-harness/samples.
+import type { SeedRow } from '../src/seeds';
+import type { SeedFileChunk } from '../src/seedfile/csv';
 
 /** Yields `content` in pieces of `chunkSize` bytes, cutting lines and multi-byte characters anywhere. */
 export async function* chunked(content: Uint8Array | string, chunkSize = 7): AsyncGenerator<SeedFileChunk> {
