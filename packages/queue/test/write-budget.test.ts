@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { testRedisPrefix, testServices } from '@tokenfleet/test-harness';
-import { createRedis } from './queues';
-import { WriteBudget } from './write-budget';
+import { createRedis } from '../src/queues';
+import { WriteBudget } from '../src/write-budget';
 
 const redis = createRedis(testServices().redisUrl);
 afterAll(async () => { await redis.quit(); });
