@@ -9,7 +9,8 @@ import { apiKeyAuthenticator, authenticate, requireRole, type Authenticator } fr
 import { dashboardRouter } from './dashboard';
 import type { ApiDeps } from './deps';
 import { errorMiddleware, unknownRoute } from './errors';
-import { openApiDocument } from './openapi';
+import { buildOpenApiDocument, endpoints } from '@tokenfleet/contract';
+import { route, send } from './contract-routes';
 import { queueBoard } from './queue-board';
 import { rememberRouteBase, requestLog } from './request-log';
 import { SessionStore, sessionAuthenticator } from './sessions';
@@ -25,6 +26,9 @@ import { tokenRoutes } from './routes/tokens';
 import { userRoutes } from './routes/users';
 
 export const API_BASE_PATH = '/api/v1';
+
+/** Generated once from the contract (packages/contract), served at /api/v1/openapi.json. */
+export const openApiDocument = buildOpenApiDocument();
 export const QUEUE_BOARD_PATH = '/admin/queues';
 
 /** JSON bodies here are a few fields; seed files come as multipart and are streamed, not parsed here. */
@@ -45,8 +49,8 @@ export function createApiRouter(deps: ApiDeps): Router {
   probeRoutes(router, deps);
   sessionRoutes(router, deps, sessions);
   router.use(authenticate(authenticators(deps, sessions)));
-  router.get('/openapi.json', (_req, res) => {
-    res.json(openApiDocument);
+  route(router, endpoints.openApi, (_req, res) => {
+    send(res, endpoints.openApi, 200, openApiDocument);
   });
   overviewRoutes(router, deps);
   importRoutes(router, deps);

@@ -4,10 +4,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { Request, RequestHandler, Response } from 'express';
-import { apiKeys, type ApiKeyRole, type Database } from '@tokenfleet/db';
+import { apiKeys, type Database, type Role } from '@tokenfleet/db';
 import { ApiError } from './errors';
 
-export type Role = ApiKeyRole;
+export type { Role };
 
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { activationWaitMs, findConsecutiveCodes, hotp, msLeftInWindow, RESYNC_WINDOW_STEPS, nextWindowBoundary, totpCode, totpStep, verifyTotp, type HashFunction, type TotpKey } from './totp';
+import { activationWaitMs, findConsecutiveCodes, hotp, msLeftInWindow, RESYNC_WINDOW_STEPS, nextWindowBoundary, totpCode, totpStep, verifyTotp, type TotpKey } from './totp';
+import type { HashFunction } from './vocabulary';
 import { base32Decode, base32Encode } from './base32';
 
 // RFC 6238 Appendix B: seeds are ASCII "1234567890" repeated to the hash's block of 20, 32, 64 bytes.

@@ -1,10 +1,8 @@
 // RFC 6238 TOTP and the window arithmetic around it. Pure: every function takes `nowMs` (Unix epoch
 // milliseconds) from the caller, which corrects it for the clock offset to Graph where that matters.
 import { createHmac } from 'node:crypto';
+import type { HashFunction } from './vocabulary';
 
-/** Graph's names for the hash functions, plus SHA-512 which seed files and validation may use. */
-export type HashFunction = 'hmacsha1' | 'hmacsha256' | 'hmacsha512';
-export const HASH_FUNCTIONS: readonly HashFunction[] = ['hmacsha1', 'hmacsha256', 'hmacsha512'];
 
 const NODE_HASH: Record<HashFunction, string> = { hmacsha1: 'sha1', hmacsha256: 'sha256', hmacsha512: 'sha512' };
 

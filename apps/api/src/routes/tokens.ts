@@ -3,7 +3,19 @@
 // COMMIT; the rest (disable, enable, retire, test, resync) are answered at once, without Graph.
 import { and, desc, eq, inArray, like, sql } from 'drizzle-orm';
 import type { Router } from 'express';
-import { z } from 'zod';
+import {
+  AssignRequest,
+  CodeCheck,
+  endpoints,
+  PageQuery,
+  ResyncRequest,
+  tokenGraphActions,
+  tokenLifecycleActions,
+  TokenListQuery,
+  type TokenGraphAction,
+  type TokenLifecycleAction,
+  type Token as TokenView,
+} from '@tokenfleet/contract';
 import {
   appendAudit,
   auditEvents,
@@ -13,19 +25,19 @@ import {
   TokenStateConflict,
   transitionToken,
   updateTokenFields,
-  TOKEN_STATES,
   type Operation,
   type Token,
   type TokenChanges,
 } from '@tokenfleet/db';
 import { applyTokenEvent, base32Decode, findConsecutiveCodes, RESYNC_WINDOW_STEPS, totpStep, verifyTotp, type OperationKind, type TotpKey } from '@tokenfleet/domain';
 import { enqueueOperations } from '@tokenfleet/queue';
-import { principalOf, requireRole } from '../auth';
+import { principalOf } from '../auth';
+import { route, send } from '../contract-routes';
 import type { ApiDeps } from '../deps';
 import { ApiError, conflict, describeErrorForLog, notFound } from '../errors';
 import { auditItem, auditItemColumns } from './audit';
-import { afterCreatedCursor, createdCursorKey, createdMicros, newestFirst, numericCursor, pageQuery, toPage } from '../paging';
-import { isUuid, likePrefix, optionalText, parseInput, uuidField, pathId } from '../validation';
+import { afterCreatedCursor, createdCursorKey, createdMicros, newestFirst, numericCursor, toPage } from '../paging';
+import { isUuid, likePrefix, parseInput, pathId } from '../validation';
 
 /** The columns a token is shown with. Chosen explicitly, so the seed columns are never read for a response. */
 export const tokenItemColumns = {
@@ -48,24 +60,12 @@ export const tokenItemColumns = {
 
 type TokenItemRow = { [K in keyof typeof tokenItemColumns]: Token[K] };
 
-export function tokenItem(row: TokenItemRow) {
+export function tokenItem(row: TokenItemRow): TokenView {
   return { ...row, lastUsedAt: row.lastUsedAt?.toISOString() ?? null, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
 }
 
-const listQuery = pageQuery.extend({
-  state: z.enum(TOKEN_STATES).optional(),
-  upn: optionalText,
-  serial: optionalText,
-  importId: uuidField.optional(),
-  manufacturer: optionalText,
-  tenantId: optionalText,
-});
-
-const upnField = z.string().trim().min(3).max(256).regex(/^[^\s@]+@[^\s@]+$/, 'must be a user principal name such as alice@contoso.com');
-const codeField = z.string().trim().regex(/^\d{6,8}$/, 'must be the 6-digit code the token shows');
-
 /** The life-cycle event each Graph-facing action leads to, checked before the operation is written. */
-const GRAPH_ACTIONS: Record<'assign' | 'activate' | 'unassign' | 'delete', { kind: OperationKind; event: 'assigned' | 'activated' | 'unassigned' | 'deleted' }> = {
+const GRAPH_ACTIONS: Record<TokenGraphAction, { kind: OperationKind; event: 'assigned' | 'activated' | 'unassigned' | 'deleted' }> = {
   assign: { kind: 'token.assign', event: 'assigned' },
   activate: { kind: 'token.activate', event: 'activated' },
   unassign: { kind: 'token.unassign', event: 'unassigned' },
@@ -75,8 +75,8 @@ const GRAPH_ACTIONS: Record<'assign' | 'activate' | 'unassign' | 'delete', { kin
 export function tokenRoutes(router: Router, deps: ApiDeps): void {
   const { db } = deps;
 
-  router.get('/tokens', async (req, res) => {
-    const query = parseInput(listQuery, req.query, 'query');
+  route(router, endpoints.listTokens, async (req, res) => {
+    const query = parseInput(TokenListQuery, req.query, 'query');
     const rows = await db
       .select({ ...tokenItemColumns, cursorMicros: createdMicros(tokens.createdAt) })
       .from(tokens)
@@ -94,7 +94,7 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
       )
       .orderBy(...newestFirst(tokens.createdAt, tokens.id))
       .limit(query.limit + 1);
-    res.json(toPage(rows, query.limit, ({ cursorMicros: _cursor, ...row }) => tokenItem(row), createdCursorKey));
+    send(res, endpoints.listTokens, 200, toPage(rows, query.limit, ({ cursorMicros: _cursor, ...row }) => tokenItem(row), createdCursorKey));
   });
 
   async function findTokenItem(id: string) {
@@ -114,7 +114,7 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
     return row;
   }
 
-  router.get('/tokens/:id', async (req, res) => {
+  route(router, endpoints.getToken, async (req, res) => {
     const { graphDeviceId, assignedUserId, driftSteps, hasSeed, ...item } = await findTokenItem(pathId(req.params));
     const tokenOperations = await db
       .select({
@@ -130,7 +130,7 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
       .where(eq(operations.tokenId, item.id))
       .orderBy(desc(operations.createdAt), desc(operations.id))
       .limit(100);
-    res.json({
+    send(res, endpoints.getToken, 200, {
       ...tokenItem(item),
       graphDeviceId,
       assignedUserId,
@@ -140,9 +140,9 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
     });
   });
 
-  router.get('/tokens/:id/audit', async (req, res) => {
+  route(router, endpoints.tokenAudit, async (req, res) => {
     const token = await findTokenItem(pathId(req.params));
-    const query = parseInput(pageQuery, req.query, 'query');
+    const query = parseInput(PageQuery, req.query, 'query');
     const after = numericCursor(query.cursor);
     const rows = await db
       .select(auditItemColumns)
@@ -150,15 +150,16 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
       .where(and(eq(auditEvents.tokenId, token.id), after === undefined ? undefined : sql`${auditEvents.id} < ${after}`))
       .orderBy(desc(auditEvents.id))
       .limit(query.limit + 1);
-    res.json(toPage(rows, query.limit, auditItem, (row) => [row.id]));
+    send(res, endpoints.tokenAudit, 200, toPage(rows, query.limit, auditItem, (row) => [row.id]));
   });
 
   // ---- Graph-facing actions: operation row in a transaction, job after COMMIT ----------------------------
 
-  for (const [action, { kind, event }] of Object.entries(GRAPH_ACTIONS)) {
-    router.post(`/tokens/:id/${action}`, requireRole('operator'), async (req, res) => {
+  for (const [action, { kind, event }] of Object.entries(GRAPH_ACTIONS) as [TokenGraphAction, (typeof GRAPH_ACTIONS)[TokenGraphAction]][]) {
+    const endpoint = tokenGraphActions[action];
+    route(router, endpoint, async (req, res) => {
       const actor = principalOf(res).actor;
-      const params = action === 'assign' ? { upn: parseInput(z.object({ upn: upnField }), req.body, 'request body').upn } : {};
+      const params = action === 'assign' ? { upn: parseInput(AssignRequest, req.body, 'request body').upn } : {};
       const tokenId = pathId(req.params);
       if (!isUuid(tokenId)) throw notFound(`Token ${tokenId}`);
       const operation = await db.transaction(async (tx): Promise<Operation> => {
@@ -176,20 +177,21 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
         return requestOperation(tx, { tenantId: token.tenantId, tokenId: token.id, kind, params, actor });
       });
       await enqueueAfterCommit(deps, [operation], (error) => req.log.error({ error: describeErrorForLog(error), operationId: operation.id }, 'could not enqueue; the reconciler will'));
-      res.status(202).json({ operationId: operation.id });
+      send(res, endpoint, 202, { operationId: operation.id });
     });
   }
 
   // ---- Life-cycle actions answered at once ------------------------------------------------------------
 
-  const immediate: Record<'disable' | 'enable' | 'retire', { event: 'disabled' | 'enabled' | 'retired'; changes: TokenChanges }> = {
+  const immediate: Record<TokenLifecycleAction, { event: 'disabled' | 'enabled' | 'retired'; changes: TokenChanges }> = {
     disable: { event: 'disabled', changes: {} },
     enable: { event: 'enabled', changes: {} },
     // A retired token is never activated again, so its seed has no use left: purge it.
     retire: { event: 'retired', changes: { secretKeyId: null, secretCiphertext: null } },
   };
-  for (const [action, { event, changes }] of Object.entries(immediate)) {
-    router.post(`/tokens/:id/${action}`, requireRole('operator'), async (req, res) => {
+  for (const [action, { event, changes }] of Object.entries(immediate) as [TokenLifecycleAction, (typeof immediate)[TokenLifecycleAction]][]) {
+    const endpoint = tokenLifecycleActions[action];
+    route(router, endpoint, async (req, res) => {
       const actor = principalOf(res).actor;
       const tokenId = pathId(req.params);
       if (!isUuid(tokenId)) throw notFound(`Token ${tokenId}`);
@@ -204,7 +206,7 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
         }
       });
       const { graphDeviceId: _g, assignedUserId: _a, driftSteps: _d, hasSeed: _h, ...item } = await findTokenItem(tokenId);
-      res.json(tokenItem(item));
+      send(res, endpoint, 200, tokenItem(item));
     });
   }
 
@@ -220,8 +222,8 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
     return { token, key: { secret, hashFunction: token.hashFunction, periodSeconds: token.timeIntervalSeconds, digits: token.digits } };
   }
 
-  router.post('/tokens/:id/test', requireRole('operator'), async (req, res) => {
-    const { code } = parseInput(z.object({ code: codeField }), req.body, 'request body');
+  route(router, endpoints.testCode, async (req, res) => {
+    const { code } = parseInput(CodeCheck, req.body, 'request body');
     const { token, key } = await totpKeyOf(pathId(req.params));
     // A window of one step around the drift the token is known to have; the code is not consumed.
     const result = verifyTotp(key, code, Date.now(), 1, token.driftSteps);
@@ -236,11 +238,11 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
       tokenId: token.id,
       detail: { valid: result.ok, drift },
     });
-    res.json({ valid: result.ok, drift });
+    send(res, endpoints.testCode, 200, { valid: result.ok, drift });
   });
 
-  router.post('/tokens/:id/resync', requireRole('operator'), async (req, res) => {
-    const { code1, code2 } = parseInput(z.object({ code1: codeField, code2: codeField }), req.body, 'request body');
+  route(router, endpoints.resync, async (req, res) => {
+    const { code1, code2 } = parseInput(ResyncRequest, req.body, 'request body');
     const actor = principalOf(res).actor;
     const { token, key } = await totpKeyOf(pathId(req.params));
     const currentStep = totpStep(Date.now(), token.timeIntervalSeconds);
@@ -260,7 +262,7 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
       await updateTokenFields(tx, token.id, { driftSteps, lastAcceptedStep: step, failedValidations: 0, lockedUntil: null });
       await appendAudit(tx, { ...audit, outcome: 'success', detail: { previousDriftSteps: token.driftSteps, driftSteps } });
     });
-    res.json({ driftSteps });
+    send(res, endpoints.resync, 200, { driftSteps });
   });
 }
 
