@@ -3,7 +3,7 @@
 // in place, keeping the address so the person lands where they were.
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { api, loadSession, onSessionLost, signOut } from './api/client';
-import type { Overview as OverviewData, Role, Session } from './api/types';
+import type { Overview as OverviewData, Role, Session } from '@tokenfleet/contract';
 import { ErrorMessage, Loading } from './components/ui';
 import { useResource } from './hooks';
 import { Link, matchPath, useLocation } from './router';

@@ -2,7 +2,7 @@
 // poll never blanks a table or shifts the layout, and they drop answers that arrive after a newer request
 // (filters changed, screen left) so a slow answer never overwrites a fresh one.
 import { useCallback, useEffect, useRef, useState, type DependencyList } from 'react';
-import type { Page } from './api/types';
+import type { Page } from '@tokenfleet/contract';
 
 /** How soon a poll that failed is tried again, at the earliest. */
 const POLL_RETRY_MS = 5_000;

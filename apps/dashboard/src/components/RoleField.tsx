@@ -1,5 +1,5 @@
 // The role picker of the forms that create accounts and API keys: one list of roles with what each may do.
-import type { Role } from '../api/types';
+import type { Role } from '@tokenfleet/contract';
 
 export const ROLES: readonly { value: Role; label: string }[] = [
   { value: 'viewer', label: 'Viewer — sees everything, changes nothing' },

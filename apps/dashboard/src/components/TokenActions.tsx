@@ -2,8 +2,8 @@
 // transition table decides) and only to roles that may act. Steps that cannot be undone ask first.
 import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
 import { api } from '../api/client';
-import type { DirectoryUser, Role, TokenDetail } from '../api/types';
-import { canApply, type TokenEventType } from '../lifecycle';
+import type { DirectoryUser, Role, TokenDetail, TokenEventType } from '@tokenfleet/contract';
+import { canApply, UPN_PATTERN } from '@tokenfleet/contract/values';
 import { roleAllows } from '../session';
 import { useConfirm, type ConfirmRequest } from './ConfirmDialog';
 import { ErrorMessage } from './ui';
@@ -164,7 +164,7 @@ function AssignForm({ token, disabled, onAssigned }: { token: TokenDetail; disab
   }, [search]);
 
   // Without a match from the directory, a complete UPN typed by hand still works.
-  const typedUpn = /^[^\s@]+@[^\s@]+$/.test(search.trim()) ? search.trim() : '';
+  const typedUpn = UPN_PATTERN.test(search.trim()) ? search.trim() : '';
   const upn = chosen || typedUpn;
 
   async function submit(event: FormEvent) {

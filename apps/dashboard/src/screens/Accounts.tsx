@@ -1,7 +1,8 @@
 // Dashboard accounts (admin): who may sign in, with which role.
 import { useId, useState, type FormEvent } from 'react';
 import { api } from '../api/client';
-import type { Account, Role } from '../api/types';
+import type { Account, Role } from '@tokenfleet/contract';
+import { PASSWORD_MIN_LENGTH } from '@tokenfleet/contract/values';
 import { useConfirm } from '../components/ConfirmDialog';
 import { ROLES, RoleField } from '../components/RoleField';
 import { EmptyState, ErrorMessage, Loading, PageTitle, Time } from '../components/ui';
@@ -9,7 +10,6 @@ import { useResource } from '../hooks';
 import { useSession } from '../session';
 
 /** The minimum the form asks for; the API has the last word on password rules. */
-const MIN_PASSWORD_LENGTH = 12;
 
 export function Accounts() {
   const { user } = useSession();
@@ -166,7 +166,7 @@ function PasswordForm({ username, onSubmit, onCancel }: { username: string; onSu
       }}
     >
       <label htmlFor={id}>New password for {username}</label>
-      <input id={id} type="password" autoComplete="new-password" minLength={MIN_PASSWORD_LENGTH} required value={password} onChange={(event) => setPassword(event.target.value)} />
+      <input id={id} type="password" autoComplete="new-password" minLength={PASSWORD_MIN_LENGTH} required value={password} onChange={(event) => setPassword(event.target.value)} />
       <button type="submit" className="primary">
         Save
       </button>
@@ -215,14 +215,14 @@ function NewAccountForm({ onCreated }: { onCreated: (username: string) => void }
             id={`${ids}-password`}
             type="password"
             autoComplete="new-password"
-            minLength={MIN_PASSWORD_LENGTH}
+            minLength={PASSWORD_MIN_LENGTH}
             required
             value={password}
             onChange={(event) => setPassword(event.target.value)}
             aria-describedby={`${ids}-password-help`}
           />
           <p id={`${ids}-password-help`} className="help">
-            At least {MIN_PASSWORD_LENGTH} characters.
+            At least {PASSWORD_MIN_LENGTH} characters.
           </p>
         </div>
         <RoleField id={`${ids}-role`} value={role} onChange={setRole} />

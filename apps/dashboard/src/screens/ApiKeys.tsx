@@ -2,19 +2,19 @@
 // API keeps only its hash, so it cannot be shown again.
 import { useId, useState, type FormEvent } from 'react';
 import { api } from '../api/client';
-import type { ApiKeyItem, CreatedApiKey, Role } from '../api/types';
+import type { ApiKey, CreatedApiKey, Role } from '@tokenfleet/contract';
 import { useConfirm } from '../components/ConfirmDialog';
 import { EmptyState, ErrorMessage, Loading, PageTitle, Time } from '../components/ui';
 import { useResource } from '../hooks';
 import { RoleField } from '../components/RoleField';
 
 export function ApiKeys() {
-  const keys = useResource(() => api.get<ApiKeyItem[]>('/api-keys'), []);
+  const keys = useResource(() => api.get<ApiKey[]>('/api-keys'), []);
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
   const [error, setError] = useState<unknown>();
   const [confirmElement, confirm] = useConfirm();
 
-  async function revoke(key: ApiKeyItem) {
+  async function revoke(key: ApiKey) {
     const ok = await confirm({
       title: `Revoke the API key "${key.name}"?`,
       body: <p>Every system using this key is refused from now on. This cannot be undone; such a system needs a new key.</p>,

@@ -1,5 +1,6 @@
 import { api, apiUrl, toQueryString } from '../api/client';
-import { AUDIT_OUTCOMES, type AuditItem, type Page } from '../api/types';
+import type { AuditEvent, Page } from '@tokenfleet/contract';
+import { AUDIT_OUTCOMES } from '@tokenfleet/contract/values';
 import { AuditTable } from '../components/AuditTable';
 import { FilterForm, filtersFrom, type FilterField } from '../components/FilterForm';
 import { EmptyState, ErrorMessage, LoadMore, Loading, PageTitle } from '../components/ui';
@@ -22,7 +23,7 @@ export function AuditTrail() {
   const { query } = useLocation();
   const applied = filtersFrom(query, AUDIT_FILTERS);
   const appliedKey = toQueryString(applied);
-  const events = usePagedList((cursor) => api.get<Page<AuditItem>>('/audit', { ...applied, limit: EVENTS_PER_PAGE, cursor }), [appliedKey]);
+  const events = usePagedList((cursor) => api.get<Page<AuditEvent>>('/audit', { ...applied, limit: EVENTS_PER_PAGE, cursor }), [appliedKey]);
 
   return (
     <section>

@@ -2,7 +2,7 @@
 // once rather than a thousand times; each job opens to its attempts.
 import { useId, useState } from 'react';
 import { api } from '../api/client';
-import type { FailureGroup, OperationDetail, OperationItem, Page } from '../api/types';
+import type { FailureGroup, Operation, OperationDetail, Page } from '@tokenfleet/contract';
 import { AuditTable } from '../components/AuditTable';
 import { useConfirm } from '../components/ConfirmDialog';
 import { RetryButton } from '../components/RetryButton';
@@ -127,7 +127,7 @@ function FailureGroupCard({ group, importId, version, canRetry, onRetried }: Gro
 
 function FailedJobList({ code, importId, version, canRetry, onRetried }: Omit<GroupProps, 'group'> & { code: string }) {
   const jobs = usePagedList(
-    (cursor) => api.get<Page<OperationItem>>('/operations', { status: 'failed', code, importId, limit: JOBS_PER_PAGE, cursor }),
+    (cursor) => api.get<Page<Operation>>('/operations', { status: 'failed', code, importId, limit: JOBS_PER_PAGE, cursor }),
     [code, importId, version],
   );
   const [selected, setSelected] = useState<Set<string>>(new Set());
@@ -215,7 +215,7 @@ function FailedJobList({ code, importId, version, canRetry, onRetried }: Omit<Gr
 }
 
 interface JobRowProps {
-  job: OperationItem;
+  job: Operation;
   canRetry: boolean;
   selected: boolean;
   onToggle: () => void;

@@ -1,6 +1,7 @@
 import { useId, useRef, useState, type DragEvent, type FormEvent } from 'react';
 import { api, request } from '../api/client';
-import { IMPORT_MODES, type ImportMode, type ImportSummary, type Page } from '../api/types';
+import type { Import, ImportMode, Page } from '@tokenfleet/contract';
+import { IMPORT_MODES } from '@tokenfleet/contract/values';
 import { ImportCard } from '../components/ImportCard';
 import { EmptyState, ErrorMessage, LoadMore, Loading, PageTitle } from '../components/ui';
 import { IMPORT_MODE_LABELS } from '../format';
@@ -17,7 +18,7 @@ export function isPskcFile(fileName: string): boolean {
 
 export function Imports() {
   const canUpload = useCan('operator');
-  const list = usePagedList((cursor) => api.get<Page<ImportSummary>>('/imports', { limit: IMPORTS_PER_PAGE, cursor }), []);
+  const list = usePagedList((cursor) => api.get<Page<Import>>('/imports', { limit: IMPORTS_PER_PAGE, cursor }), []);
 
   return (
     <section>

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { signIn } from '../api/client';
-import type { Session } from '../api/types';
+import type { Session } from '@tokenfleet/contract';
 import { ErrorMessage } from '../components/ui';
 
 export function SignIn({ notice, onSignedIn }: { notice: string | null; onSignedIn: (session: Session) => void }) {

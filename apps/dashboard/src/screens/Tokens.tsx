@@ -2,12 +2,12 @@
 // 100,000 tokens as at 10: it only ever holds the pages the operator asked for. Filters live in the
 // address, so a filtered view (e.g. failed tokens of one import) can be bookmarked or linked to.
 import { api, toQueryString } from '../api/client';
-import type { Page, TokenItem } from '../api/types';
+import type { Page, Token } from '@tokenfleet/contract';
+import { TOKEN_STATES } from '@tokenfleet/contract/values';
 import { FilterForm, filtersFrom, type FilterField } from '../components/FilterForm';
 import { EmptyState, ErrorMessage, LoadMore, Loading, PageTitle, StateBadge, Time } from '../components/ui';
 import { shortId, TOKEN_STATE_LABELS } from '../format';
 import { usePagedList } from '../hooks';
-import { TOKEN_STATES } from '../lifecycle';
 import { Link, useLocation } from '../router';
 
 const TOKENS_PER_PAGE = 50;
@@ -24,7 +24,7 @@ export function Tokens() {
   const { query } = useLocation();
   const applied = filtersFrom(query, TOKEN_FILTERS);
   const appliedKey = toQueryString(applied);
-  const list = usePagedList((cursor) => api.get<Page<TokenItem>>('/tokens', { ...applied, limit: TOKENS_PER_PAGE, cursor }), [appliedKey]);
+  const list = usePagedList((cursor) => api.get<Page<Token>>('/tokens', { ...applied, limit: TOKENS_PER_PAGE, cursor }), [appliedKey]);
   const filtered = appliedKey !== '';
 
   return (
@@ -58,7 +58,7 @@ export function Tokens() {
   );
 }
 
-export function TokenTable({ tokens }: { tokens: TokenItem[] }) {
+export function TokenTable({ tokens }: { tokens: Token[] }) {
   return (
     <div className="table-wrap">
       <table className="data-table tokens-table">
