@@ -72,7 +72,9 @@ export function useResource<T>(load: () => Promise<T>, deps: DependencyList, opt
       generation.current += 1;
       clearTimeout(timer.current);
     };
-    // The caller's deps decide when to load afresh (as with useEffect itself).
+    // The caller's deps decide when to load afresh (as with useEffect itself); the lint rule checks
+    // them at each call of this hook instead.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
 
   return { data, error, loading, reload: run };
@@ -118,15 +120,18 @@ export function usePagedList<T>(loadPage: (cursor: string | null) => Promise<Pag
     return () => {
       generation.current += 1;
     };
-    // The caller's deps decide when to load afresh (as with useEffect itself).
+    // The caller's deps decide when to load afresh (as with useEffect itself); the lint rule checks
+    // them at each call of this hook instead.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
 
+  const reload = useCallback(() => fetchPage(null), [fetchPage]);
   return {
     items,
     error,
     loading,
     hasMore: nextCursor !== null,
     loadMore: () => (nextCursor === null ? Promise.resolve() : fetchPage(nextCursor)),
-    reload: () => fetchPage(null),
+    reload,
   };
 }

@@ -18,9 +18,9 @@ export function loadImport(id: string): Promise<Import> {
 }
 
 /** How many of the import's operations failed; asked only of imports that can have any. */
-async function countFailedJobs(summary: Import): Promise<number> {
-  if (summary.status !== 'running' && summary.status !== 'completed_with_errors') return 0;
-  const groups = await api.get<FailureGroup[]>('/operations/failed/groups', { importId: summary.id });
+async function countFailedJobs(importId: string, status: Import['status']): Promise<number> {
+  if (status !== 'running' && status !== 'completed_with_errors') return 0;
+  const groups = await api.get<FailureGroup[]>('/operations/failed/groups', { importId });
   return groups.reduce((total, group) => total + group.count, 0);
 }
 
@@ -28,7 +28,11 @@ export function ImportCard({ initial, heading = 'h2' }: { initial: Import; headi
   const live = useResource(() => loadImport(initial.id), [initial.id], { initial, pollMs: pollWhileRunning });
   const summary = live.data ?? initial;
   // Asked again whenever the import moves on; a settled import is asked once.
-  const failedJobs = useResource(() => countFailedJobs(summary), [summary.id, summary.status, summary.progress.pending]).data ?? 0;
+  const { id, status } = summary;
+  const pending = summary.progress.pending;
+  // Counted again whenever a job ends (fewer pending), not on every poll.
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- `pending` is when to count again, not an input
+  const failedJobs = useResource(() => countFailedJobs(id, status), [id, status, pending]).data ?? 0;
   const Heading = heading;
   const rowErrors = summary.rejectedRows + summary.duplicateRows;
 

@@ -21,6 +21,7 @@ export function FailedJobs() {
   // Bumped after every retry, so the groups and any open list load afresh.
   const [version, setVersion] = useState(0);
   const [message, setMessage] = useState<string | null>(null);
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- `version` asks for a fresh load after a retry
   const groups = useResource(() => api.get<FailureGroup[]>('/operations/failed/groups', { importId }), [importId, version], { pollMs: () => GROUPS_POLL_MS });
 
   const retried = (count: number) => {
@@ -128,6 +129,7 @@ function FailureGroupCard({ group, importId, version, canRetry, onRetried }: Gro
 function FailedJobList({ code, importId, version, canRetry, onRetried }: Omit<GroupProps, 'group'> & { code: string }) {
   const jobs = usePagedList(
     (cursor) => api.get<Page<Operation>>('/operations', { status: 'failed', code, importId, limit: JOBS_PER_PAGE, cursor }),
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- `version` asks for a fresh load after a retry
     [code, importId, version],
   );
   const [selected, setSelected] = useState<Set<string>>(new Set());

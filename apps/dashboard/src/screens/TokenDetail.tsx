@@ -29,10 +29,11 @@ export function TokenDetail({ id }: { id: string }) {
 
   // When the token's job finishes, its audit trail has new rows: fetch them once.
   const wasBusy = useRef(busy);
+  const reloadAudit = audit.reload;
   useEffect(() => {
-    if (wasBusy.current && !busy) void audit.reload();
+    if (wasBusy.current && !busy) void reloadAudit();
     wasBusy.current = busy;
-  }, [busy]);
+  }, [busy, reloadAudit]);
 
   const refresh = (text?: string) => {
     if (text) setMessage(text);

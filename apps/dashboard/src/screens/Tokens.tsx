@@ -4,11 +4,11 @@
 import { api, toQueryString } from '../api/client';
 import type { Page, Token } from '@tokenfleet/contract';
 import { TOKEN_STATES } from '@tokenfleet/contract/values';
-import { FilterForm, filtersFrom, type FilterField } from '../components/FilterForm';
+import { FilterForm, useAppliedFilters, type FilterField } from '../components/FilterForm';
 import { EmptyState, ErrorMessage, LoadMore, Loading, PageTitle, StateBadge, Time } from '../components/ui';
 import { shortId, TOKEN_STATE_LABELS } from '../format';
 import { usePagedList } from '../hooks';
-import { Link, useLocation } from '../router';
+import { Link } from '../router';
 
 const TOKENS_PER_PAGE = 50;
 
@@ -21,10 +21,9 @@ const TOKEN_FILTERS: readonly FilterField[] = [
 ];
 
 export function Tokens() {
-  const { query } = useLocation();
-  const applied = filtersFrom(query, TOKEN_FILTERS);
+  const applied = useAppliedFilters(TOKEN_FILTERS);
   const appliedKey = toQueryString(applied);
-  const list = usePagedList((cursor) => api.get<Page<Token>>('/tokens', { ...applied, limit: TOKENS_PER_PAGE, cursor }), [appliedKey]);
+  const list = usePagedList((cursor) => api.get<Page<Token>>('/tokens', { ...applied, limit: TOKENS_PER_PAGE, cursor }), [applied]);
   const filtered = appliedKey !== '';
 
   return (
