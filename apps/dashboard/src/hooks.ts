@@ -1,4 +1,4 @@
-// Loading API data into screens. Both hooks keep what they showed while they reload, so a refresh or a
+// Loading API data into screens, and the bookkeeping of forms that send to it. The loading hooks keep what they showed while they reload, so a refresh or a
 // poll never blanks a table or shifts the layout, and they drop answers that arrive after a newer request
 // (filters changed, screen left) so a slow answer never overwrites a fresh one.
 import { useCallback, useEffect, useRef, useState, type DependencyList } from 'react';
@@ -134,4 +134,36 @@ export function usePagedList<T>(loadPage: (cursor: string | null) => Promise<Pag
     loadMore: () => (nextCursor === null ? Promise.resolve() : fetchPage(nextCursor)),
     reload,
   };
+}
+
+export interface Submission {
+  /** True while an attempt runs (to disable its button). */
+  working: boolean;
+  /** What the last attempt failed with, for ErrorMessage; cleared when the next one starts. */
+  error: unknown;
+  /** Runs `action` with `working` set and the error recorded; answers whether it succeeded. */
+  attempt: (action: () => Promise<void>) => Promise<boolean>;
+  /** Forgets the last error (the form changed, so it no longer applies). */
+  clearError: () => void;
+}
+
+/** The working / error / finally bookkeeping of a form or button that calls the API. */
+export function useSubmission(): Submission {
+  const [working, setWorking] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const attempt = useCallback(async (action: () => Promise<void>): Promise<boolean> => {
+    setWorking(true);
+    setError(undefined);
+    try {
+      await action();
+      return true;
+    } catch (caught) {
+      setError(caught);
+      return false;
+    } finally {
+      setWorking(false);
+    }
+  }, []);
+  const clearError = useCallback(() => setError(undefined), []);
+  return { working, error, attempt, clearError };
 }

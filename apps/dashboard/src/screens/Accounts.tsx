@@ -6,7 +6,7 @@ import { PASSWORD_MIN_LENGTH } from '@tokenfleet/contract/values';
 import { useConfirm } from '../components/ConfirmDialog';
 import { ROLES, RoleField } from '../components/RoleField';
 import { EmptyState, ErrorMessage, Loading, PageTitle, Time } from '../components/ui';
-import { useResource } from '../hooks';
+import { useResource, useSubmission } from '../hooks';
 import { useSession } from '../session';
 
 /** The minimum the form asks for; the API has the last word on password rules. */
@@ -65,21 +65,16 @@ export function Accounts() {
 }
 
 function AccountRow({ account, isSelf, onChanged }: { account: Account; isSelf: boolean; onChanged: (message: string) => void }) {
-  const [error, setError] = useState<unknown>();
+  const { error, attempt } = useSubmission();
   const [settingPassword, setSettingPassword] = useState(false);
   const [confirmElement, confirm] = useConfirm();
   const ids = useId();
 
   async function update(changes: Partial<{ role: Role; disabled: boolean; password: string }>, done: string) {
-    setError(undefined);
-    try {
+    return attempt(async () => {
       await api.patch(`/accounts/${account.id}`, changes);
       onChanged(done);
-      return true;
-    } catch (caught) {
-      setError(caught);
-      return false;
-    }
+    });
   }
 
   async function toggleDisabled() {
@@ -182,23 +177,16 @@ function NewAccountForm({ onCreated }: { onCreated: (username: string) => void }
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [role, setRole] = useState<Role>('viewer');
-  const [error, setError] = useState<unknown>();
-  const [working, setWorking] = useState(false);
+  const { working, error, attempt } = useSubmission();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setWorking(true);
-    setError(undefined);
-    try {
+    await attempt(async () => {
       await api.post('/accounts', { username: username.trim(), password, role });
       onCreated(username.trim());
       setUsername('');
       setPassword('');
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setWorking(false);
-    }
+    });
   }
 
   return (

@@ -5,13 +5,13 @@ import { api } from '../api/client';
 import type { ApiKey, CreatedApiKey, Role } from '@tokenfleet/contract';
 import { useConfirm } from '../components/ConfirmDialog';
 import { EmptyState, ErrorMessage, Loading, PageTitle, Time } from '../components/ui';
-import { useResource } from '../hooks';
+import { useResource, useSubmission } from '../hooks';
 import { RoleField } from '../components/RoleField';
 
 export function ApiKeys() {
   const keys = useResource(() => api.get<ApiKey[]>('/api-keys'), []);
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
-  const [error, setError] = useState<unknown>();
+  const { error, attempt } = useSubmission();
   const [confirmElement, confirm] = useConfirm();
 
   async function revoke(key: ApiKey) {
@@ -22,13 +22,10 @@ export function ApiKeys() {
       danger: true,
     });
     if (!ok) return;
-    setError(undefined);
-    try {
+    await attempt(async () => {
       await api.delete(`/api-keys/${key.id}`);
       void keys.reload();
-    } catch (caught) {
-      setError(caught);
-    }
+    });
   }
 
   return (
@@ -113,21 +110,14 @@ function NewKeyForm({ onCreated }: { onCreated: (key: CreatedApiKey) => void }) 
   const ids = useId();
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('operator');
-  const [error, setError] = useState<unknown>();
-  const [working, setWorking] = useState(false);
+  const { working, error, attempt } = useSubmission();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setWorking(true);
-    setError(undefined);
-    try {
+    await attempt(async () => {
       onCreated(await api.post<CreatedApiKey>('/api-keys', { name: name.trim(), role }));
       setName('');
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setWorking(false);
-    }
+    });
   }
 
   return (

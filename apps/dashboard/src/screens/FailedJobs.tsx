@@ -8,7 +8,7 @@ import { useConfirm } from '../components/ConfirmDialog';
 import { RetryButton } from '../components/RetryButton';
 import { EmptyState, ErrorMessage, LoadMore, Loading, PageTitle, Time } from '../components/ui';
 import { countOf, formatCount, operationKindLabel, shortId } from '../format';
-import { usePagedList, useResource } from '../hooks';
+import { usePagedList, useResource, useSubmission } from '../hooks';
 import { Link, useLocation } from '../router';
 import { useCan } from '../session';
 
@@ -77,8 +77,7 @@ interface GroupProps {
 
 function FailureGroupCard({ group, importId, version, canRetry, onRetried }: GroupProps) {
   const [open, setOpen] = useState(false);
-  const [working, setWorking] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { working, error, attempt } = useSubmission();
   const [confirmElement, confirm] = useConfirm();
   const ids = useId();
 
@@ -89,16 +88,10 @@ function FailureGroupCard({ group, importId, version, canRetry, onRetried }: Gro
       confirmLabel: `Retry ${formatCount(group.count)} jobs`,
     });
     if (!ok) return;
-    setWorking(true);
-    setError(undefined);
-    try {
+    await attempt(async () => {
       const { retried } = await api.post<{ retried: number }>('/operations/retry', { code: group.code, ...(importId ? { importId } : {}) });
       onRetried(retried);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setWorking(false);
-    }
+    });
   }
 
   return (
@@ -134,8 +127,7 @@ function FailedJobList({ code, importId, version, canRetry, onRetried }: Omit<Gr
   );
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [openHistory, setOpenHistory] = useState<string | null>(null);
-  const [working, setWorking] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { working, error, attempt } = useSubmission();
 
   const toggle = (id: string) => {
     const next = new Set(selected);
@@ -146,17 +138,11 @@ function FailedJobList({ code, importId, version, canRetry, onRetried }: Omit<Gr
   const allShownSelected = jobs.items.length > 0 && jobs.items.every((job) => selected.has(job.id));
 
   async function retrySelected() {
-    setWorking(true);
-    setError(undefined);
-    try {
+    await attempt(async () => {
       const { retried } = await api.post<{ retried: number }>('/operations/retry', { ids: [...selected] });
       setSelected(new Set());
       onRetried(retried);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setWorking(false);
-    }
+    });
   }
 
   if (jobs.loading && jobs.items.length === 0) return <Loading what="jobs" />;

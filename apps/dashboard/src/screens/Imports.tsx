@@ -5,7 +5,7 @@ import { IMPORT_MODES } from '@tokenfleet/contract/values';
 import { ImportCard } from '../components/ImportCard';
 import { EmptyState, ErrorMessage, LoadMore, Loading, PageTitle } from '../components/ui';
 import { IMPORT_MODE_LABELS } from '../format';
-import { usePagedList } from '../hooks';
+import { usePagedList, useSubmission } from '../hooks';
 import { Link } from '../router';
 import { useCan } from '../session';
 
@@ -54,8 +54,7 @@ function UploadForm({ onUploaded }: { onUploaded: (id: string) => void }) {
   const [mode, setMode] = useState<ImportMode>('activate');
   const [pskcKey, setPskcKey] = useState('');
   const [dragging, setDragging] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { working: busy, error, attempt, clearError } = useSubmission();
   const [accepted, setAccepted] = useState<{ id: string; fileName: string } | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const ids = useId();
@@ -64,7 +63,7 @@ function UploadForm({ onUploaded }: { onUploaded: (id: string) => void }) {
   function choose(files: FileList | null) {
     const chosen = files?.[0] ?? null;
     setFile(chosen);
-    setError(undefined);
+    clearError();
     setAccepted(null);
   }
 
@@ -77,13 +76,11 @@ function UploadForm({ onUploaded }: { onUploaded: (id: string) => void }) {
   async function submit(event: FormEvent) {
     event.preventDefault();
     if (!file) return;
-    setBusy(true);
-    setError(undefined);
     const form = new FormData();
     form.set('mode', mode);
     if (pskc && pskcKey.trim()) form.set('pskcKey', pskcKey.trim());
     form.set('file', file, file.name);
-    try {
+    await attempt(async () => {
       const { id } = await request<{ id: string }>('POST', '/imports', { body: form });
       setAccepted({ id, fileName: file.name });
       setFile(null);
@@ -91,11 +88,7 @@ function UploadForm({ onUploaded }: { onUploaded: (id: string) => void }) {
       setPskcKey('');
       if (fileInput.current) fileInput.current.value = '';
       onUploaded(id);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (

@@ -5,11 +5,11 @@ import { api } from '../api/client';
 import type { Tenant } from '@tokenfleet/contract';
 import { useConfirm } from '../components/ConfirmDialog';
 import { EmptyState, ErrorMessage, Loading, PageTitle } from '../components/ui';
-import { useResource } from '../hooks';
+import { useResource, useSubmission } from '../hooks';
 
 export function TenantSettings() {
   const tenants = useResource(() => api.get<Tenant[]>('/tenants'), []);
-  const [error, setError] = useState<unknown>();
+  const { error, attempt } = useSubmission();
   const [saved, setSaved] = useState<string>('');
   const [confirmElement, confirm] = useConfirm();
 
@@ -28,15 +28,12 @@ export function TenantSettings() {
       });
       if (!ok) return;
     }
-    setError(undefined);
     setSaved('');
-    try {
+    await attempt(async () => {
       await api.patch<Tenant>(`/tenants/${encodeURIComponent(tenant.id)}/settings`, { purgeSeedsWhenActive: purge });
       setSaved(`${tenant.name}: seeds are ${purge ? 'purged once a token is active' : 'kept'}.`);
       void tenants.reload();
-    } catch (caught) {
-      setError(caught);
-    }
+    });
   }
 
   return (
