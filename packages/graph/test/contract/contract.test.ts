@@ -238,7 +238,7 @@ for (const target of targets) {
       expect(okValue(await client.getDevice(device.id)).assignedTo?.id).toBe(owner.id);
 
       if (isSandbox) {
-        // Update and delete need the token unassigned first (reference §2.5, §2.6).
+        // Update and delete need the token unassigned first (docs/graph-hardware-oath.md §2.5, §2.6).
         expect(await client.updateDevice(device.id, { model: 'Nope' })).toMatchObject({ kind: 'permanent', status: 400 });
         expect(await client.deleteDevice(device.id)).toMatchObject({ kind: 'permanent', status: 400 });
       }
