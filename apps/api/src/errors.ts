@@ -1,6 +1,7 @@
 // The one shape every error leaves the API in: `{ error: { code, message, details? } }`
-// (docs/api-conventions.md, "Errors"). Route code throws ApiError; everything else that reaches the error middleware is logged and answered as a
-// plain 500, so no stack trace, SQL text or query parameter (drizzle puts them in its messages) leaks.
+// (docs/api-conventions.md, "Errors"). Route code throws ApiError; everything else that reaches the error
+// middleware is logged and answered as a plain 500, so no stack trace, SQL text or query parameter
+// (drizzle puts them in its messages) leaks.
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { postgresErrorCode } from '@tokenfleet/db';
