@@ -14,6 +14,7 @@ import {
   TokenListQuery,
   type TokenGraphAction,
   type TokenLifecycleAction,
+  Token as TokenSchema,
   type Token as TokenView,
 } from '@tokenfleet/contract';
 import {
@@ -39,24 +40,18 @@ import { auditItem, auditItemColumns } from './audit';
 import { afterCreatedCursor, createdCursorKey, createdMicros, newestFirst, numericCursor, toPage } from '../paging';
 import { isUuid, likePrefix, parseInput, pathId } from '../validation';
 
-/** The columns a token is shown with. Chosen explicitly, so the seed columns are never read for a response. */
-export const tokenItemColumns = {
-  id: tokens.id,
-  tenantId: tokens.tenantId,
-  serialNumber: tokens.serialNumber,
-  manufacturer: tokens.manufacturer,
-  model: tokens.model,
-  displayName: tokens.displayName,
-  hashFunction: tokens.hashFunction,
-  timeIntervalSeconds: tokens.timeIntervalSeconds,
-  state: tokens.state,
-  assignedUpn: tokens.assignedUpn,
-  importId: tokens.importId,
-  lastError: tokens.lastError,
-  lastUsedAt: tokens.lastUsedAt,
-  createdAt: tokens.createdAt,
-  updatedAt: tokens.updatedAt,
-};
+/** Columns that hold the seed: never part of an answer, whatever a schema says. */
+const SEED_COLUMNS = ['secretCiphertext', 'secretKeyId'] as const;
+type TokenField = Exclude<keyof TokenView, (typeof SEED_COLUMNS)[number]>;
+
+/**
+ * The columns a token is shown with: exactly the fields of the contract's Token schema, each read from the
+ * column of its name (a field that is not a column does not compile here). Chosen by name, so the seed
+ * columns are never read for a response.
+ */
+const TOKEN_FIELDS = Object.keys(TokenSchema.shape) as TokenField[];
+if (TOKEN_FIELDS.some((field) => (SEED_COLUMNS as readonly string[]).includes(field))) throw new Error('a token answer may not carry its seed');
+export const tokenItemColumns = Object.fromEntries(TOKEN_FIELDS.map((field) => [field, tokens[field]])) as { [K in TokenField]: (typeof tokens)[K] };
 
 type TokenItemRow = { [K in keyof typeof tokenItemColumns]: Token[K] };
 
