@@ -2,6 +2,8 @@
 // them into its bundle at no cost (`@tokenfleet/contract/values`); the schemas in schemas.ts are built
 // from them, and the stored vocabularies come from the domain (the database's CHECK constraints use the
 // same lists).
+import type { Role } from '@tokenfleet/domain/vocabulary';
+
 export {
   AUDIT_OUTCOMES,
   HASH_FUNCTIONS,
@@ -24,6 +26,16 @@ export {
 } from '@tokenfleet/domain/vocabulary';
 export { canApply, TOKEN_STATES, type TokenEventType, type TokenState } from '@tokenfleet/domain/lifecycle';
 export { OPERATION_KINDS, type OperationKind } from '@tokenfleet/domain/jobs';
+/**
+ * How the roles rank: each may do what the ones below it may. A role added to ROLES must be placed here
+ * (the type demands it); the API enforces with this and the dashboard hides with it.
+ */
+export const ROLE_RANK: Readonly<Record<Role, number>> = { viewer: 0, operator: 1, admin: 2 };
+
+/** Whether `role` may do what needs `needed`. */
+export function roleAllows(role: Role, needed: Role): boolean {
+  return ROLE_RANK[role] >= ROLE_RANK[needed];
+}
 
 /** Dashboard account passwords: at least this long (the bootstrap admin's too). */
 export const PASSWORD_MIN_LENGTH = 12;

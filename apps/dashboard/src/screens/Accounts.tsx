@@ -4,7 +4,7 @@ import { api } from '../api/client';
 import type { Account, Role } from '@tokenfleet/contract';
 import { PASSWORD_MIN_LENGTH } from '@tokenfleet/contract/values';
 import { useConfirm } from '../components/ConfirmDialog';
-import { ROLES, RoleField } from '../components/RoleField';
+import { ROLE_OPTIONS, RoleField } from '../components/RoleField';
 import { EmptyState, ErrorMessage, Loading, PageTitle, Time } from '../components/ui';
 import { useResource, useSubmission } from '../hooks';
 import { useSession } from '../session';
@@ -105,7 +105,7 @@ function AccountRow({ account, isSelf, onChanged }: { account: Account; isSelf: 
               Role of {account.username}
             </label>
             <select id={`${ids}-role`} value={account.role} onChange={(event) => void update({ role: event.target.value as Role }, `${account.username} is now ${event.target.value}.`)}>
-              {ROLES.map((role) => (
+              {ROLE_OPTIONS.map((role) => (
                 <option key={role.value} value={role.value}>
                   {role.value}
                 </option>
