@@ -47,10 +47,11 @@ export function FilterForm({ path, fields, applied, label }: { path: string; fie
   const ids = useId();
   const appliedKey = toQueryString(applied);
   const [draft, setDraft] = useState(applied);
-  // Back/forward or a link changed the address: show what is applied (`applied` changes only then).
-  const [shown, setShown] = useState(applied);
-  if (shown !== applied) {
-    setShown(applied);
+  // Back/forward or a link changed the address: show what is now applied (compared as text, so a caller
+  // may pass a new object on every render).
+  const [shownKey, setShownKey] = useState(appliedKey);
+  if (shownKey !== appliedKey) {
+    setShownKey(appliedKey);
     setDraft(applied);
   }
 
