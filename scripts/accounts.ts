@@ -6,13 +6,14 @@
 //   echo "$PASSWORD" | npm run accounts -- create <username> <viewer|operator|admin>
 import { asc } from 'drizzle-orm';
 import { ConfigError, loadConfig } from '@tokenfleet/config';
-import { accounts, API_KEY_ROLES, createDb, runMigrations } from '@tokenfleet/db';
+import { NewAccount, PASSWORD_MIN_LENGTH, ROLES } from '@tokenfleet/contract';
+import { accounts, createDb, runMigrations } from '@tokenfleet/db';
 import { ensureAccount } from '../apps/api/src/routes/accounts';
 
 const USAGE = 'usage: npm run accounts -- list\n       echo "$PASSWORD" | npm run accounts -- create <username> <viewer|operator|admin>';
 
 async function readPassword(): Promise<string> {
-  if (process.stdin.isTTY) process.stderr.write('Password (at least 12 characters), then Enter: ');
+  if (process.stdin.isTTY) process.stderr.write(`Password (at least ${PASSWORD_MIN_LENGTH} characters), then Enter: `);
   let text = '';
   for await (const chunk of process.stdin) {
     text += String(chunk);
@@ -33,10 +34,11 @@ async function main(args: string[]): Promise<number> {
       return 0;
     }
     if (command === 'create' && username && role) {
-      if (!(API_KEY_ROLES as readonly string[]).includes(role)) throw new Error(`role must be one of ${API_KEY_ROLES.join(', ')}`);
-      const password = await readPassword();
-      if (password.length < 12) throw new Error('the password must be at least 12 characters');
-      const created = await ensureAccount(db, { username, password, role: role as (typeof API_KEY_ROLES)[number] });
+      if (!(ROLES as readonly string[]).includes(role)) throw new Error(`role must be one of ${ROLES.join(', ')}`);
+      // The rules of an account made through the API (packages/contract), checked the same way.
+      const checked = NewAccount.safeParse({ username, password: await readPassword(), role });
+      if (!checked.success) throw new Error(checked.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
+      const created = await ensureAccount(db, checked.data);
       console.log(created ? `created ${role} ${username}` : `an account named ${username} exists already; nothing changed`);
       return created ? 0 : 1;
     }

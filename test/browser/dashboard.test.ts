@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { base32Encode } from '@tokenfleet/domain';
-import { sample, startFullSystem, type FullSystem } from '../support/full-system';
+import { startFullSystem, type FullSystem } from '../support/full-system';
+import { sampleFile } from '../support/samples';
 import { createAccount, ensureDashboardBuilt, launchChromium, pageErrors, screenshot, signIn, type Account } from './support';
 
 const operator: Account = { username: 'olivia.operator', password: `op-${randomBytes(12).toString('hex')}`, role: 'operator' };
@@ -53,7 +54,7 @@ describe('the operator dashboard in a browser', () => {
       (globalThis as Record<string, unknown>).stillTheSamePage = true;
     });
 
-    await page.getByLabel(/Drop a seed file here/).setInputFiles({ name: 'messy.csv', mimeType: 'text/csv', buffer: sample('messy.csv') });
+    await page.getByLabel(/Drop a seed file here/).setInputFiles({ name: 'messy.csv', mimeType: 'text/csv', buffer: sampleFile('messy.csv') });
     await page.getByLabel('What to do with the tokens').selectOption({ label: 'Create, assign and activate' });
     await page.getByRole('button', { name: 'Upload and start' }).click();
     await page.getByRole('status').filter({ hasText: 'messy.csv was accepted' }).waitFor();

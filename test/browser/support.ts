@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Role } from '@tokenfleet/contract';
 import type { FullSystem } from '../support/full-system';
 
 export const DASHBOARD_DIR = fileURLToPath(new URL('../../apps/dashboard/', import.meta.url));
@@ -43,7 +44,7 @@ export function launchChromium(): Promise<Browser> {
 export interface Account {
   username: string;
   password: string;
-  role: 'viewer' | 'operator' | 'admin';
+  role: Role;
 }
 
 /** Makes a dashboard account through the API, as an admin would (with the bootstrap admin key). */

@@ -1,9 +1,10 @@
 // Every sample seed file, uploaded through the API into the running system (worker, Entra sandbox over
-// HTTPS with strict TOTP), ends as ../shared/samples/README.md says it must.
+// HTTPS with strict TOTP), ends as docs/samples/README.md says it must.
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokens } from '@tokenfleet/db';
-import { sample, startFullSystem, type FullSystem } from '../support/full-system';
+import { startFullSystem, type FullSystem } from '../support/full-system';
+import { sampleFile } from '../support/samples';
 
 let system: FullSystem;
 beforeAll(async () => {
@@ -24,7 +25,7 @@ function device(serial: string) {
 
 describe('sample seed files, end to end', () => {
   it('token2-classic.csv: all six created, assigned and activated; rows 3 and 6 are SHA-256', async () => {
-    const id = await system.upload('token2-classic.csv', sample('token2-classic.csv'));
+    const id = await system.upload('token2-classic.csv', sampleFile('token2-classic.csv'));
     const summary = await system.waitForImport(id, 120_000);
     expect(summary).toMatchObject({ status: 'completed', validRows: 6, rejectedRows: 0 });
     const rows = await tokensOf(id);
@@ -35,7 +36,7 @@ describe('sample seed files, end to end', () => {
   }, 150_000);
 
   it('the same file again: every serial is reported as already in the inventory, nothing is imported twice', async () => {
-    const id = await system.upload('token2-classic.csv', sample('token2-classic.csv'));
+    const id = await system.upload('token2-classic.csv', sampleFile('token2-classic.csv'));
     const summary = await system.waitForImport(id, 30_000);
     expect(summary).toMatchObject({ validRows: 0, duplicateRows: 6 });
     const errors = (await (await system.call(`/api/v1/imports/${id}/errors`)).json()) as { items: Array<{ rowNumber: number; reason: string }> };
@@ -45,7 +46,7 @@ describe('sample seed files, end to end', () => {
   }, 60_000);
 
   it('entra-admin-center.csv: alice and bob (a 60 s token) active, the row without a UPN unassigned', async () => {
-    const id = await system.upload('entra-admin-center.csv', sample('entra-admin-center.csv'));
+    const id = await system.upload('entra-admin-center.csv', sampleFile('entra-admin-center.csv'));
     await system.waitForImport(id, 150_000);
     const rows = await tokensOf(id);
     expect(rows.get('1234567')).toMatchObject({ state: 'active', assignedUpn: 'alice@contoso.example' });
@@ -56,7 +57,7 @@ describe('sample seed files, end to end', () => {
   }, 180_000);
 
   it('token2-inventory.json: four tokens in the inventory, unassigned; the fourth is SHA-256', async () => {
-    const id = await system.upload('token2-inventory.json', sample('token2-inventory.json'));
+    const id = await system.upload('token2-inventory.json', sampleFile('token2-inventory.json'));
     const summary = await system.waitForImport(id, 60_000);
     expect(summary).toMatchObject({ status: 'completed', validRows: 4 });
     const rows = await tokensOf(id);
@@ -65,7 +66,7 @@ describe('sample seed files, end to end', () => {
   }, 90_000);
 
   it('messy.csv: six accepted and activated, six rejected with their row, field and reason', async () => {
-    const id = await system.upload('messy.csv', sample('messy.csv'));
+    const id = await system.upload('messy.csv', sampleFile('messy.csv'));
     const summary = await system.waitForImport(id, 150_000);
     expect(summary).toMatchObject({ status: 'completed_with_errors', validRows: 6, rejectedRows: 6 });
     const rows = await tokensOf(id);
@@ -80,7 +81,7 @@ describe('sample seed files, end to end', () => {
   }, 180_000);
 
   it('token2-psk.pskc.xml: with the pre-shared key all three decrypt and are created; a wrong key imports nothing', async () => {
-    const expected = JSON.parse(sample('token2-psk.pskc.expected.json').toString('utf8')) as { preSharedKeyHex: string; tokens: Array<{ serial: string; hash: string }> };
+    const expected = JSON.parse(sampleFile('token2-psk.pskc.expected.json').toString('utf8')) as { preSharedKeyHex: string; tokens: Array<{ serial: string; hash: string }> };
     const wrong = await system.call('/api/v1/imports', { method: 'POST', body: form('token2-psk.pskc.xml', { pskcKey: '00'.repeat(16) }) });
     if (wrong.status === 202) {
       const { id } = (await wrong.json()) as { id: string };
@@ -90,7 +91,7 @@ describe('sample seed files, end to end', () => {
     }
     expect(device('8000000001')).toBeUndefined();
 
-    const id = await system.upload('token2-psk.pskc.xml', sample('token2-psk.pskc.xml'), { pskcKey: expected.preSharedKeyHex });
+    const id = await system.upload('token2-psk.pskc.xml', sampleFile('token2-psk.pskc.xml'), { pskcKey: expected.preSharedKeyHex });
     const summary = await system.waitForImport(id, 60_000);
     expect(summary).toMatchObject({ validRows: 3 });
     for (const token of expected.tokens) expect(device(token.serial)).toMatchObject({ hashFunction: token.hash, status: 'available' });
@@ -100,6 +101,6 @@ describe('sample seed files, end to end', () => {
 function form(fileName: string, fields: Record<string, string>): FormData {
   const body = new FormData();
   for (const [name, value] of Object.entries(fields)) body.append(name, value);
-  body.append('file', new Blob([sample(fileName)]), fileName);
+  body.append('file', new Blob([sampleFile(fileName)]), fileName);
   return body;
 }

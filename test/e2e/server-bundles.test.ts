@@ -7,11 +7,11 @@ import { mkdtempSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { MIGRATIONS_FOLDER } from '@tokenfleet/db';
-import { testServices } from '../harness/index';
+import { testServices } from '../support/index';
+import { samplePath } from '../support/samples';
 import { ensureDashboardBuilt } from '../browser/support';
 import { startApiProcess, uploadSeedFile, type ApiProcess } from '../support/api-process';
 
@@ -52,7 +52,7 @@ it('serves the built dashboard and its assets on its own origin', async () => {
 });
 
 it('stores an uploaded seed file', async () => {
-  const upload = await uploadSeedFile(api, fileURLToPath(new URL('../fixtures/samples/token2-classic.csv', import.meta.url)), 'import');
+  const upload = await uploadSeedFile(api, samplePath('token2-classic.csv'), 'import');
   expect(upload.status).toBe(202);
   const summary = await api.getJson<{ validRows: number; rejectedRows: number; status: string }>(`/api/v1/imports/${upload.id}`);
   expect(summary).toMatchObject({ validRows: 6, rejectedRows: 0, status: 'running' });

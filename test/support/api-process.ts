@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildServerBundles, serverBundlePath } from '../../scripts/server-bundles';
-import { createScratchDatabase, type TestDatabase } from '../harness/index';
+import { createScratchDatabase, type TestDatabase } from './index';
 import { waitUntil } from './wait';
 
 export interface ApiProcess {

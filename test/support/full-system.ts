@@ -2,7 +2,6 @@
 // own, e.g. as a child process to kill) the worker, on a database and Redis prefix of the file's own.
 // Tests drive it over HTTP with an admin API key, as an operator's script would.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { startApi, type RunningApi } from '../../apps/api/src/start';
 import { startWorker, type RunningWorker, type WorkerOverrides } from '../../apps/worker/src/start-worker';
 import { startTestSystem, type TestSystem, type TestSystemOptions } from './system';
@@ -80,9 +79,4 @@ export async function startFullSystem(
       await system.stop();
     },
   };
-}
-
-/** A sample seed file shipped with the tests (copies of ../shared/samples). */
-export function sample(name: string): Buffer {
-  return readFileSync(new URL(`../fixtures/samples/${name}`, import.meta.url));
 }

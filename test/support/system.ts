@@ -10,7 +10,7 @@ import { createLogger, loadConfig, type Config } from '@tokenfleet/config';
 import { createDb, createSeedVault, ensureTenant, loadMasterKeys, operations, type DbClient, type SeedVault } from '@tokenfleet/db';
 import { startSandbox, type Sandbox, type SandboxOptions } from '@tokenfleet/entra-sandbox';
 import { createGraphClient, sandboxClientOptions, type GraphClient } from '@tokenfleet/graph';
-import { createScratchDatabase, testRedisPrefix, testServices, type TestDatabase } from '@tokenfleet/test-harness';
+import { createScratchDatabase, testRedisPrefix, testServices, type TestDatabase } from './index';
 import { viaProxy, type TcpProxy } from './tcp-proxy';
 import { waitUntil } from './wait';
 

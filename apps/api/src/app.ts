@@ -1,4 +1,4 @@
-// The express application: request logging with redaction, security headers, the /api/v1 router
+// The express application: one concise log line per request (headers at debug, redacted), security headers, the /api/v1 router
 // (probes, then authentication, then every other route, then a 404 in the envelope), bull-board for
 // admins, the built dashboard for everything else, and the one error middleware.
 import { randomUUID } from 'node:crypto';
@@ -9,8 +9,10 @@ import { apiKeyAuthenticator, authenticate, requireRole, type Authenticator } fr
 import { dashboardRouter } from './dashboard';
 import type { ApiDeps } from './deps';
 import { errorMiddleware, unknownRoute } from './errors';
-import { openApiDocument } from './openapi';
+import { buildOpenApiDocument, endpoints } from '@tokenfleet/contract';
+import { route, send } from './contract-routes';
 import { queueBoard } from './queue-board';
+import { rememberRouteBase, requestLog } from './request-log';
 import { SessionStore, sessionAuthenticator } from './sessions';
 import { accountRoutes } from './routes/accounts';
 import { apiKeyRoutes } from './routes/api-keys';
@@ -23,10 +25,17 @@ import { tenantRoutes } from './routes/tenants';
 import { tokenRoutes } from './routes/tokens';
 import { userRoutes } from './routes/users';
 import { validationAdminRoutes } from './validation/admin-routes';
+import { withValidationRoutes } from './validation/openapi';
 import { redactRequest } from './validation/log-redaction';
 import { validationRouter } from './validation/routes';
 
 export const API_BASE_PATH = '/api/v1';
+
+/**
+ * Generated once from the contract (packages/contract), with the validation API's wire routes at the
+ * server root added, served at /api/v1/openapi.json.
+ */
+export const openApiDocument = withValidationRoutes(buildOpenApiDocument());
 export const QUEUE_BOARD_PATH = '/admin/queues';
 
 /** JSON bodies here are a few fields; seed files come as multipart and are streamed, not parsed here. */
@@ -42,12 +51,13 @@ function authenticators(deps: ApiDeps, sessions: SessionStore): Authenticator[] 
 /** Every /api/v1 route, in the order express matches them. Exported so a test can walk its stack. */
 export function createApiRouter(deps: ApiDeps): Router {
   const router = express.Router();
+  router.use(rememberRouteBase);
   const sessions = new SessionStore(deps.db);
   probeRoutes(router, deps);
   sessionRoutes(router, deps, sessions);
   router.use(authenticate(authenticators(deps, sessions)));
-  router.get('/openapi.json', (_req, res) => {
-    res.json(openApiDocument);
+  route(router, endpoints.openApi, (_req, res) => {
+    send(res, endpoints.openApi, 200, openApiDocument);
   });
   overviewRoutes(router, deps);
   importRoutes(router, deps);
@@ -83,15 +93,18 @@ export function createApp(deps: ApiDeps): Express {
         res.setHeader('X-Request-Id', id);
         return id;
       },
-      autoLogging: { ignore: (req) => req.url === `${API_BASE_PATH}/health` || req.url === `${API_BASE_PATH}/ready` },
-      // The validation routes carry keys and codes in their query strings, QR links a ticket in the path.
+      // requestLog writes the one line per request; pino-http gives every request its id and req.log.
+      autoLogging: false,
+      // req.log carries only the request id (not the whole request, headers and all) on every line.
+      quietReqLogger: true,
+      customAttributeKeys: { reqId: 'requestId' },
+      // Should a request be serialized after all: the validation routes carry keys and codes in their
+      // query strings, QR links a ticket in the path.
       serializers: { req: redactRequest },
-      customProps: (_req, res) => {
-        const principal = (res as unknown as { locals?: { principal?: { actor: string } } }).locals?.principal;
-        return principal ? { actor: principal.actor } : {};
-      },
     }),
   );
+
+  app.use(requestLog({ quietPaths: [`${API_BASE_PATH}/health`, `${API_BASE_PATH}/ready`] }));
 
   app.use(API_BASE_PATH, helmet(), express.json({ limit: JSON_BODY_LIMIT }), createApiRouter(deps));
 

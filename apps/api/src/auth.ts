@@ -1,15 +1,14 @@
 // Who is calling, and may they? Every /api/v1 route except health and ready passes `authenticate`, which
 // asks each authenticator in turn: an API key in `Authorization: Bearer` today; the dashboard's session
-// cookie (with its CSRF check) plugs in as a second authenticator. Roles rank viewer < operator < admin.
+// cookie (with its CSRF check) plugs in as a second authenticator. Roles rank as the contract's ROLE_RANK says.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { Request, RequestHandler, Response } from 'express';
-import { apiKeys, VALIDATOR_ROLE, type ApiKeyRole, type Database } from '@tokenfleet/db';
+import { roleAllows } from '@tokenfleet/contract';
+import { apiKeys, VALIDATOR_ROLE, type Database, type Role } from '@tokenfleet/db';
 import { ApiError } from './errors';
 
-export type Role = ApiKeyRole;
-
-const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
+export type { Role };
 
 export interface Principal {
   kind: 'api-key' | 'user';
@@ -48,7 +47,7 @@ export function principalOf(res: Response): Principal {
 }
 
 export function hasRole(principal: Principal, role: Role): boolean {
-  return RANK[principal.role] >= RANK[role];
+  return roleAllows(principal.role, role);
 }
 
 export function requireRole(role: Role): RequestHandler {

@@ -1,7 +1,8 @@
-// The one shape every error leaves the API in: `{ error: { code, message, details? } }`. Route
-// code throws ApiError; a part that is away (PostgreSQL or Redis not answering) is a 503 with Retry-After
-// that names it; everything else that reaches the error middleware is logged and answered as a plain
-// 500, so no stack trace, SQL text or query parameter (drizzle puts them in its messages) leaks.
+// The one shape every error leaves the API in: `{ error: { code, message, details? } }`
+// (docs/api-conventions.md, "Errors"). Route code throws ApiError; a part that is away (PostgreSQL or
+// Redis not answering) is a 503 with Retry-After that names it; everything else that reaches the error
+// middleware is logged and answered as a plain 500, so no stack trace, SQL text or query parameter
+// (drizzle puts them in its messages) leaks.
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { isDatabaseUnavailable, postgresErrorCode } from '@tokenfleet/db';

@@ -9,4 +9,4 @@ export { ApiError } from './errors';
 export { ensureAccount } from './routes/accounts';
 export { hashPassword, verifyPassword } from './passwords';
 export { SESSION_COOKIE, CSRF_HEADER } from './sessions';
-export { openApiDocument } from './openapi';
+export { openApiDocument } from './app';

@@ -1,16 +1,11 @@
-// Cursor paging (API.md): `?limit=50&cursor=<opaque>` → `{ items, nextCursor }`. A cursor is the sort key
-// of the last row handed out, base64url-encoded JSON, so the next page is a keyset query (no OFFSET, so
+// Cursor paging (docs/api-conventions.md, "Paging"): `?limit=50&cursor=<opaque>` (the contract's
+// PageQuery) → `{ items, nextCursor }`. A cursor is the sort key of the last row handed out, base64url-encoded JSON, so the next page is a keyset query (no OFFSET, so
 // page 2,000 of 100,000 tokens costs what page 1 does). Time keys travel as microseconds since the epoch
 // in a string: Postgres keeps microseconds, and a JavaScript Date would round them away and skip rows.
 import { sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import { ApiError } from './errors';
-
-export const pageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(512).optional(),
-});
 
 export interface Page<T> {
   items: T[];

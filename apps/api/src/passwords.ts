@@ -10,8 +10,6 @@ const COST = { log2N: 15, r: 8, p: 1 };
 const KEY_BYTES = 32;
 const SALT_BYTES = 16;
 
-export const MIN_PASSWORD_LENGTH = 12;
-
 function options(log2N: number, r: number, p: number): ScryptOptions {
   const N = 2 ** log2N;
   return { N, r, p, maxmem: 128 * N * r * 2 };

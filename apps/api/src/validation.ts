@@ -1,6 +1,6 @@
 // Request validation with zod: one call per input, failures answered as 400 with a `details` entry per
-// problem (API.md), naming the field and never echoing the value (it may be a code or a key).
-import { z } from 'zod';
+// problem (docs/api-conventions.md, "Errors"), naming the field and never echoing the value (it may be a code or a key).
+import type { z } from 'zod';
 import { ApiError } from './errors';
 
 export function parseInput<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
@@ -20,16 +20,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function isUuid(value: string): boolean {
   return UUID.test(value);
 }
-
-export const uuidField = z.string().regex(UUID, 'must be a UUID');
-
-/** A query parameter that is either absent or a non-empty string (an empty `?upn=` means no filter). */
-export const optionalText = z
-  .string()
-  .trim()
-  .max(256)
-  .optional()
-  .transform((value) => (value ? value : undefined));
 
 /** Escapes `%`, `_` and `\` so a prefix typed by a person matches literally in LIKE. */
 export function likePrefix(prefix: string): string {

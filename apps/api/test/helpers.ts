@@ -1,12 +1,13 @@
 // Starts the real API for a test file: its own migrated database, its own Redis key prefix, port 0, a
-// fresh master key, and one API key per role. Requests go over HTTP with fetch.
+// fresh master key, and one API key per role. Requests go over HTTP with fetch, and every answer is
+// checked against the OpenAPI document (contract-check.ts).
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { createLogger, loadConfig } from '@tokenfleet/config';
 import { apiKeys } from '@tokenfleet/db';
 import { createTestDatabase, testRedisPrefix, testServices } from '@tokenfleet/test-harness';
 import { generateApiKey, startApi, type RunningApi, type StartApiOverrides } from '../src/index';
+import { checkAnswer } from './contract-check';
 
 export type RoleKeys = Record<'admin' | 'operator' | 'viewer', string>;
 
@@ -31,10 +32,6 @@ export interface Answer {
   body: any;
 }
 
-export function fixture(name: string): Buffer {
-  return readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
-}
-
 async function answerOf(response: Response): Promise<Answer> {
   const text = await response.text();
   let body: unknown = text;
@@ -42,13 +39,13 @@ async function answerOf(response: Response): Promise<Answer> {
   return { status: response.status, headers: response.headers, text, body };
 }
 
-export async function startTestApi(options: { env?: Record<string, string>; overrides?: StartApiOverrides } = {}): Promise<TestApi> {
+export async function startTestApi(options: { env?: Record<string, string>; overrides?: StartApiOverrides; logLevel?: 'info' | 'debug' } = {}): Promise<TestApi> {
   const database = await createTestDatabase();
   const { redisUrl } = testServices();
   const config = loadConfig({ DATABASE_URL: database.url, REDIS_URL: redisUrl, LOG_LEVEL: 'info', TOKENFLEET_STATE_DIR: `/tmp/tf-api-test-${randomUUID()}`, ...options.env });
   const logLines: string[] = [];
   const logger = createLogger(
-    { level: 'info', name: 'api', mode: config.mode },
+    { level: options.logLevel ?? 'info', name: 'api', mode: config.mode },
     new Writable({
       write(chunk: Buffer, _encoding, callback) {
         logLines.push(chunk.toString('utf8'));
@@ -80,7 +77,9 @@ export async function startTestApi(options: { env?: Record<string, string>; over
     if (key) headers.authorization = `Bearer ${key}`;
     if (callOptions.json !== undefined) headers['content-type'] = 'application/json';
     const response = await fetch(`${api.url}${path}`, { method, headers, ...(callOptions.json !== undefined ? { body: JSON.stringify(callOptions.json) } : {}) });
-    return answerOf(response);
+    const answer = await answerOf(response);
+    checkAnswer(method, path, answer);
+    return answer;
   };
 
   const upload: TestApi['upload'] = async (key, file, fields = {}, fieldsAfterFile = {}) => {
@@ -89,7 +88,9 @@ export async function startTestApi(options: { env?: Record<string, string>; over
     form.append('file', new Blob([file.content]), file.name);
     for (const [name, value] of Object.entries(fieldsAfterFile)) form.append(name, value);
     const response = await fetch(`${api.url}/api/v1/imports`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form });
-    return answerOf(response);
+    const answer = await answerOf(response);
+    checkAnswer('POST', '/api/v1/imports', answer);
+    return answer;
   };
 
   return {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { auditEvents, operations, tokens } from '@tokenfleet/db';
-import { fixture, startTestApi, type TestApi } from './helpers';
+import { sampleFile } from '@tokenfleet/test-harness/samples';
+import { startTestApi, type TestApi } from './helpers';
 
 let t: TestApi;
 beforeAll(async () => {
@@ -11,7 +12,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function importFile(name: string, fields: Record<string, string> = {}, content: Buffer | string = fixture(name)) {
+async function importFile(name: string, fields: Record<string, string> = {}, content: Buffer | string = sampleFile(name)) {
   const answer = await t.upload(t.keys.operator, { name, content }, fields);
   return answer;
 }
@@ -115,7 +116,7 @@ describe('POST /api/v1/imports', () => {
 
   it('pages row errors with an opaque cursor', async () => {
     // The numeric serials are new; judy's formula serial (row 10) is already in the inventory.
-    const answer = await importFile('messy.csv', {}, fixture('messy.csv').toString('utf8').replace(/7000/g, '7100'));
+    const answer = await importFile('messy.csv', {}, sampleFile('messy.csv').toString('utf8').replace(/7000/g, '7100'));
     const first = await t.call('GET', `/api/v1/imports/${answer.body.id}/errors?limit=4`);
     expect(first.body.items.map((item: { rowNumber: number }) => item.rowNumber)).toEqual([6, 7, 8, 9]);
     expect(first.body.nextCursor).toEqual(expect.any(String));
@@ -156,7 +157,7 @@ describe('POST /api/v1/imports', () => {
   });
 
   it('imports a PSKC file with the right key and refuses it, recording why, with a wrong one', async () => {
-    const expected = JSON.parse(fixture('token2-psk.pskc.expected.json').toString('utf8')) as { preSharedKeyHex: string; tokens: { serial: string; secretBase32: string }[] };
+    const expected = JSON.parse(sampleFile('token2-psk.pskc.expected.json').toString('utf8')) as { preSharedKeyHex: string; tokens: { serial: string; secretBase32: string }[] };
     const wrong = await importFile('token2-psk.pskc.xml', { pskcKey: '00112233445566778899aabbccddeeff' });
     expect(wrong.status).toBe(400);
     expect(wrong.body.error.code).toBe('seed_file_rejected');

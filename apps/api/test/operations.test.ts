@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { auditEvents, operations, tokens, type Operation, type Token } from '@tokenfleet/db';
-import { fixture, startTestApi, type TestApi } from './helpers';
+import { sampleFile } from '@tokenfleet/test-harness/samples';
+import { startTestApi, type TestApi } from './helpers';
 
 let t: TestApi;
 let importId: string;
 beforeAll(async () => {
   t = await startTestApi();
-  const answer = await t.upload(t.keys.operator, { name: 'token2-classic.csv', content: fixture('token2-classic.csv') });
+  const answer = await t.upload(t.keys.operator, { name: 'token2-classic.csv', content: sampleFile('token2-classic.csv') });
   importId = answer.body.id;
 });
 afterAll(async () => {

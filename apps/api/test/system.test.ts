@@ -6,7 +6,8 @@ import type { Express } from 'express';
 import { WriteBudget } from '@tokenfleet/queue';
 import type { GraphOutcome, GraphUser } from '@tokenfleet/graph';
 import { createApp, type ApiDeps } from '../src/index';
-import { fixture, startTestApi, type TestApi } from './helpers';
+import { sampleFile } from '@tokenfleet/test-harness/samples';
+import { startTestApi, type TestApi } from './helpers';
 
 let t: TestApi;
 beforeAll(async () => {
@@ -46,7 +47,7 @@ describe('readiness', () => {
 
 describe('overview', () => {
   it('counts tokens by state and shows the queue and when its rate limit ends', async () => {
-    await t.upload(t.keys.operator, { name: 'token2-classic.csv', content: fixture('token2-classic.csv') });
+    await t.upload(t.keys.operator, { name: 'token2-classic.csv', content: sampleFile('token2-classic.csv') });
     let overview = await t.call('GET', '/api/v1/overview', { key: t.keys.viewer });
     expect(overview.status).toBe(200);
     expect(overview.body).toMatchObject({ mode: 'sandbox', importsRunning: 1, failedOperations: 0 });

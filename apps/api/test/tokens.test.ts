@@ -2,11 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { auditEvents, operations, tokens, type Token } from '@tokenfleet/db';
 import { base32Decode, hotp, totpCode, totpStep, type TotpKey } from '@tokenfleet/domain';
-import { fixture, startTestApi, type TestApi } from './helpers';
+import { sampleFile } from '@tokenfleet/test-harness/samples';
+import { startTestApi, type TestApi } from './helpers';
 
 let t: TestApi;
 let importId: string;
-const SEEDS = fixture('token2-classic.csv')
+const SEEDS = sampleFile('token2-classic.csv')
   .toString('utf8')
   .split('\n')
   .slice(1)
@@ -15,7 +16,7 @@ const SEEDS = fixture('token2-classic.csv')
 
 beforeAll(async () => {
   t = await startTestApi();
-  const answer = await t.upload(t.keys.operator, { name: 'token2-classic.csv', content: fixture('token2-classic.csv') }, { mode: 'import' });
+  const answer = await t.upload(t.keys.operator, { name: 'token2-classic.csv', content: sampleFile('token2-classic.csv') }, { mode: 'import' });
   expect(answer.status).toBe(202);
   importId = answer.body.id;
 });

@@ -383,10 +383,10 @@ describe('logs', () => {
     const code = codeOf(key);
     await validate(created.userid!, code);
     // A mistyped path carrying a key and a code reaches the request logger (the validation routes are
-    // ahead of it and audited instead): its query string is redacted there.
+    // ahead of it and audited instead): it logs the path, never the query string.
     expect((await fetch(`${t.url}/validate/extra?api_key=${validatorKey}&token=${code}`)).status).not.toBe(500);
     const logs = t.logs();
-    expect(logs).toContain('/validate/extra?api_key=[redacted]&token=[redacted]');
+    expect(logs).toContain('"route":"/validate/extra"');
     for (const secret of [validatorKey, created.hash!, created.hashqr!.split('/qr/')[1]!.replace('.png', '')]) expect(logs).not.toContain(secret);
     // A six-digit code could occur inside a timestamp by chance: look for it as a value.
     expect(logs).not.toContain(`token=${code}`);

@@ -1,25 +1,15 @@
 // The shell: find out who is signed in, show the sign-in form or the screens, and the navigation a role
-// may use. A 401 from any request (session expired, signed out elsewhere) brings the sign-in form back
+// may use (both from the route table in routes.tsx). A 401 from any request (session expired, signed out elsewhere) brings the sign-in form back
 // in place, keeping the address so the person lands where they were.
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { api, loadSession, onOutage, onSessionLost, signOut } from './api/client';
-import type { Overview as OverviewData, Role, Session } from './api/types';
+import type { Overview as OverviewData, Session } from '@tokenfleet/contract';
 import { ErrorMessage, Loading } from './components/ui';
 import { useResource } from './hooks';
-import { Link, matchPath, useLocation } from './router';
-import { Accounts } from './screens/Accounts';
-import { ApiKeys } from './screens/ApiKeys';
-import { TenantSettings } from './screens/TenantSettings';
-import { AuditTrail } from './screens/AuditTrail';
-import { FailedJobs } from './screens/FailedJobs';
-import { ImportDetail } from './screens/ImportDetail';
-import { Imports } from './screens/Imports';
+import { Link, useLocation } from './router';
+import { findRoute, isCurrentNav, ROUTES } from './routes';
 import { NotFound } from './screens/NotFound';
-import { Overview } from './screens/Overview';
 import { SignIn } from './screens/SignIn';
-import { TokenDetail } from './screens/TokenDetail';
-import { Tokens } from './screens/Tokens';
-import { Validation } from './screens/Validation';
 import { roleAllows, SessionContext, useSession } from './session';
 
 export function App() {
@@ -81,30 +71,6 @@ export function App() {
   );
 }
 
-interface NavItem {
-  to: string;
-  label: string;
-  role: Role;
-  /** Which paths count as this item's, for aria-current. */
-  prefix: string;
-}
-
-const NAV: NavItem[] = [
-  { to: '/', label: 'Overview', role: 'viewer', prefix: '/' },
-  { to: '/imports', label: 'Imports', role: 'viewer', prefix: '/imports' },
-  { to: '/tokens', label: 'Tokens', role: 'viewer', prefix: '/tokens' },
-  { to: '/failed', label: 'Failed jobs', role: 'viewer', prefix: '/failed' },
-  { to: '/audit', label: 'Audit trail', role: 'viewer', prefix: '/audit' },
-  { to: '/validation', label: 'Validation', role: 'viewer', prefix: '/validation' },
-  { to: '/accounts', label: 'Accounts', role: 'admin', prefix: '/accounts' },
-  { to: '/api-keys', label: 'API keys', role: 'admin', prefix: '/api-keys' },
-  { to: '/settings', label: 'Tenant settings', role: 'admin', prefix: '/settings' },
-];
-
-function isCurrent(item: NavItem, pathname: string): boolean {
-  return item.prefix === '/' ? pathname === '/' : pathname === item.prefix || pathname.startsWith(`${item.prefix}/`);
-}
-
 /** The API's last word on a part that is away (PostgreSQL, Redis), until it answers again. */
 function useOutage(): string | null {
   const [outage, setOutage] = useState<string | null>(null);
@@ -148,10 +114,10 @@ function Shell({ children }: { children: ReactNode }) {
       </header>
       <nav className="sidebar" aria-label="Main">
         <ul>
-          {NAV.filter((item) => roleAllows(user.role, item.role)).map((item) => (
-            <li key={item.to}>
-              <Link to={item.to} aria-current={isCurrent(item, pathname) ? 'page' : undefined}>
-                {item.label}
+          {ROUTES.filter((route) => route.nav !== undefined && roleAllows(user.role, route.role)).map((route) => (
+            <li key={route.path}>
+              <Link to={route.path} aria-current={isCurrentNav(route, pathname) ? 'page' : undefined}>
+                {route.nav}
               </Link>
             </li>
           ))}
@@ -175,18 +141,9 @@ function Shell({ children }: { children: ReactNode }) {
 
 function Screen() {
   const { pathname } = useLocation();
-  const isAdmin = roleAllows(useSession().user.role, 'admin');
-  let params: Record<string, string> | null;
-  if (pathname === '/') return <Overview />;
-  if (pathname === '/imports') return <Imports />;
-  if ((params = matchPath('/imports/:id', pathname))) return <ImportDetail key={params.id} id={params.id!} />;
-  if (pathname === '/tokens') return <Tokens />;
-  if ((params = matchPath('/tokens/:id', pathname))) return <TokenDetail key={params.id} id={params.id!} />;
-  if (pathname === '/failed') return <FailedJobs />;
-  if (pathname === '/audit') return <AuditTrail />;
-  if (pathname === '/validation') return <Validation />;
-  if (pathname === '/accounts' && isAdmin) return <Accounts />;
-  if (pathname === '/api-keys' && isAdmin) return <ApiKeys />;
-  if (pathname === '/settings' && isAdmin) return <TenantSettings />;
-  return <NotFound />;
+  const { role } = useSession().user;
+  const found = findRoute(pathname);
+  // A screen the role may not see answers as if it did not exist (the API refuses its data anyway).
+  if (!found || !roleAllows(role, found.route.role)) return <NotFound />;
+  return found.route.render(found.params);
 }

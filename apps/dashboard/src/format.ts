@@ -1,6 +1,6 @@
 // How values read on screen: times in the viewer's zone (the exact UTC instant on hover), counts with
 // thousands separators, and the API's identifiers turned into words.
-import type { ImportMode, ImportStatus, OperationStatus, TokenState } from './api/types';
+import type { ImportMode, ImportStatus, OperationStatus, TokenState } from '@tokenfleet/contract';
 
 const number = new Intl.NumberFormat();
 const twoDigits = (value: number) => String(value).padStart(2, '0');

@@ -1,8 +1,8 @@
-// Loading API data into screens. Both hooks keep what they showed while they reload, so a refresh or a
+// Loading API data into screens, and the bookkeeping of forms that send to it. The loading hooks keep what they showed while they reload, so a refresh or a
 // poll never blanks a table or shifts the layout, and they drop answers that arrive after a newer request
 // (filters changed, screen left) so a slow answer never overwrites a fresh one.
 import { useCallback, useEffect, useRef, useState, type DependencyList } from 'react';
-import type { Page } from './api/types';
+import type { Page } from '@tokenfleet/contract';
 
 /** How soon a poll that failed is tried again, at the earliest. */
 const POLL_RETRY_MS = 5_000;
@@ -72,7 +72,9 @@ export function useResource<T>(load: () => Promise<T>, deps: DependencyList, opt
       generation.current += 1;
       clearTimeout(timer.current);
     };
-    // The caller's deps decide when to load afresh (as with useEffect itself).
+    // The caller's deps decide when to load afresh (as with useEffect itself); the lint rule checks
+    // them at each call of this hook instead.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
 
   return { data, error, loading, reload: run };
@@ -118,15 +120,50 @@ export function usePagedList<T>(loadPage: (cursor: string | null) => Promise<Pag
     return () => {
       generation.current += 1;
     };
-    // The caller's deps decide when to load afresh (as with useEffect itself).
+    // The caller's deps decide when to load afresh (as with useEffect itself); the lint rule checks
+    // them at each call of this hook instead.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
 
+  const reload = useCallback(() => fetchPage(null), [fetchPage]);
   return {
     items,
     error,
     loading,
     hasMore: nextCursor !== null,
     loadMore: () => (nextCursor === null ? Promise.resolve() : fetchPage(nextCursor)),
-    reload: () => fetchPage(null),
+    reload,
   };
+}
+
+export interface Submission {
+  /** True while an attempt runs (to disable its button). */
+  working: boolean;
+  /** What the last attempt failed with, for ErrorMessage; cleared when the next one starts. */
+  error: unknown;
+  /** Runs `action` with `working` set and the error recorded; answers whether it succeeded. */
+  attempt: (action: () => Promise<void>) => Promise<boolean>;
+  /** Forgets the last error (the form changed, so it no longer applies). */
+  clearError: () => void;
+}
+
+/** The working / error / finally bookkeeping of a form or button that calls the API. */
+export function useSubmission(): Submission {
+  const [working, setWorking] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const attempt = useCallback(async (action: () => Promise<void>): Promise<boolean> => {
+    setWorking(true);
+    setError(undefined);
+    try {
+      await action();
+      return true;
+    } catch (caught) {
+      setError(caught);
+      return false;
+    } finally {
+      setWorking(false);
+    }
+  }, []);
+  const clearError = useCallback(() => setError(undefined), []);
+  return { working, error, attempt, clearError };
 }

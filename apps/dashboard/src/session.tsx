@@ -1,13 +1,10 @@
 // Who is signed in, and what their role lets them do. The UI hides what a role cannot do; the API
 // refuses it anyway, so this is about a clear screen, not about security.
 import { createContext, useContext } from 'react';
-import type { Role, SessionUser } from './api/types';
+import type { Role, SessionUser } from '@tokenfleet/contract';
+import { roleAllows } from '@tokenfleet/contract/values';
 
-const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
-
-export function roleAllows(role: Role, needed: Role): boolean {
-  return RANK[role] >= RANK[needed];
-}
+export { roleAllows };
 
 export interface SessionContextValue {
   user: SessionUser;

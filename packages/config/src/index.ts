@@ -1,6 +1,7 @@
 // Configuration from the environment, validated once at start-up with messages that say what is wrong
 // and how to fix it. Every process (API, worker, `npm start`) reads it the same way.
 import { z } from 'zod';
+import { PASSWORD_MIN_LENGTH, USERNAME_MAX_LENGTH, USERNAME_PATTERN } from '@tokenfleet/contract/values';
 import type { ConnectionSettings } from '@tokenfleet/graph';
 import { toValidationConfig, validationEnvSchema, type ValidationConfig } from './validation';
 
@@ -24,8 +25,13 @@ const envSchema = z.object({
   TOKENFLEET_STATE_DIR: z.string().default('.tokenfleet'),
   TOKENFLEET_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'TOKENFLEET_REDIS_PREFIX may hold only letters, digits, _ and -').default('tf'),
   TOKENFLEET_BOOTSTRAP_API_KEY: z.string().min(24, 'TOKENFLEET_BOOTSTRAP_API_KEY must be at least 24 characters').optional(),
-  TOKENFLEET_BOOTSTRAP_ADMIN_USERNAME: z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'TOKENFLEET_BOOTSTRAP_ADMIN_USERNAME may hold letters, digits and . _ @ - (at most 64)').optional(),
-  TOKENFLEET_BOOTSTRAP_ADMIN_PASSWORD: z.string().min(12, 'TOKENFLEET_BOOTSTRAP_ADMIN_PASSWORD must be at least 12 characters').optional(),
+  // The same rules as an account made through the API (packages/contract).
+  TOKENFLEET_BOOTSTRAP_ADMIN_USERNAME: z
+    .string()
+    .max(USERNAME_MAX_LENGTH, `TOKENFLEET_BOOTSTRAP_ADMIN_USERNAME may hold at most ${USERNAME_MAX_LENGTH} characters`)
+    .regex(USERNAME_PATTERN, 'TOKENFLEET_BOOTSTRAP_ADMIN_USERNAME may hold letters, digits and . _ @ - only')
+    .optional(),
+  TOKENFLEET_BOOTSTRAP_ADMIN_PASSWORD: z.string().min(PASSWORD_MIN_LENGTH, `TOKENFLEET_BOOTSTRAP_ADMIN_PASSWORD must be at least ${PASSWORD_MIN_LENGTH} characters`).optional(),
   TOKENFLEET_SANDBOX: z.enum(['0', '1', 'true', 'false']).optional(),
   ENTRA_TENANT_ID: z.string().uuid('ENTRA_TENANT_ID must be the tenant GUID').optional(),
   ENTRA_CLIENT_ID: z.string().uuid('ENTRA_CLIENT_ID must be the application (client) GUID').optional(),

@@ -7,6 +7,10 @@ export const REDACTED_PATHS = [
   'req.headers.cookie',
   'req.headers["x-csrf-token"]',
   'res.headers["set-cookie"]',
+  // The API's request log at debug level.
+  'headers.cookie',
+  'headers["x-csrf-token"]',
+  'responseHeaders["set-cookie"]',
   '*.secret',
   '*.secretKey',
   '*.secretBase32',

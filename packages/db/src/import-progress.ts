@@ -3,12 +3,11 @@
 // `completed_with_errors` when rows were refused or operations failed, persisted with `finished_at`.
 // The API settles on read, the worker's reconciler periodically, so an import finishes even unwatched.
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { TOKEN_STATES, type TokenState } from '@tokenfleet/domain';
+import { TOKEN_STATES, UNFINISHED_OPERATION_STATUSES, type TokenState } from '@tokenfleet/domain';
 import { appendAudit } from './audit';
 import type { Database } from './client';
 import { imports, operations, tokens, type Import } from './schema';
 
-const UNFINISHED_OPERATION_STATUSES = ['pending', 'queued', 'running'] as const;
 
 export interface ImportStats {
   tokensByState: Record<TokenState, number>;

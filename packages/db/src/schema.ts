@@ -23,50 +23,46 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
-import { HASH_FUNCTIONS, OPERATION_KINDS, TOKEN_STATES } from '@tokenfleet/domain';
-import type { OperationStatus } from '@tokenfleet/domain';
+import {
+  AUDIT_OUTCOMES,
+  HASH_FUNCTIONS,
+  IMPORT_FORMATS,
+  IMPORT_MODES,
+  IMPORT_STATUSES,
+  KEY_ROLES,
+  OPERATION_KINDS,
+  OPERATION_STATUSES,
+  ROLES,
+  TENANT_MODES,
+  TOKEN_STATES,
+} from '@tokenfleet/domain';
 
 // ---------------------------------------------------------------------------------------------------------
-// Vocabularies stored in enumerated columns
+// Vocabularies stored in enumerated columns: defined once in the domain (vocabulary.ts, lifecycle.ts),
+// re-exported here for the code that reads rows.
 
-export const TENANT_MODES = ['sandbox', 'live'] as const;
-export type TenantMode = (typeof TENANT_MODES)[number];
+export {
+  AUDIT_OUTCOMES,
+  IMPORT_FORMATS,
+  IMPORT_MODES,
+  IMPORT_STATUSES,
+  KEY_ROLES,
+  OPERATION_STATUSES,
+  ROLES,
+  VALIDATOR_ROLE,
+  TENANT_MODES,
+  TOKEN_STATES,
+  type AuditOutcome,
+  type ImportFormat,
+  type ImportMode,
+  type ImportStatus,
+  type KeyRole,
+  type OperationStatus,
+  type Role,
+  type TenantMode,
+  type TokenState,
+} from '@tokenfleet/domain';
 
-/** Where a token is in its life: the states and the transitions between them are the domain's. */
-export { TOKEN_STATES, type TokenState } from '@tokenfleet/domain';
-
-export const IMPORT_FORMATS = ['csv', 'json', 'pskc'] as const;
-export type ImportFormat = (typeof IMPORT_FORMATS)[number];
-
-/** How far an import carries its tokens: into the inventory only, also assigned, or also activated. */
-export const IMPORT_MODES = ['import', 'assign', 'activate'] as const;
-export type ImportMode = (typeof IMPORT_MODES)[number];
-
-export const IMPORT_STATUSES = ['validating', 'running', 'completed', 'completed_with_errors', 'failed'] as const;
-export type ImportStatus = (typeof IMPORT_STATUSES)[number];
-
-export const OPERATION_STATUSES = [
-  'pending',
-  'queued',
-  'running',
-  'succeeded',
-  'failed',
-  'cancelled',
-] as const satisfies readonly OperationStatus[];
-
-export const AUDIT_OUTCOMES = ['success', 'failure', 'info'] as const;
-export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
-
-export const API_KEY_ROLES = ['admin', 'operator', 'viewer'] as const;
-export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
-
-/**
- * API keys also come as `validator`: such a key works only on the TOTPRadius-compatible validation routes
- * at the server root, and no management key works there. Accounts keep the management roles above.
- */
-export const VALIDATOR_ROLE = 'validator' as const;
-export const KEY_ROLES = [...API_KEY_ROLES, VALIDATOR_ROLE] as const;
-export type KeyRole = (typeof KEY_ROLES)[number];
 
 /** Per-tenant policy switches, stored as jsonb so a new switch needs no migration. */
 export interface TenantSettings {
@@ -358,7 +354,7 @@ export const accounts = pgTable(
     username: text('username').notNull(),
     /** scrypt, self-describing: `scrypt$<log2 N>$<r>$<p>$<salt>$<hash>` (base64url). */
     passwordHash: text('password_hash').notNull(),
-    role: text('role', { enum: API_KEY_ROLES }).notNull(),
+    role: text('role', { enum: ROLES }).notNull(),
     disabledAt: timestamptz('disabled_at'),
     lastLoginAt: timestamptz('last_login_at'),
     createdAt: timestamptz('created_at').notNull().defaultNow(),
@@ -369,7 +365,7 @@ export const accounts = pgTable(
   },
   (table) => [
     uniqueIndex('accounts_username_lower_unique').on(sql`lower(${table.username})`),
-    check('accounts_role_valid', oneOf(table.role, API_KEY_ROLES)),
+    check('accounts_role_valid', oneOf(table.role, ROLES)),
   ],
 );
 

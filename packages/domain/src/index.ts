@@ -1,3 +1,4 @@
+export * from './vocabulary';
 export * from './base32';
 export * from './totp';
 export * from './jobs';

@@ -34,8 +34,6 @@ export interface JobPayloads {
 export type OperationKind = Extract<JobName, `token.${string}`>;
 export const OPERATION_KINDS = JOB_NAMES.filter((name): name is OperationKind => name.startsWith('token.'));
 
-export type OperationStatus = 'pending' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-
 /**
  * Deterministic BullMQ job id for an operation: `<kind>-<tokenId>-g<generation>`. BullMQ ignores a
  * second add with a known id, so re-enqueueing (the reconciler, a crash between commit and enqueue) never

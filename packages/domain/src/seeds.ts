@@ -2,7 +2,7 @@
 // PSKC) turns a row into `RawSeedFields` and calls `validateSeedFields`, so one set of rules decides what
 // Entra will accept. Reasons are sentences for the operator and never contain the secret.
 import { base32Decode, base32Encode } from './base32';
-import type { HashFunction } from './totp';
+import { UPN_PATTERN, type HashFunction } from './vocabulary';
 
 /** Graph's documented limit on the Base32 secret. */
 export const MAX_SECRET_BASE32_CHARS = 128;
@@ -287,7 +287,7 @@ export function normaliseSerialNumber(text: string | undefined): Checked<string>
 export function normaliseUpn(text: string | undefined): Checked<string | undefined> {
   const upn = present(text);
   if (upn === undefined) return accept(undefined);
-  if (/^[^\s@]+@[^\s@]+$/.test(upn)) return accept(upn);
+  if (UPN_PATTERN.test(upn)) return accept(upn);
   return refuse('user must be a user principal name such as name@contoso.com');
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { activationWaitMs, hotp, msLeftInWindow, nextWindowBoundary, totpCode, totpStep, verifyTotp, type HashFunction, type TotpKey } from './totp';
+import { activationWaitMs, findConsecutiveCodes, hotp, msLeftInWindow, RESYNC_WINDOW_STEPS, nextWindowBoundary, totpCode, totpStep, verifyTotp, type TotpKey } from './totp';
+import type { HashFunction } from './vocabulary';
 import { base32Decode, base32Encode } from './base32';
 
 // RFC 6238 Appendix B: seeds are ASCII "1234567890" repeated to the hash's block of 20, 32, 64 bytes.
@@ -131,5 +132,24 @@ describe('activationWaitMs', () => {
 
   it('a 60 s token near the 30 s mark is mid-window, not at its end', () => {
     expect(activationWaitMs(1_000_000 * 60 + 29_000, 60, 5_000)).toBe(0);
+  });
+});
+
+describe('findConsecutiveCodes (resync)', () => {
+  const key: TotpKey = { secret: seed(20), hashFunction: 'hmacsha1', periodSeconds: 30, digits: 6 };
+  const codeAt = (step: number) => hotp(key.secret, step, key.hashFunction, key.digits);
+  const now = 5_000;
+
+  it('finds two consecutive codes behind and ahead of now, and answers the step of the newer one', () => {
+    expect(findConsecutiveCodes(key, codeAt(now - 1), codeAt(now), now, 10)).toBe(now);
+    expect(findConsecutiveCodes(key, codeAt(now - 8), codeAt(now - 7), now, 10)).toBe(now - 7);
+    expect(findConsecutiveCodes(key, codeAt(now + 6), codeAt(now + 7), now, 10)).toBe(now + 7);
+  });
+
+  it('refuses codes out of order, apart, or beyond the window', () => {
+    expect(findConsecutiveCodes(key, codeAt(now), codeAt(now - 1), now, 10)).toBeNull();
+    expect(findConsecutiveCodes(key, codeAt(now - 3), codeAt(now - 1), now, 10)).toBeNull();
+    expect(findConsecutiveCodes(key, codeAt(now + 20), codeAt(now + 21), now, 10)).toBeNull();
+    expect(findConsecutiveCodes(key, codeAt(now + 20), codeAt(now + 21), now, RESYNC_WINDOW_STEPS)).toBe(now + 21);
   });
 });

@@ -1,10 +1,8 @@
 // RFC 6238 TOTP and the window arithmetic around it. Pure: every function takes `nowMs` (Unix epoch
 // milliseconds) from the caller, which corrects it for the clock offset to Graph where that matters.
 import { createHmac } from 'node:crypto';
+import type { HashFunction } from './vocabulary';
 
-/** Graph's names for the hash functions, plus SHA-512 which seed files and validation may use. */
-export type HashFunction = 'hmacsha1' | 'hmacsha256' | 'hmacsha512';
-export const HASH_FUNCTIONS: readonly HashFunction[] = ['hmacsha1', 'hmacsha256', 'hmacsha512'];
 
 const NODE_HASH: Record<HashFunction, string> = { hmacsha1: 'sha1', hmacsha256: 'sha256', hmacsha512: 'sha512' };
 
@@ -101,4 +99,21 @@ export function activationWaitMs(graphNowMs: number, periodSeconds: number, marg
   if (sinceOpened < uncertainty) return uncertainty - sinceOpened + settleMs;
   if (left < marginMs + uncertainty) return left + uncertainty + settleMs;
   return 0;
+}
+
+/** How far a resync looks for the two codes, in time steps either way (about 8 hours at 30 s). */
+export const RESYNC_WINDOW_STEPS = 1000;
+
+/**
+ * Where two consecutive codes sit among the steps around `currentStep`, nearest first: the step of the
+ * newer code, or null when no two adjacent steps give exactly these codes.
+ */
+export function findConsecutiveCodes(key: TotpKey, code1: string, code2: string, currentStep: number, windowSteps: number): number | null {
+  const codeAt = (step: number) => (step < 0 ? '' : hotp(key.secret, step, key.hashFunction, key.digits));
+  for (let distance = 0; distance <= windowSteps; distance += 1) {
+    for (const step of distance === 0 ? [currentStep] : [currentStep - distance, currentStep + distance]) {
+      if (codeAt(step) === code2 && codeAt(step - 1) === code1) return step;
+    }
+  }
+  return null;
 }

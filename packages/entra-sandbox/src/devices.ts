@@ -1,4 +1,4 @@
-// The hardware OATH inventory and the per-user methods, in memory, with the rules of reference §1–§2:
+// The hardware OATH inventory and the per-user methods, in memory, with the rules of docs/graph-hardware-oath.md §1–§2:
 // validation of create/update bodies, the status life cycle, one user per token, and activation checked
 // with real TOTP against the device's own seed, hash and interval at the moment the request arrived.
 import { randomUUID } from 'node:crypto';

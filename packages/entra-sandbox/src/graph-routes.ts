@@ -181,7 +181,7 @@ export function buildGraphRouter(deps: GraphDependencies): Router<GraphHandler> 
   const deviceJson = (record: DeviceRecord, select: string[] | null = null) => applySelect({ ...inventory.toGraph(record) }, select);
 
   const routes: GraphRoute[] = [
-    // Inventory (reference §2.1–§2.6, §2.14)
+    // Inventory (docs/graph-hardware-oath.md §2.1–§2.6, §2.14)
     {
       method: 'POST', template: DEVICES, betaOnly: true,
       handler: (request) => {
@@ -246,7 +246,7 @@ export function buildGraphRouter(deps: GraphDependencies): Router<GraphHandler> 
         return { status: 204 };
       },
     },
-    // Per-user methods (reference §2.7–§2.14)
+    // Per-user methods (docs/graph-hardware-oath.md §2.7–§2.14)
     {
       method: 'GET', template: METHODS, betaOnly: true,
       handler: (request) => {
@@ -386,7 +386,7 @@ function injectedFailure(body: unknown, rate: number, serials: readonly string[]
 }
 
 /**
- * Bulk create (reference §2.2): `{"@context":"#$delta","value":[…]}`. Each item succeeds or fails on
+ * Bulk create (docs/graph-hardware-oath.md §2.2): `{"@context":"#$delta","value":[…]}`. Each item succeeds or fails on
  * its own; a failed item comes back inline with `@Core.DataModificationException`, every item echoes
  * its `@contentId`, so clients correlate by id, not position.
  */

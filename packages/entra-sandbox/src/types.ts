@@ -1,4 +1,4 @@
-// The public shape of the sandbox (the contract with @tokenfleet/graph is its README and the contract suite),
+// The public shape of the sandbox (the contract with @tokenfleet/graph, stated in packages/graph/README.md),
 // its behaviour switches with their defaults, and the one function that validates a change to them.
 
 export interface SandboxUser {
@@ -50,7 +50,7 @@ export interface SandboxBehaviour {
   /** Hardware OATH methods one user may hold (default 5, the legacy cap); null = no cap. */
   perUserTokenLimit: number | null;
   /** Accept `timeIntervalInSeconds` as a numeric string and `hashFunction` in any case, as Microsoft's own
-   * examples send them (reference §9.7, UNCONFIRMED). Default false: numbers and lower-case only. */
+   * examples send them (docs/graph-hardware-oath.md §9.7, UNCONFIRMED). Default false: numbers and lower-case only. */
   lenientCreateTypes: boolean;
   /** Assigning a hardware token to a guest user: 'reject' (legacy rule, default) or 'allow'. */
   guestAssignment: 'reject' | 'allow';

@@ -29,7 +29,7 @@ function member(localPart: string, givenName: string, surname: string, jobTitle:
   };
 }
 
-/** Every UPN the sample seed files use (shared/samples), with the names demos show. */
+/** Every UPN the sample seed files use (docs/samples), with the names demos show. */
 const FIXED: Array<[string, string, string, string]> = [
   ['user1', 'Uma', 'Underwood', 'Field Technician'],
   ['user2', 'Victor', 'Vance', 'Field Technician'],

@@ -1,5 +1,5 @@
 // Access tokens by client credentials (secret or certificate) with msal-node. MSAL is told everything it
-// would otherwise look up (knownAuthorities + authorityMetadata, reference §7.2), so its only network
+// would otherwise look up (knownAuthorities + authorityMetadata, docs/graph-hardware-oath.md §7.2), so its only network
 // call is the token POST, which works offline against a local authority. MSAL caches the token and
 // renews it 300 s before expiry; a Graph 401 asks for a fresh one once (skipCache).
 import { X509Certificate, createPrivateKey, randomUUID } from 'node:crypto';

@@ -16,7 +16,7 @@ import { DEFAULT_BEHAVIOUR, startSandbox } from '@tokenfleet/entra-sandbox';
 import type { Sandbox } from '@tokenfleet/entra-sandbox';
 import { createGraphClient } from './client';
 import type { DeviceCreate, GraphClient, GraphClientOptions } from './types';
-import { makeSelfSignedCertificate } from './contract/self-signed';
+import { makeSelfSignedCertificate } from '../test/contract/self-signed';
 import { sandboxClientOptions } from './sandbox-options';
 
 const run = promisify(execFile);
@@ -112,7 +112,7 @@ describe('transport failures', () => {
 describe('trust through NODE_EXTRA_CA_CERTS', () => {
   it('trusts the sandbox CA from NODE_EXTRA_CA_CERTS, also next to an explicit caCertificatePem for another CA', async () => {
     // NODE_EXTRA_CA_CERTS is read when node starts, so this runs in a child process.
-    const probe = join(import.meta.dirname, 'contract', 'trust-probe.ts');
+    const probe = join(import.meta.dirname, '..', 'test', 'contract', 'trust-probe.ts');
     const target = {
       tenantId: sandbox.tenantId,
       clientId: sandbox.clientId,

@@ -1,4 +1,4 @@
-// The Graph client for hardware OATH: every call of reference §2 as a method answering a GraphOutcome.
+// The Graph client for hardware OATH: every call of docs/graph-hardware-oath.md §2 as a method answering a GraphOutcome.
 //
 // One private `call` does what every request needs: a token (MSAL's cache), the body built only then (so
 // a verification code is computed at send time), the request through the Graph JS client's middleware
@@ -122,7 +122,7 @@ class HardwareOathGraphClient implements GraphClient {
       baseUrl: `${this.graphOrigin}/`,
       defaultVersion: 'beta',
       // The client attaches the bearer token only to Graph's own hosts and to these, compared WITHOUT
-      // the port (reference §7.5): "localhost:8443" here would silently send no Authorization header.
+      // the port (docs/graph-hardware-oath.md §7.5): "localhost:8443" here would silently send no Authorization header.
       customHosts: new Set([graphUrl.hostname]),
       middleware: [new AuthenticationHandler(fallbackProvider), new TelemetryHandler(), new TransportMiddleware(this.transport)],
     });
@@ -472,7 +472,7 @@ function send(request: GraphRequest, method: CallSpec<unknown>['method'], payloa
   }
 }
 
-/** The create fields of reference §2.1, numbers as numbers and enums lower-case; nothing else leaks in. */
+/** The create fields of docs/graph-hardware-oath.md §2.1, numbers as numbers and enums lower-case; nothing else leaks in. */
 function deviceCreateBody(device: DeviceCreate): Record<string, unknown> {
   const body: Record<string, unknown> = {
     serialNumber: device.serialNumber,

@@ -1,4 +1,4 @@
-// @tokenfleet/graph: a typed Microsoft Graph client for hardware OATH tokens (see GRAPH-INTERFACE.md).
+// @tokenfleet/graph: a typed Microsoft Graph client for hardware OATH tokens (its contract: packages/graph/README.md; the Graph facts: docs/graph-hardware-oath.md).
 export { createGraphClient, DEFAULT_BULK_CHUNK_SIZE, DEFAULT_TIMEOUT_MS, PATHS } from './client';
 export { DEFAULT_GRAPH_SCOPE, authorityMetadataFor } from './auth';
 export { ClockOffsetTracker, estimateClockOffset, offsetBounds } from './clock';

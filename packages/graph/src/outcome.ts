@@ -23,7 +23,7 @@ export interface GraphErrorEnvelope {
   requestId: string | null;
 }
 
-/** Reads `{"error":{"code","message","innerError":{"request-id"}}}` (reference §6); nulls where absent. */
+/** Reads `{"error":{"code","message","innerError":{"request-id"}}}` (docs/graph-hardware-oath.md §6); nulls where absent. */
 export function parseGraphErrorEnvelope(body: unknown): GraphErrorEnvelope {
   const error = isRecord(body) && isRecord(body.error) ? body.error : null;
   const inner = error && isRecord(error.innerError) ? error.innerError : null;

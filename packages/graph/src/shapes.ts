@@ -1,6 +1,6 @@
 // Reading Graph's JSON into our types. The documentation shows the same device in several shapes (flat,
 // wrapped as `{device:{…}}` in a hardwareOathAuthenticationMethod, wrapped in `{value:{…}}` on get —
-// reference §2.3, §2.4, §2.8), so every reader accepts all of them.
+// docs/graph-hardware-oath.md §2.3, §2.4, §2.8), so every reader accepts all of them.
 import { isRecord } from './outcome';
 import type { BulkCreateItemResult, GraphUser, HardwareOathDevice, HardwareOathMethod, HardwareOathStatus } from './types';
 
@@ -90,7 +90,7 @@ export interface BulkEntry {
 /**
  * Matches the items of a bulk-create answer to what was sent, by `@contentId`, else by serial number,
  * never by position. A failed item carries `@Core.DataModificationException` (the only documented delta
- * error shape, reference §2.2) or a plain `error`. An item the answer does not mention is reported as
+ * error shape, docs/graph-hardware-oath.md §2.2) or a plain `error`. An item the answer does not mention is reported as
  * failed with code `missingFromResponse`: it may or may not exist, so the caller looks it up by serial.
  */
 export function readBulkResults(entries: readonly BulkEntry[], status: number, body: unknown): BulkCreateItemResult[] {

@@ -1,4 +1,4 @@
-// The public vocabulary of @tokenfleet/graph, as agreed in GRAPH-INTERFACE.md. Every Graph call answers a
+// The public vocabulary of @tokenfleet/graph, as packages/graph/README.md states it (the sandbox speaks the same). Every Graph call answers a
 // GraphOutcome instead of throwing, so the worker can turn it into a queue decision (rate limit, retry,
 // give up) in one place.
 import type { HashFunction } from '@tokenfleet/domain';
@@ -92,7 +92,7 @@ export interface HardwareOathDevice {
   lastUsedDateTime: string | null;
 }
 
-/** A user's hardware OATH authentication method (reference §1.2); its id usually equals the device id. */
+/** A user's hardware OATH authentication method (docs/graph-hardware-oath.md §1.2); its id usually equals the device id. */
 export interface HardwareOathMethod {
   id: string;
   createdDateTime: string | null;

@@ -1,11 +1,11 @@
-// How far imports have got, as API.md shows it. The counting and the settling of finished imports live in
+// How far imports have got, as the contract's Import schema shows it. The counting and the settling of finished imports live in
 // @tokenfleet/db (import-progress.ts), shared with the worker's reconciler; a read settles too, so an
 // import shows as finished the moment its last operation ends.
 import { loadImportStats, settleImport, type Database, type Import, type ImportStats, type TokenState } from '@tokenfleet/db';
 
 const sum = (counts: Record<TokenState, number>, states: readonly TokenState[]): number => states.reduce((total, state) => total + counts[state], 0);
 
-/** The import as API.md describes it, progress included. */
+/** The import as the contract's Import schema describes it, progress included. */
 export function importSummary(row: Import, stats: ImportStats) {
   const byState = stats.tokensByState;
   return {

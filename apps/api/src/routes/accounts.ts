@@ -3,24 +3,17 @@
 import { randomUUID } from 'node:crypto';
 import { asc, eq } from 'drizzle-orm';
 import type { Router } from 'express';
-import { z } from 'zod';
-import { accounts, API_KEY_ROLES, appendAudit, postgresErrorCode, PG_UNIQUE_VIOLATION, type Account, type Database } from '@tokenfleet/db';
-import { principalOf, requireRole, type Role } from '../auth';
+import { AccountChange, endpoints, NewAccount, type Account as AccountView } from '@tokenfleet/contract';
+import { accounts, appendAudit, postgresErrorCode, PG_UNIQUE_VIOLATION, type Account, type Database } from '@tokenfleet/db';
+import { principalOf, type Role } from '../auth';
+import { route, send } from '../contract-routes';
 import type { ApiDeps } from '../deps';
 import { ApiError, notFound } from '../errors';
-import { hashPassword, MIN_PASSWORD_LENGTH } from '../passwords';
+import { hashPassword } from '../passwords';
 import type { SessionStore } from '../sessions';
 import { isUuid, parseInput, pathId } from '../validation';
 
-const password = z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`).max(1024);
-const newAccount = z.object({
-  username: z.string().trim().min(1).max(128).regex(/^[\w.@-]+$/, 'letters, digits and . _ @ - only'),
-  password,
-  role: z.enum(API_KEY_ROLES),
-});
-const accountChange = z.object({ role: z.enum(API_KEY_ROLES).optional(), password: password.optional(), disabled: z.boolean().optional() }).strict();
-
-export function accountItem(row: Account) {
+export function accountItem(row: Account): AccountView {
   return {
     id: row.id,
     username: row.username,
@@ -44,14 +37,12 @@ export async function ensureAccount(db: Database, input: { username: string; pas
 
 export function accountRoutes(router: Router, deps: ApiDeps, store: SessionStore): void {
   const { db } = deps;
-  const admin = requireRole('admin');
-
-  router.get('/accounts', admin, async (_req, res) => {
-    res.json((await db.select().from(accounts).orderBy(asc(accounts.username))).map(accountItem));
+  route(router, endpoints.listAccounts, async (_req, res) => {
+    send(res, endpoints.listAccounts, 200, (await db.select().from(accounts).orderBy(asc(accounts.username))).map(accountItem));
   });
 
-  router.post('/accounts', admin, async (req, res) => {
-    const input = parseInput(newAccount, req.body, 'request body');
+  route(router, endpoints.createAccount, async (req, res) => {
+    const input = parseInput(NewAccount, req.body, 'request body');
     const passwordHash = await hashPassword(input.password);
     try {
       const row = await db.transaction(async (tx) => {
@@ -59,16 +50,16 @@ export function accountRoutes(router: Router, deps: ApiDeps, store: SessionStore
         await appendAudit(tx, { actor: principalOf(res).actor, action: 'account.created', outcome: 'success', targetType: 'account', targetId: created!.id, detail: { username: input.username, role: input.role } });
         return created!;
       });
-      res.status(201).json(accountItem(row));
+      send(res, endpoints.createAccount, 201, accountItem(row));
     } catch (error) {
       if (postgresErrorCode(error) === PG_UNIQUE_VIOLATION) throw new ApiError(409, 'username_taken', `There is already an account named ${input.username}`);
       throw error;
     }
   });
 
-  router.patch('/accounts/:id', admin, async (req, res) => {
+  route(router, endpoints.changeAccount, async (req, res) => {
     const id = pathId(req.params);
-    const change = parseInput(accountChange, req.body, 'request body');
+    const change = parseInput(AccountChange, req.body, 'request body');
     const [existing] = isUuid(id) ? await db.select().from(accounts).where(eq(accounts.id, id)) : [];
     if (!existing) throw notFound(`Account ${id}`);
     const passwordHash = change.password ? await hashPassword(change.password) : undefined;
@@ -94,6 +85,6 @@ export function accountRoutes(router: Router, deps: ApiDeps, store: SessionStore
       return updated!;
     });
     if (passwordHash || change.disabled) await store.endAll(id);
-    res.json(accountItem(row));
+    send(res, endpoints.changeAccount, 200, accountItem(row));
   });
 }

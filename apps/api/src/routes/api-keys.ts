@@ -2,14 +2,15 @@
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { Router } from 'express';
-import { z } from 'zod';
-import { KEY_ROLES, apiKeys, appendAudit, type ApiKey } from '@tokenfleet/db';
-import { generateApiKey, principalOf, requireRole } from '../auth';
+import { endpoints, NewApiKey, type ApiKey as ApiKeyView } from '@tokenfleet/contract';
+import { apiKeys, appendAudit, type ApiKey } from '@tokenfleet/db';
+import { generateApiKey, principalOf } from '../auth';
+import { route, send } from '../contract-routes';
 import type { ApiDeps } from '../deps';
 import { notFound } from '../errors';
 import { isUuid, parseInput, pathId } from '../validation';
 
-function apiKeyItem(row: ApiKey) {
+function apiKeyItem(row: ApiKey): ApiKeyView {
   return {
     id: row.id,
     name: row.name,
@@ -21,23 +22,15 @@ function apiKeyItem(row: ApiKey) {
   };
 }
 
-const newKey = z.object({
-  name: z.string().trim().min(1).max(100).regex(/^[\w .@-]+$/, 'letters, digits, spaces and . _ @ - only'),
-  // `validator` keys work only on the validation routes (docs/validation-api.md).
-  role: z.enum(KEY_ROLES),
-});
-
 export function apiKeyRoutes(router: Router, deps: ApiDeps): void {
   const { db } = deps;
-  const admin = requireRole('admin');
-
-  router.get('/api-keys', admin, async (_req, res) => {
+  route(router, endpoints.listApiKeys, async (_req, res) => {
     const rows = await db.select().from(apiKeys).orderBy(desc(apiKeys.createdAt));
-    res.json(rows.map(apiKeyItem));
+    send(res, endpoints.listApiKeys, 200, rows.map(apiKeyItem));
   });
 
-  router.post('/api-keys', admin, async (req, res) => {
-    const input = parseInput(newKey, req.body, 'request body');
+  route(router, endpoints.createApiKey, async (req, res) => {
+    const input = parseInput(NewApiKey, req.body, 'request body');
     const { key, keyHash, keyPrefix } = generateApiKey();
     const row = await db.transaction(async (tx) => {
       const [created] = await tx.insert(apiKeys).values({ id: randomUUID(), name: input.name, role: input.role, keyHash, keyPrefix }).returning();
@@ -51,10 +44,10 @@ export function apiKeyRoutes(router: Router, deps: ApiDeps): void {
       });
       return created!;
     });
-    res.status(201).json({ ...apiKeyItem(row), key });
+    send(res, endpoints.createApiKey, 201, { ...apiKeyItem(row), key });
   });
 
-  router.delete('/api-keys/:id', admin, async (req, res) => {
+  route(router, endpoints.revokeApiKey, async (req, res) => {
     const id = pathId(req.params);
     const [existing] = isUuid(id) ? await db.select().from(apiKeys).where(eq(apiKeys.id, id)) : [];
     if (!existing) throw notFound(`API key ${id}`);

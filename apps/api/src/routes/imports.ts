@@ -4,10 +4,12 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Router } from 'express';
 import { z } from 'zod';
-import { appendAudit, importRowErrors, imports, IMPORT_MODES, IMPORT_STATUSES, type Import } from '@tokenfleet/db';
+import { endpoints, ImportListQuery, PageQuery, UploadFields } from '@tokenfleet/contract';
+import { appendAudit, importRowErrors, imports, type Import } from '@tokenfleet/db';
 import { detectSeedFileFormat, SeedFileError } from '@tokenfleet/domain';
 import { enqueueImportExpansion } from '@tokenfleet/queue';
-import { principalOf, requireRole } from '../auth';
+import { principalOf } from '../auth';
+import { route, send } from '../contract-routes';
 import { sendCsv } from '../csv';
 import type { ApiDeps } from '../deps';
 import { ApiError, describeErrorForLog, notFound, partUnavailable } from '../errors';
@@ -15,21 +17,9 @@ import { partsAnswering } from './system';
 import { ingestSeedFile } from '../imports/ingest';
 import { receiveMultipart, UploadInterruptedError, UploadTooLargeError } from '../imports/multipart';
 import { summarizeImports } from '../imports/progress';
-import { afterCreatedCursor, createdCursorKey, createdMicros, decodeCursor, eachRow, newestFirst, pageQuery, toPage } from '../paging';
+import { afterCreatedCursor, createdCursorKey, createdMicros, decodeCursor, eachRow, newestFirst, toPage } from '../paging';
 import { resolveTenant } from '../tenants';
-import { isUuid, optionalText, parseInput, pathId } from '../validation';
-
-const uploadFields = z.object({
-  mode: z.enum(IMPORT_MODES).default('activate'),
-  tenantId: optionalText,
-  pskcKey: z
-    .string()
-    .trim()
-    .regex(/^(?:[0-9a-fA-F]{32}|[0-9a-fA-F]{48}|[0-9a-fA-F]{64})$/, 'must be the pre-shared key in hex (32, 48 or 64 hex digits)')
-    .optional(),
-});
-
-const listQuery = pageQuery.extend({ status: z.enum(IMPORT_STATUSES).optional(), tenantId: optionalText });
+import { isUuid, parseInput, pathId } from '../validation';
 
 /**
  * Enough of the file's start to tell CSV, JSON and PSKC apart (the first byte after a BOM and blanks);
@@ -66,19 +56,19 @@ async function* prepend(head: Buffer[], rest: AsyncIterable<Buffer>): AsyncGener
 export function importRoutes(router: Router, deps: ApiDeps): void {
   const { db } = deps;
 
-  router.post('/imports', requireRole('operator'), async (req, res) => {
+  route(router, endpoints.upload, async (req, res) => {
     const actor = principalOf(res).actor;
     const upload = await receiveMultipart(req, { fileSizeBytes: deps.config.uploadMaxBytes });
     const { file } = upload;
 
-    let options: z.infer<typeof uploadFields>;
+    let options: z.output<typeof UploadFields>;
     let tenant: Awaited<ReturnType<typeof resolveTenant>>;
     try {
       // Refused whole while a part is away, rather than half stored or stored and never queued.
       const parts = await partsAnswering(deps);
       if (!parts.postgres) throw partUnavailable('postgres');
       if (!parts.redis) throw partUnavailable('redis');
-      options = parseInput(uploadFields, Object.fromEntries(upload.fields), 'upload fields');
+      options = parseInput(UploadFields, Object.fromEntries(upload.fields), 'upload fields');
       tenant = await resolveTenant(deps, options.tenantId);
     } catch (error) {
       // A request we refuse before reading the file: drain the body so the client gets our answer.
@@ -148,11 +138,11 @@ export function importRoutes(router: Router, deps: ApiDeps): void {
         req.log.error({ error: describeErrorForLog(error), importId: importRow!.id }, 'could not enqueue the import expansion; the reconciler will');
       }
     }
-    res.status(202).json({ id: importRow!.id });
+    send(res, endpoints.upload, 202, { id: importRow!.id });
   });
 
-  router.get('/imports', async (req, res) => {
-    const query = parseInput(listQuery, req.query, 'query');
+  route(router, endpoints.listImports, async (req, res) => {
+    const query = parseInput(ImportListQuery, req.query, 'query');
     const rows = await db
       .select({ row: imports, cursorMicros: createdMicros(imports.createdAt) })
       .from(imports)
@@ -166,7 +156,7 @@ export function importRoutes(router: Router, deps: ApiDeps): void {
       .orderBy(...newestFirst(imports.createdAt, imports.id))
       .limit(query.limit + 1);
     const page = toPage(rows, query.limit, (row) => row, (row) => createdCursorKey({ cursorMicros: row.cursorMicros, id: row.row.id }));
-    res.json({ items: await summarizeImports(db, page.items.map((item) => item.row)), nextCursor: page.nextCursor });
+    send(res, endpoints.listImports, 200, { items: await summarizeImports(db, page.items.map((item) => item.row)), nextCursor: page.nextCursor });
   });
 
   async function findImport(id: string): Promise<Import> {
@@ -175,9 +165,9 @@ export function importRoutes(router: Router, deps: ApiDeps): void {
     return row;
   }
 
-  router.get('/imports/:id', async (req, res) => {
+  route(router, endpoints.getImport, async (req, res) => {
     const [summary] = await summarizeImports(db, [await findImport(pathId(req.params))]);
-    res.json(summary);
+    send(res, endpoints.getImport, 200, summary!);
   });
 
   const errorCursor = z.tuple([z.number().int(), z.number().int()]);
@@ -191,14 +181,14 @@ export function importRoutes(router: Router, deps: ApiDeps): void {
       .limit(limit);
   }
 
-  router.get('/imports/:id/errors', async (req, res) => {
+  route(router, endpoints.listImportErrors, async (req, res) => {
     const importRow = await findImport(pathId(req.params));
-    const query = parseInput(pageQuery, req.query, 'query');
+    const query = parseInput(PageQuery, req.query, 'query');
     const rows = await errorPage(importRow.id, query.limit + 1, query.cursor ? decodeCursor(query.cursor, errorCursor) : undefined);
-    res.json(toPage(rows, query.limit, ({ id: _id, ...item }) => item, (row) => [row.rowNumber, row.id]));
+    send(res, endpoints.listImportErrors, 200, toPage(rows, query.limit, ({ id: _id, ...item }) => item, (row) => [row.rowNumber, row.id]));
   });
 
-  router.get('/imports/:id/errors.csv', async (req, res) => {
+  route(router, endpoints.importErrorsCsv, async (req, res) => {
     const importRow = await findImport(pathId(req.params));
     async function* rows() {
       const all = eachRow((after: [number, number] | undefined, limit) => errorPage(importRow.id, limit, after), (row): [number, number] => [row.rowNumber, row.id]);

@@ -2,19 +2,18 @@
 // by Graph error code, detail with its audit history, and retries, one or a whole selection.
 import { and, asc, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Router } from 'express';
-import { z } from 'zod';
-import { auditEvents, operations, OPERATION_STATUSES, retryOperations, tokens, type Operation } from '@tokenfleet/db';
-import { OPERATION_KINDS } from '@tokenfleet/domain';
-import { principalOf, requireRole } from '../auth';
+import type { z } from 'zod';
+import { endpoints, FailureGroupQuery, OperationListQuery, RetrySelection, UNKNOWN_ERROR_CODE, type OperationFilters } from '@tokenfleet/contract';
+import { auditEvents, operations, retryOperations, tokens, type Operation } from '@tokenfleet/db';
+import { principalOf } from '../auth';
+import { route, send } from '../contract-routes';
 import type { ApiDeps } from '../deps';
 import { conflict, describeErrorForLog, notFound } from '../errors';
-import { afterCreatedCursor, createdCursorKey, createdMicros, newestFirst, pageQuery, toPage } from '../paging';
-import { isUuid, optionalText, parseInput, uuidField, pathId } from '../validation';
+import { afterCreatedCursor, createdCursorKey, createdMicros, newestFirst, toPage } from '../paging';
+import { isUuid, parseInput, pathId } from '../validation';
 import { auditItem, auditItemColumns } from './audit';
 import { enqueueAfterCommit } from './tokens';
 
-/** Failures without a Graph error code (a timeout, a crash) group and filter under this code. */
-export const UNKNOWN_ERROR_CODE = 'unknown';
 // A literal, not a parameter: GROUP BY must see the very expression the SELECT list has.
 const errorCode: SQL<string> = sql<string>`coalesce(${operations.lastErrorCode}, ${sql.raw(`'${UNKNOWN_ERROR_CODE}'`)})`;
 
@@ -40,16 +39,7 @@ function operationItem<T extends { createdAt: Date; updatedAt: Date }>(row: T) {
   return { ...row, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
 }
 
-const filters = z.object({
-  status: z.enum(OPERATION_STATUSES).optional(),
-  kind: z.enum(OPERATION_KINDS as [string, ...string[]]).optional(),
-  code: optionalText,
-  tokenId: uuidField.optional(),
-  importId: uuidField.optional(),
-  tenantId: optionalText,
-});
-
-function filterConditions(query: Partial<z.infer<typeof filters>>): SQL | undefined {
+function filterConditions(query: Partial<z.output<typeof OperationFilters>>): SQL | undefined {
   return and(
     query.status ? eq(operations.status, query.status) : undefined,
     query.kind ? sql`${operations.kind} = ${query.kind}` : undefined,
@@ -60,23 +50,14 @@ function filterConditions(query: Partial<z.infer<typeof filters>>): SQL | undefi
   );
 }
 
-const retrySelection = z
-  .object({
-    ids: z.array(uuidField).max(10_000).optional(),
-    code: z.string().trim().min(1).max(256).optional(),
-    kind: z.enum(OPERATION_KINDS as [string, ...string[]]).optional(),
-    importId: uuidField.optional(),
-  })
-  .strict();
-
 /** Retries are written in transactions of this many operations, each enqueued after its COMMIT. */
 const RETRY_CHUNK = 500;
 
 export function operationRoutes(router: Router, deps: ApiDeps): void {
   const { db } = deps;
 
-  router.get('/operations', async (req, res) => {
-    const query = parseInput(filters.extend(pageQuery.shape), req.query, 'query');
+  route(router, endpoints.listOperations, async (req, res) => {
+    const query = parseInput(OperationListQuery, req.query, 'query');
     const rows = await db
       .select({ ...operationItemColumns, cursorMicros: createdMicros(operations.createdAt) })
       .from(operations)
@@ -84,11 +65,11 @@ export function operationRoutes(router: Router, deps: ApiDeps): void {
       .where(and(filterConditions(query), afterCreatedCursor(query.cursor, operations.createdAt, operations.id)))
       .orderBy(...newestFirst(operations.createdAt, operations.id))
       .limit(query.limit + 1);
-    res.json(toPage(rows, query.limit, ({ cursorMicros: _cursor, ...row }) => operationItem(row), createdCursorKey));
+    send(res, endpoints.listOperations, 200, toPage(rows, query.limit, ({ cursorMicros: _cursor, ...row }) => operationItem(row), createdCursorKey));
   });
 
-  router.get('/operations/failed/groups', async (req, res) => {
-    const query = parseInput(z.object({ importId: uuidField.optional(), kind: filters.shape.kind, tenantId: optionalText }), req.query, 'query');
+  route(router, endpoints.failureGroups, async (req, res) => {
+    const query = parseInput(FailureGroupQuery, req.query, 'query');
     const groups = await db
       .select({
         code: errorCode,
@@ -100,17 +81,17 @@ export function operationRoutes(router: Router, deps: ApiDeps): void {
       .where(and(eq(operations.status, 'failed'), filterConditions(query)))
       .groupBy(errorCode)
       .orderBy(desc(count()), asc(errorCode));
-    res.json(groups);
+    send(res, endpoints.failureGroups, 200, groups);
   });
 
-  router.get('/operations/:id', async (req, res) => {
+  route(router, endpoints.getOperation, async (req, res) => {
     const id = pathId(req.params);
     const [row] = isUuid(id)
       ? await db.select(operationItemColumns).from(operations).innerJoin(tokens, eq(tokens.id, operations.tokenId)).where(eq(operations.id, id))
       : [];
     if (!row) throw notFound(`Operation ${id}`);
     const history = await db.select(auditItemColumns).from(auditEvents).where(eq(auditEvents.operationId, row.id)).orderBy(asc(auditEvents.id)).limit(1000);
-    res.json({ ...operationItem(row), history: history.map(auditItem) });
+    send(res, endpoints.getOperation, 200, { ...operationItem(row), history: history.map(auditItem) });
   });
 
   /** Retries the given failed operations in chunks, each committed and then enqueued; answers how many. */
@@ -124,18 +105,18 @@ export function operationRoutes(router: Router, deps: ApiDeps): void {
     return retried;
   }
 
-  router.post('/operations/:id/retry', requireRole('operator'), async (req, res) => {
+  route(router, endpoints.retryOperation, async (req, res) => {
     const id = pathId(req.params);
     const [operation] = isUuid(id) ? await db.select({ id: operations.id, status: operations.status }).from(operations).where(eq(operations.id, id)) : [];
     if (!operation) throw notFound(`Operation ${id}`);
     const log = (error: unknown) => req.log.error({ error: describeErrorForLog(error), operationId: id }, 'could not enqueue; the reconciler will');
     const [retried] = await retry([operation.id], principalOf(res).actor, log);
     if (!retried) throw conflict(`Only failed operations can be retried; this one is ${operation.status}`);
-    res.status(202).json({ operationId: retried.id });
+    send(res, endpoints.retryOperation, 202, { operationId: retried.id });
   });
 
-  router.post('/operations/retry', requireRole('operator'), async (req, res) => {
-    const selection = parseInput(retrySelection, req.body, 'request body');
+  route(router, endpoints.retryOperations, async (req, res) => {
+    const selection = parseInput(RetrySelection, req.body, 'request body');
     // An empty selection means every failed operation, as the dashboard's "retry all failed" asks.
     const matching = await db
       .select({ id: operations.id })
@@ -150,6 +131,6 @@ export function operationRoutes(router: Router, deps: ApiDeps): void {
       .orderBy(asc(operations.createdAt));
     const log = (error: unknown) => req.log.error({ error: describeErrorForLog(error) }, 'could not enqueue retried operations; the reconciler will');
     const retried = await retry(matching.map((row) => row.id), principalOf(res).actor, log);
-    res.status(202).json({ retried: retried.length });
+    send(res, endpoints.retryOperations, 202, { retried: retried.length });
   });
 }

@@ -1,16 +1,15 @@
-// Signing in and out of the dashboard (API.md "Session"). These routes sit before the authentication
+// Signing in and out of the dashboard (docs/api-conventions.md, "Sessions"). These routes sit before the authentication
 // middleware: they are how a person gets a session in the first place.
 import { eq, sql } from 'drizzle-orm';
 import type { Request, Router } from 'express';
-import { z } from 'zod';
+import { Credentials, endpoints } from '@tokenfleet/contract';
 import { accounts, appendAudit } from '@tokenfleet/db';
+import { route, send } from '../contract-routes';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
 import { decoyHash, verifyPassword } from '../passwords';
 import { clearSessionCookie, CSRF_HEADER, LoginThrottle, readCookie, SESSION_COOKIE, setSessionCookie, type SessionStore, type SessionView } from '../sessions';
 import { parseInput } from '../validation';
-
-const credentials = z.object({ username: z.string().trim().min(1).max(128), password: z.string().min(1).max(1024) });
 
 const BAD_CREDENTIALS = 'The username or password is not right';
 
@@ -22,8 +21,8 @@ export function sessionRoutes(router: Router, deps: ApiDeps, store: SessionStore
   const { db } = deps;
   const throttle = new LoginThrottle(deps.redis, deps.redisPrefix);
 
-  router.post('/session', async (req, res) => {
-    const { username, password } = parseInput(credentials, req.body, 'request body');
+  route(router, endpoints.signIn, async (req, res) => {
+    const { username, password } = parseInput(Credentials, req.body, 'request body');
     const address = clientAddress(req);
     const waitMs = await throttle.blockedForMs(username, address);
     if (waitMs > 0) {
@@ -44,18 +43,18 @@ export function sessionRoutes(router: Router, deps: ApiDeps, store: SessionStore
     await appendAudit(db, { actor: `user:${account.username}`, action: 'session.created', outcome: 'success', targetType: 'account', targetId: account.id, detail: { address } });
     setSessionCookie(req, res, token);
     const view: SessionView = { user: { id: account.id, username: account.username, role: account.role }, csrfToken };
-    res.json(view);
+    send(res, endpoints.signIn, 200, view);
   });
 
-  router.get('/session', async (req, res) => {
+  route(router, endpoints.currentSession, async (req, res) => {
     const token = readCookie(req, SESSION_COOKIE);
     const session = token ? await store.find(token) : undefined;
     if (!session) throw new ApiError(401, 'unauthenticated', 'Not signed in');
     const view: SessionView = { user: { id: session.account.id, username: session.account.username, role: session.account.role }, csrfToken: session.csrfToken };
-    res.json(view);
+    send(res, endpoints.currentSession, 200, view);
   });
 
-  router.delete('/session', async (req, res) => {
+  route(router, endpoints.signOut, async (req, res) => {
     const token = readCookie(req, SESSION_COOKIE);
     const session = token ? await store.find(token) : undefined;
     if (token && session) {

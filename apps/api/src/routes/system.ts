@@ -2,8 +2,10 @@
 // state, running imports, failed operations, and each tenant's queue with its rate-limit state.
 import { count, eq, inArray } from 'drizzle-orm';
 import type { Router } from 'express';
+import { endpoints } from '@tokenfleet/contract';
 import { imports, operations, tenants, tokens, TOKEN_STATES, type TokenState } from '@tokenfleet/db';
 import { WriteBudget } from '@tokenfleet/queue';
+import { route, send } from '../contract-routes';
 import type { ApiDeps } from '../deps';
 import { OUTAGE_RETRY_AFTER_SECONDS } from '../errors';
 
@@ -30,14 +32,14 @@ export async function partsAnswering(deps: Pick<ApiDeps, 'sql' | 'redis'>): Prom
 
 /** Routes that need no authentication: probes for orchestrators and load balancers. */
 export function probeRoutes(router: Router, deps: ApiDeps): void {
-  router.get('/health', (_req, res) => {
-    res.json({ status: 'ok' });
+  route(router, endpoints.health, (_req, res) => {
+    send(res, endpoints.health, 200, { status: 'ok' });
   });
 
-  router.get('/ready', async (_req, res) => {
+  route(router, endpoints.ready, async (_req, res) => {
     const { postgres, redis } = await partsAnswering(deps);
     if (!(postgres && redis)) res.set('Retry-After', String(OUTAGE_RETRY_AFTER_SECONDS));
-    res.status(postgres && redis ? 200 : 503).json({ postgres, redis });
+    send(res, endpoints.ready, postgres && redis ? 200 : 503, { postgres, redis });
   });
 }
 
@@ -67,7 +69,7 @@ export function overviewRoutes(router: Router, deps: ApiDeps): void {
     };
   }
 
-  router.get('/overview', async (_req, res) => {
+  route(router, endpoints.overview, async (_req, res) => {
     const [tenantRows, stateCounts, [running], [failed]] = await Promise.all([
       db.select().from(tenants).orderBy(tenants.createdAt),
       db.select({ state: tokens.state, count: count() }).from(tokens).groupBy(tokens.state),
@@ -76,7 +78,7 @@ export function overviewRoutes(router: Router, deps: ApiDeps): void {
     ]);
     const tokensByState = Object.fromEntries(TOKEN_STATES.map((state) => [state, 0])) as Record<TokenState, number>;
     for (const row of stateCounts) tokensByState[row.state] = row.count;
-    res.json({
+    send(res, endpoints.overview, 200, {
       mode: config.mode,
       tenants: await Promise.all(tenantRows.map(async (tenant) => ({ id: tenant.id, name: tenant.name, mode: tenant.mode, queue: await queueState(tenant.id) }))),
       tokensByState,

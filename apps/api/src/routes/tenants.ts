@@ -2,29 +2,28 @@
 // only an admin changes a setting, and every change is audited with what it was before.
 import { asc, eq } from 'drizzle-orm';
 import type { Router } from 'express';
-import { z } from 'zod';
+import { endpoints, TenantSettingsChange, type Tenant as TenantView } from '@tokenfleet/contract';
 import { appendAudit, tenants, type Tenant } from '@tokenfleet/db';
-import { principalOf, requireRole } from '../auth';
+import { principalOf } from '../auth';
+import { route, send } from '../contract-routes';
 import type { ApiDeps } from '../deps';
 import { notFound } from '../errors';
 import { parseInput } from '../validation';
 
-function tenantItem(row: Tenant) {
+function tenantItem(row: Tenant): TenantView {
   return { id: row.id, name: row.name, mode: row.mode, settings: { purgeSeedsWhenActive: row.settings.purgeSeedsWhenActive === true } };
 }
-
-const settingsChange = z.object({ purgeSeedsWhenActive: z.boolean() }).strict();
 
 export function tenantRoutes(router: Router, deps: ApiDeps): void {
   const { db } = deps;
 
-  router.get('/tenants', async (_req, res) => {
-    res.json((await db.select().from(tenants).orderBy(asc(tenants.id))).map(tenantItem));
+  route(router, endpoints.listTenants, async (_req, res) => {
+    send(res, endpoints.listTenants, 200, (await db.select().from(tenants).orderBy(asc(tenants.id))).map(tenantItem));
   });
 
-  router.patch('/tenants/:tenantId/settings', requireRole('admin'), async (req, res) => {
+  route(router, endpoints.changeTenantSettings, async (req, res) => {
     const tenantId = String(req.params.tenantId);
-    const change = parseInput(settingsChange, req.body, 'request body');
+    const change = parseInput(TenantSettingsChange, req.body, 'request body');
     const updated = await db.transaction(async (tx) => {
       const [existing] = await tx.select().from(tenants).where(eq(tenants.id, tenantId)).for('update');
       if (!existing) throw notFound(`tenant ${tenantId}`);
@@ -40,6 +39,6 @@ export function tenantRoutes(router: Router, deps: ApiDeps): void {
       });
       return row!;
     });
-    res.json(tenantItem(updated));
+    send(res, endpoints.changeTenantSettings, 200, tenantItem(updated));
   });
 }

@@ -3,7 +3,20 @@
 // COMMIT; the rest (disable, enable, retire, test, resync) are answered at once, without Graph.
 import { and, desc, eq, inArray, like, sql } from 'drizzle-orm';
 import type { Router } from 'express';
-import { z } from 'zod';
+import {
+  AssignRequest,
+  CodeCheck,
+  endpoints,
+  PageQuery,
+  ResyncRequest,
+  tokenGraphActions,
+  tokenLifecycleActions,
+  TokenListQuery,
+  type TokenGraphAction,
+  type TokenLifecycleAction,
+  Token as TokenSchema,
+  type Token as TokenView,
+} from '@tokenfleet/contract';
 import {
   appendAudit,
   auditEvents,
@@ -13,87 +26,52 @@ import {
   TokenStateConflict,
   transitionToken,
   updateTokenFields,
-  TOKEN_STATES,
   type Operation,
   type Token,
   type TokenChanges,
 } from '@tokenfleet/db';
-import { applyTokenEvent, base32Decode, hotp, totpStep, verifyTotp, type OperationKind, type TotpKey } from '@tokenfleet/domain';
+import { applyTokenEvent, base32Decode, findConsecutiveCodes, RESYNC_WINDOW_STEPS, totpStep, verifyTotp, type OperationKind, type TotpKey } from '@tokenfleet/domain';
 import { enqueueOperations } from '@tokenfleet/queue';
-import { principalOf, requireRole } from '../auth';
+import { principalOf } from '../auth';
+import { route, send } from '../contract-routes';
 import type { ApiDeps } from '../deps';
 import { ApiError, conflict, describeErrorForLog, notFound } from '../errors';
 import { auditItem, auditItemColumns } from './audit';
-import { afterCreatedCursor, createdCursorKey, createdMicros, newestFirst, numericCursor, pageQuery, toPage } from '../paging';
-import { isUuid, likePrefix, optionalText, parseInput, uuidField, pathId } from '../validation';
+import { afterCreatedCursor, createdCursorKey, createdMicros, newestFirst, numericCursor, toPage } from '../paging';
+import { isUuid, likePrefix, parseInput, pathId } from '../validation';
 
-/** The columns a token is shown with. Chosen explicitly, so the seed columns are never read for a response. */
-export const tokenItemColumns = {
-  id: tokens.id,
-  tenantId: tokens.tenantId,
-  serialNumber: tokens.serialNumber,
-  manufacturer: tokens.manufacturer,
-  model: tokens.model,
-  displayName: tokens.displayName,
-  hashFunction: tokens.hashFunction,
-  timeIntervalSeconds: tokens.timeIntervalSeconds,
-  state: tokens.state,
-  assignedUpn: tokens.assignedUpn,
-  importId: tokens.importId,
-  lastError: tokens.lastError,
-  lastUsedAt: tokens.lastUsedAt,
-  createdAt: tokens.createdAt,
-  updatedAt: tokens.updatedAt,
-};
+/** Columns that hold the seed: never part of an answer, whatever a schema says. */
+const SEED_COLUMNS = ['secretCiphertext', 'secretKeyId'] as const;
+type TokenField = Exclude<keyof TokenView, (typeof SEED_COLUMNS)[number]>;
+
+/**
+ * The columns a token is shown with: exactly the fields of the contract's Token schema, each read from the
+ * column of its name (a field that is not a column does not compile here). Chosen by name, so the seed
+ * columns are never read for a response.
+ */
+const TOKEN_FIELDS = Object.keys(TokenSchema.shape) as TokenField[];
+if (TOKEN_FIELDS.some((field) => (SEED_COLUMNS as readonly string[]).includes(field))) throw new Error('a token answer may not carry its seed');
+export const tokenItemColumns = Object.fromEntries(TOKEN_FIELDS.map((field) => [field, tokens[field]])) as { [K in TokenField]: (typeof tokens)[K] };
 
 type TokenItemRow = { [K in keyof typeof tokenItemColumns]: Token[K] };
 
-export function tokenItem(row: TokenItemRow) {
+export function tokenItem(row: TokenItemRow): TokenView {
   return { ...row, lastUsedAt: row.lastUsedAt?.toISOString() ?? null, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
 }
 
-const listQuery = pageQuery.extend({
-  state: z.enum(TOKEN_STATES).optional(),
-  upn: optionalText,
-  serial: optionalText,
-  importId: uuidField.optional(),
-  manufacturer: optionalText,
-  tenantId: optionalText,
-});
-
-const upnField = z.string().trim().min(3).max(256).regex(/^[^\s@]+@[^\s@]+$/, 'must be a user principal name such as alice@contoso.com');
-const codeField = z.string().trim().regex(/^\d{6,8}$/, 'must be the 6-digit code the token shows');
-
 /** The life-cycle event each Graph-facing action leads to, checked before the operation is written. */
-const GRAPH_ACTIONS: Record<'assign' | 'activate' | 'unassign' | 'delete', { kind: OperationKind; event: 'assigned' | 'activated' | 'unassigned' | 'deleted' }> = {
+const GRAPH_ACTIONS: Record<TokenGraphAction, { kind: OperationKind; event: 'assigned' | 'activated' | 'unassigned' | 'deleted' }> = {
   assign: { kind: 'token.assign', event: 'assigned' },
   activate: { kind: 'token.activate', event: 'activated' },
   unassign: { kind: 'token.unassign', event: 'unassigned' },
   delete: { kind: 'token.delete', event: 'deleted' },
 };
 
-/** How far a resync looks for the two codes, in time steps either way (about 8 hours at 30 s). */
-export const RESYNC_WINDOW_STEPS = 1000;
-
-/**
- * Where two consecutive codes sit among the steps around `currentStep`, nearest first: the step of the
- * newer code, or null when no two adjacent steps give exactly these codes.
- */
-export function findConsecutiveCodes(key: TotpKey, code1: string, code2: string, currentStep: number, windowSteps: number): number | null {
-  const codeAt = (step: number) => (step < 0 ? '' : hotp(key.secret, step, key.hashFunction, key.digits));
-  for (let distance = 0; distance <= windowSteps; distance += 1) {
-    for (const step of distance === 0 ? [currentStep] : [currentStep - distance, currentStep + distance]) {
-      if (codeAt(step) === code2 && codeAt(step - 1) === code1) return step;
-    }
-  }
-  return null;
-}
-
 export function tokenRoutes(router: Router, deps: ApiDeps): void {
   const { db } = deps;
 
-  router.get('/tokens', async (req, res) => {
-    const query = parseInput(listQuery, req.query, 'query');
+  route(router, endpoints.listTokens, async (req, res) => {
+    const query = parseInput(TokenListQuery, req.query, 'query');
     const rows = await db
       .select({ ...tokenItemColumns, cursorMicros: createdMicros(tokens.createdAt) })
       .from(tokens)
@@ -111,7 +89,7 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
       )
       .orderBy(...newestFirst(tokens.createdAt, tokens.id))
       .limit(query.limit + 1);
-    res.json(toPage(rows, query.limit, ({ cursorMicros: _cursor, ...row }) => tokenItem(row), createdCursorKey));
+    send(res, endpoints.listTokens, 200, toPage(rows, query.limit, ({ cursorMicros: _cursor, ...row }) => tokenItem(row), createdCursorKey));
   });
 
   async function findTokenItem(id: string) {
@@ -131,7 +109,7 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
     return row;
   }
 
-  router.get('/tokens/:id', async (req, res) => {
+  route(router, endpoints.getToken, async (req, res) => {
     const { graphDeviceId, assignedUserId, driftSteps, hasSeed, ...item } = await findTokenItem(pathId(req.params));
     const tokenOperations = await db
       .select({
@@ -147,7 +125,7 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
       .where(eq(operations.tokenId, item.id))
       .orderBy(desc(operations.createdAt), desc(operations.id))
       .limit(100);
-    res.json({
+    send(res, endpoints.getToken, 200, {
       ...tokenItem(item),
       graphDeviceId,
       assignedUserId,
@@ -157,9 +135,9 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
     });
   });
 
-  router.get('/tokens/:id/audit', async (req, res) => {
+  route(router, endpoints.tokenAudit, async (req, res) => {
     const token = await findTokenItem(pathId(req.params));
-    const query = parseInput(pageQuery, req.query, 'query');
+    const query = parseInput(PageQuery, req.query, 'query');
     const after = numericCursor(query.cursor);
     const rows = await db
       .select(auditItemColumns)
@@ -167,15 +145,16 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
       .where(and(eq(auditEvents.tokenId, token.id), after === undefined ? undefined : sql`${auditEvents.id} < ${after}`))
       .orderBy(desc(auditEvents.id))
       .limit(query.limit + 1);
-    res.json(toPage(rows, query.limit, auditItem, (row) => [row.id]));
+    send(res, endpoints.tokenAudit, 200, toPage(rows, query.limit, auditItem, (row) => [row.id]));
   });
 
   // ---- Graph-facing actions: operation row in a transaction, job after COMMIT ----------------------------
 
-  for (const [action, { kind, event }] of Object.entries(GRAPH_ACTIONS)) {
-    router.post(`/tokens/:id/${action}`, requireRole('operator'), async (req, res) => {
+  for (const [action, { kind, event }] of Object.entries(GRAPH_ACTIONS) as [TokenGraphAction, (typeof GRAPH_ACTIONS)[TokenGraphAction]][]) {
+    const endpoint = tokenGraphActions[action];
+    route(router, endpoint, async (req, res) => {
       const actor = principalOf(res).actor;
-      const params = action === 'assign' ? { upn: parseInput(z.object({ upn: upnField }), req.body, 'request body').upn } : {};
+      const params = action === 'assign' ? { upn: parseInput(AssignRequest, req.body, 'request body').upn } : {};
       const tokenId = pathId(req.params);
       if (!isUuid(tokenId)) throw notFound(`Token ${tokenId}`);
       const operation = await db.transaction(async (tx): Promise<Operation> => {
@@ -193,20 +172,21 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
         return requestOperation(tx, { tenantId: token.tenantId, tokenId: token.id, kind, params, actor });
       });
       await enqueueAfterCommit(deps, [operation], (error) => req.log.error({ error: describeErrorForLog(error), operationId: operation.id }, 'could not enqueue; the reconciler will'));
-      res.status(202).json({ operationId: operation.id });
+      send(res, endpoint, 202, { operationId: operation.id });
     });
   }
 
   // ---- Life-cycle actions answered at once ------------------------------------------------------------
 
-  const immediate: Record<'disable' | 'enable' | 'retire', { event: 'disabled' | 'enabled' | 'retired'; changes: TokenChanges }> = {
+  const immediate: Record<TokenLifecycleAction, { event: 'disabled' | 'enabled' | 'retired'; changes: TokenChanges }> = {
     disable: { event: 'disabled', changes: {} },
     enable: { event: 'enabled', changes: {} },
     // A retired token is never activated again, so its seed has no use left: purge it.
     retire: { event: 'retired', changes: { secretKeyId: null, secretCiphertext: null } },
   };
-  for (const [action, { event, changes }] of Object.entries(immediate)) {
-    router.post(`/tokens/:id/${action}`, requireRole('operator'), async (req, res) => {
+  for (const [action, { event, changes }] of Object.entries(immediate) as [TokenLifecycleAction, (typeof immediate)[TokenLifecycleAction]][]) {
+    const endpoint = tokenLifecycleActions[action];
+    route(router, endpoint, async (req, res) => {
       const actor = principalOf(res).actor;
       const tokenId = pathId(req.params);
       if (!isUuid(tokenId)) throw notFound(`Token ${tokenId}`);
@@ -221,7 +201,7 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
         }
       });
       const { graphDeviceId: _g, assignedUserId: _a, driftSteps: _d, hasSeed: _h, ...item } = await findTokenItem(tokenId);
-      res.json(tokenItem(item));
+      send(res, endpoint, 200, tokenItem(item));
     });
   }
 
@@ -237,8 +217,8 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
     return { token, key: { secret, hashFunction: token.hashFunction, periodSeconds: token.timeIntervalSeconds, digits: token.digits } };
   }
 
-  router.post('/tokens/:id/test', requireRole('operator'), async (req, res) => {
-    const { code } = parseInput(z.object({ code: codeField }), req.body, 'request body');
+  route(router, endpoints.testCode, async (req, res) => {
+    const { code } = parseInput(CodeCheck, req.body, 'request body');
     const { token, key } = await totpKeyOf(pathId(req.params));
     // A window of one step around the drift the token is known to have; the code is not consumed.
     const result = verifyTotp(key, code, Date.now(), 1, token.driftSteps);
@@ -253,11 +233,11 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
       tokenId: token.id,
       detail: { valid: result.ok, drift },
     });
-    res.json({ valid: result.ok, drift });
+    send(res, endpoints.testCode, 200, { valid: result.ok, drift });
   });
 
-  router.post('/tokens/:id/resync', requireRole('operator'), async (req, res) => {
-    const { code1, code2 } = parseInput(z.object({ code1: codeField, code2: codeField }), req.body, 'request body');
+  route(router, endpoints.resync, async (req, res) => {
+    const { code1, code2 } = parseInput(ResyncRequest, req.body, 'request body');
     const actor = principalOf(res).actor;
     const { token, key } = await totpKeyOf(pathId(req.params));
     const currentStep = totpStep(Date.now(), token.timeIntervalSeconds);
@@ -277,7 +257,7 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
       await updateTokenFields(tx, token.id, { driftSteps, lastAcceptedStep: step, failedValidations: 0, lockedUntil: null });
       await appendAudit(tx, { ...audit, outcome: 'success', detail: { previousDriftSteps: token.driftSteps, driftSteps } });
     });
-    res.json({ driftSteps });
+    send(res, endpoints.resync, 200, { driftSteps });
   });
 }
 

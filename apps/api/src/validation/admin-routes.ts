@@ -2,19 +2,16 @@
 // validation, failures and lock; unlock (operator); a token's validations; the settings in force.
 import type { Router } from 'express';
 import { z } from 'zod';
+import { endpoints, PageQuery, ValidationUserQuery } from '@tokenfleet/contract';
 import { unlockValidationUser } from '@tokenfleet/db';
-import { isLocked } from '@tokenfleet/domain';
-import { principalOf, requireRole } from '../auth';
+import { isLocked, type TokenState } from '@tokenfleet/domain';
+import { principalOf } from '../auth';
+import { route, send } from '../contract-routes';
 import type { ApiDeps } from '../deps';
 import { notFound } from '../errors';
-import { decodeCursor, encodeCursor, pageQuery } from '../paging';
-import { isUuid, likePrefix, optionalText, parseInput, pathId } from '../validation';
+import { decodeCursor, encodeCursor } from '../paging';
+import { isUuid, likePrefix, parseInput, pathId } from '../validation';
 import { unusableBecause } from './service';
-
-const usersQuery = pageQuery.extend({
-  email: optionalText,
-  locked: z.enum(['true', 'false']).optional(),
-});
 
 const userCursor = z.tuple([z.string().regex(/^\d{1,20}$/), z.string().max(64)]);
 
@@ -31,7 +28,7 @@ interface UserRow {
   createdBy: string;
   createdAt: string;
   cursorMicros: string;
-  tokens: { id: string; serialNumber: string; state: string; hasSeed: boolean; driftSteps: number; lastUsedAt: string | null }[];
+  tokens: { id: string; serialNumber: string; state: TokenState; hasSeed: boolean; driftSteps: number; lastUsedAt: string | null }[];
 }
 
 const isoOrNull = (value: string | null) => (value ? new Date(value).toISOString() : null);
@@ -40,13 +37,13 @@ export function validationAdminRoutes(router: Router, deps: ApiDeps): void {
   const now = deps.clock ?? Date.now;
   const config = () => deps.config.validation;
 
-  router.get('/validation/settings', (_req, res) => {
+  route(router, endpoints.validationSettings, (_req, res) => {
     const { windowSteps, maxFailures, lockoutClearMs, rateLimitPerSecond, qrTtlMs } = config();
-    res.json({ windowSteps, maxFailures, lockoutClearMinutes: lockoutClearMs / 60_000, rateLimitPerSecond, qrTtlSeconds: qrTtlMs / 1000 });
+    send(res, endpoints.validationSettings, 200, { windowSteps, maxFailures, lockoutClearMinutes: lockoutClearMs / 60_000, rateLimitPerSecond, qrTtlSeconds: qrTtlMs / 1000 });
   });
 
-  router.get('/validation/users', async (req, res) => {
-    const query = parseInput(usersQuery, req.query, 'query');
+  route(router, endpoints.listValidationUsers, async (req, res) => {
+    const query = parseInput(ValidationUserQuery, req.query, 'query');
     const after = query.cursor ? decodeCursor(query.cursor, userCursor) : undefined;
     const { lockoutClearMs } = config();
     const nowIso = new Date(now()).toISOString();
@@ -69,7 +66,7 @@ export function validationAdminRoutes(router: Router, deps: ApiDeps): void {
     const more = rows.length > query.limit;
     const kept = more ? rows.slice(0, query.limit) : rows;
     const last = kept[kept.length - 1];
-    res.json({
+    send(res, endpoints.listValidationUsers, 200, {
       items: kept.map((row) => {
         const lockedAtMs = row.lockedAt ? new Date(row.lockedAt).getTime() : null;
         const locked = isLocked(lockedAtMs, now(), lockoutClearMs);
@@ -86,9 +83,9 @@ export function validationAdminRoutes(router: Router, deps: ApiDeps): void {
           lastValidationAt: isoOrNull(row.lastValidationAt),
           lastValidationOk: row.lastValidationOk,
           createdBy: row.createdBy,
-          createdAt: isoOrNull(row.createdAt),
+          createdAt: new Date(row.createdAt).toISOString(),
           tokens: row.tokens.map((token) => {
-            const reason = unusableBecause({ state: token.state as never, secretCiphertext: token.hasSeed ? Buffer.alloc(1) : null });
+            const reason = unusableBecause({ state: token.state, secretCiphertext: token.hasSeed ? Buffer.alloc(1) : null });
             return { ...token, lastUsedAt: token.lastUsedAt ? new Date(token.lastUsedAt).toISOString() : null, usable: reason === null, unusableBecause: reason };
           }),
         };
@@ -97,16 +94,16 @@ export function validationAdminRoutes(router: Router, deps: ApiDeps): void {
     });
   });
 
-  router.post('/validation/users/:id/unlock', requireRole('operator'), async (req, res) => {
+  route(router, endpoints.unlockValidationUser, async (req, res) => {
     const id = pathId(req.params);
     const user = await unlockValidationUser(deps.sql, { userId: id, actor: principalOf(res).actor });
     if (!user) throw notFound(`Validation user ${id}`);
-    res.json({ userid: user.id, email: user.email, failedValidations: user.failedValidations, locked: false });
+    send(res, endpoints.unlockValidationUser, 200, { userid: user.id, email: user.email, failedValidations: user.failedValidations, locked: false });
   });
 
-  router.get('/tokens/:id/validations', async (req, res) => {
+  route(router, endpoints.tokenValidations, async (req, res) => {
     const id = pathId(req.params);
-    const query = parseInput(pageQuery, req.query, 'query');
+    const query = parseInput(PageQuery, req.query, 'query');
     if (!isUuid(id)) throw notFound(`Token ${id}`);
     const [token] = await deps.sql`select id from tokens where id = ${id}`;
     if (!token) throw notFound(`Token ${id}`);
@@ -117,7 +114,7 @@ export function validationAdminRoutes(router: Router, deps: ApiDeps): void {
       order by id desc limit ${query.limit + 1}`;
     const more = rows.length > query.limit;
     const kept = more ? rows.slice(0, query.limit) : rows;
-    res.json({
+    send(res, endpoints.tokenValidations, 200, {
       items: kept.map((row) => ({
         id: Number(row.id),
         at: new Date(row.at).toISOString(),

@@ -1,14 +1,14 @@
-// The validation API in the OpenAPI document: the TOTPRadius-compatible routes at the server root (each
-// path item names its own server, `/`, and its own key schemes: `api_key=` or `api=`), and the routes
-// under /api/v1 the dashboard uses. Merged into openapi.ts's document by a spread; see docs/validation-api.md.
+// The validation API's wire routes in the OpenAPI document: the TOTPRadius-compatible routes at the server
+// root (each path item names its own server, `/`, and its own key schemes: `api_key=` or `api=`). Their
+// answers are the appliance's, in four formats, so they are described here rather than by the contract's
+// JSON schemas; the /api/v1 routes the dashboard uses are in the contract (packages/contract). See
+// docs/validation-api.md.
 type Schema = Record<string, unknown>;
 
 const str = (extra: Schema = {}): Schema => ({ type: 'string', ...extra });
 const obj = (properties: Record<string, Schema>, required: string[] = Object.keys(properties)): Schema => ({ type: 'object', properties, required });
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
-const nullable = (schema: Schema): Schema => ({ oneOf: [schema, { type: 'null' }] });
 const time = str({ format: 'date-time' });
-const bool = { type: 'boolean' };
 const int = (extra: Schema = {}): Schema => ({ type: 'integer', ...extra });
 
 export const VALIDATOR_SECURITY = [{ validatorApiKey: [] }, { validatorApi: [] }];
@@ -48,45 +48,6 @@ export const validationSchemas: Record<string, Schema> = {
     },
     ['response', 'error'],
   ),
-  ValidationUser: obj({
-    userid: str(),
-    email: str(),
-    phone: nullable(str()),
-    hasSoftwareToken: bool,
-    softwareTokenIssuedAt: nullable(time),
-    failedValidations: int(),
-    locked: bool,
-    lockedAt: nullable(time),
-    lockedUntil: nullable({ ...time, description: 'null while locked when only an operator can unlock (VALIDATION_LOCKOUT_CLEAR_MINUTES=0)' }),
-    lastValidationAt: nullable(time),
-    lastValidationOk: nullable(bool),
-    createdBy: str(),
-    createdAt: time,
-    tokens: {
-      type: 'array',
-      items: obj({
-        id: str({ format: 'uuid' }),
-        serialNumber: str(),
-        state: str(),
-        hasSeed: bool,
-        driftSteps: int(),
-        lastUsedAt: nullable(time),
-        usable: bool,
-        unusableBecause: nullable(str({ description: 'e.g. token is disabled, seed purged' })),
-      }),
-    },
-  }),
-  TokenValidation: obj({
-    id: int(),
-    at: time,
-    keyName: str(),
-    valid: bool,
-    reason: nullable(str()),
-    userid: nullable(str()),
-    email: nullable(str()),
-    driftSteps: nullable(int()),
-    client: nullable(str()),
-  }),
 };
 
 const formatParam = {
@@ -171,33 +132,15 @@ export const validationRootPaths = {
   },
 };
 
-type Operation = (summary: string, responses: Record<string, unknown>, extra?: Record<string, unknown>) => unknown;
-
-/** The /api/v1 routes of the validation API, built with openapi.ts's own helper so they carry its common errors. */
-export function validationApiPaths(operation: Operation) {
-  const json = (schema: Schema) => ({ 'application/json': { schema } });
-  const page = (item: string) => obj({ items: { type: 'array', items: ref(item) }, nextCursor: nullable(str()) });
-  const paging = [q('limit', 'page size', false, int({ minimum: 1, maximum: 500, default: 50 })), q('cursor', 'the nextCursor of the previous page')];
+/** The generated /api/v1 document with the root routes, their schemas and their key schemes added. */
+export function withValidationRoutes<D extends { paths: object; components: { securitySchemes: object; schemas: object } }>(document: D): D {
   return {
-    '/validation/settings': {
-      get: operation('The validation API\'s settings in force', {
-        '200': { description: 'Settings', content: json(obj({ windowSteps: int(), maxFailures: int(), lockoutClearMinutes: int(), rateLimitPerSecond: int(), qrTtlSeconds: int() })) },
-      }),
-    },
-    '/validation/users': {
-      get: operation('Users of the validation API with their tokens, failures and lock, newest first', { '200': { description: 'A page of users', content: json(page('ValidationUser')) } }, {
-        parameters: [...paging, q('email', 'prefix, case-insensitive'), q('locked', 'only locked (true) or unlocked (false) users', false, str({ enum: ['true', 'false'] }))],
-      }),
-    },
-    '/validation/users/{id}/unlock': {
-      post: operation('Unlock a user and clear the failures (operator; audited)', { '200': { description: 'Unlocked', content: json(obj({ userid: str(), email: str(), failedValidations: int(), locked: bool })) }, '404': { description: 'No such user' } }, {
-        parameters: [{ name: 'id', in: 'path', required: true, schema: str() }],
-      }),
-    },
-    '/tokens/{id}/validations': {
-      get: operation("A token's validations through the validation API, newest first", { '200': { description: 'A page of validations', content: json(page('TokenValidation')) }, '404': { description: 'No such token' } }, {
-        parameters: [{ name: 'id', in: 'path', required: true, schema: str({ format: 'uuid' }) }, ...paging],
-      }),
+    ...document,
+    paths: { ...document.paths, ...validationRootPaths },
+    components: {
+      ...document.components,
+      securitySchemes: { ...document.components.securitySchemes, ...validationSecuritySchemes },
+      schemas: { ...document.components.schemas, ...validationSchemas },
     },
   };
 }

@@ -1,7 +1,7 @@
 // The one way the dashboard talks to the API: fetch on the same origin with the session cookie, the CSRF
 // token on every state-changing request, and the API's error envelope turned into an ApiError whose
 // message a person can act on.
-import type { Session } from './types';
+import type { Session } from '@tokenfleet/contract';
 
 export const API_BASE = '/api/v1';
 

@@ -1,5 +1,5 @@
 // Audit events as a table, used by the audit trail screen, a token's page and a failed job's history.
-import type { AuditItem } from '../api/types';
+import type { AuditEvent } from '@tokenfleet/contract';
 import { shortId } from '../format';
 import { Link } from '../router';
 import { Time } from './ui';
@@ -13,7 +13,7 @@ export function describeAuditDetail(detail: unknown): string {
     .join(' · ');
 }
 
-export function AuditTable({ events, caption, showTarget = true }: { events: AuditItem[]; caption: string; showTarget?: boolean }) {
+export function AuditTable({ events, caption, showTarget = true }: { events: AuditEvent[]; caption: string; showTarget?: boolean }) {
   return (
     <div className="table-wrap">
       <table className="data-table audit-table">
@@ -70,7 +70,7 @@ export function AuditTable({ events, caption, showTarget = true }: { events: Aud
   );
 }
 
-function target(event: AuditItem) {
+function target(event: AuditEvent) {
   if (event.tokenId) return <Link to={`/tokens/${event.tokenId}`} title={`token ${event.tokenId}`}>token {shortId(event.tokenId)}</Link>;
   if (event.importId) return <Link to={`/imports/${event.importId}`} title={`import ${event.importId}`}>import {shortId(event.importId)}</Link>;
   if (event.targetType && event.targetId) return <span title={event.targetId}>{event.targetType} {shortId(event.targetId)}</span>;

@@ -1,8 +1,8 @@
 // A filter form whose applied values live in the address (so a filtered view can be bookmarked, shared
 // and reached with Back), used by the token list and the audit trail. The server does the filtering.
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useId, useMemo, useState, type FormEvent } from 'react';
 import { toQueryString } from '../api/client';
-import { navigate } from '../router';
+import { navigate, useLocation } from '../router';
 
 export interface FilterField {
   name: string;
@@ -28,6 +28,15 @@ export function isoToLocalInput(iso: string): string {
 }
 
 /** A `datetime-local` value (the viewer's zone) → an ISO instant in UTC, as the API takes it. */
+/**
+ * The filters the address applies, as one object that stays the same object while the address does (so
+ * it can be a hook dependency).
+ */
+export function useAppliedFilters(fields: readonly FilterField[]): Record<string, string> {
+  const search = useLocation().query.toString();
+  return useMemo(() => filtersFrom(new URLSearchParams(search), fields), [search, fields]);
+}
+
 export function localInputToIso(value: string): string {
   if (!value) return '';
   const date = new Date(value);
@@ -38,9 +47,13 @@ export function FilterForm({ path, fields, applied, label }: { path: string; fie
   const ids = useId();
   const appliedKey = toQueryString(applied);
   const [draft, setDraft] = useState(applied);
-  // Back/forward or a link changed the address: show what is applied (keyed on its text, as `applied`
-  // is a new object on every render).
-  useEffect(() => setDraft(applied), [appliedKey]);
+  // Back/forward or a link changed the address: show what is now applied (compared as text, so a caller
+  // may pass a new object on every render).
+  const [shownKey, setShownKey] = useState(appliedKey);
+  if (shownKey !== appliedKey) {
+    setShownKey(appliedKey);
+    setDraft(applied);
+  }
 
   function submit(event: FormEvent) {
     event.preventDefault();

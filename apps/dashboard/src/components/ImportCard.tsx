@@ -1,7 +1,7 @@
 // One import as a card: what was uploaded, by whom, how far it got. While the import runs it asks the API
 // for its progress every 1.5 s by itself, so a list of imports updates without reloading.
 import { api, apiUrl } from '../api/client';
-import type { FailureGroup, ImportSummary } from '../api/types';
+import type { FailureGroup, Import } from '@tokenfleet/contract';
 import { countOf, formatCount, IMPORT_MODE_LABELS, IMPORT_STATUS_LABELS } from '../format';
 import { useResource } from '../hooks';
 import { Link } from '../router';
@@ -11,24 +11,28 @@ import { Time } from './ui';
 export const IMPORT_POLL_MS = 1_500;
 
 /** Poll while the import can still move; stop once it has settled. */
-export const pollWhileRunning = (summary: ImportSummary): number | null => (importProgress(summary).settled ? null : IMPORT_POLL_MS);
+export const pollWhileRunning = (summary: Import): number | null => (importProgress(summary).settled ? null : IMPORT_POLL_MS);
 
-export function loadImport(id: string): Promise<ImportSummary> {
-  return api.get<ImportSummary>(`/imports/${encodeURIComponent(id)}`);
+export function loadImport(id: string): Promise<Import> {
+  return api.get<Import>(`/imports/${encodeURIComponent(id)}`);
 }
 
 /** How many of the import's operations failed; asked only of imports that can have any. */
-async function countFailedJobs(summary: ImportSummary): Promise<number> {
-  if (summary.status !== 'running' && summary.status !== 'completed_with_errors') return 0;
-  const groups = await api.get<FailureGroup[]>('/operations/failed/groups', { importId: summary.id });
+async function countFailedJobs(importId: string, status: Import['status']): Promise<number> {
+  if (status !== 'running' && status !== 'completed_with_errors') return 0;
+  const groups = await api.get<FailureGroup[]>('/operations/failed/groups', { importId });
   return groups.reduce((total, group) => total + group.count, 0);
 }
 
-export function ImportCard({ initial, heading = 'h2' }: { initial: ImportSummary; heading?: 'h2' | 'h3' }) {
+export function ImportCard({ initial, heading = 'h2' }: { initial: Import; heading?: 'h2' | 'h3' }) {
   const live = useResource(() => loadImport(initial.id), [initial.id], { initial, pollMs: pollWhileRunning });
   const summary = live.data ?? initial;
   // Asked again whenever the import moves on; a settled import is asked once.
-  const failedJobs = useResource(() => countFailedJobs(summary), [summary.id, summary.status, summary.progress.pending]).data ?? 0;
+  const { id, status } = summary;
+  const pending = summary.progress.pending;
+  // Counted again whenever a job ends (fewer pending), not on every poll.
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- `pending` is when to count again, not an input
+  const failedJobs = useResource(() => countFailedJobs(id, status), [id, status, pending]).data ?? 0;
   const Heading = heading;
   const rowErrors = summary.rejectedRows + summary.duplicateRows;
 

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ImportSummary } from '../api/types';
+import type { Import } from '@tokenfleet/contract';
 import { render, type Rendered } from '../test/render';
 import { importProgress, ImportProgress } from './ImportProgress';
 
-function summary(overrides: Partial<Omit<ImportSummary, 'progress'>> & { progress?: Partial<ImportSummary['progress']> }): ImportSummary {
+function summary(overrides: Partial<Omit<Import, 'progress'>> & { progress?: Partial<Import['progress']> }): Import {
   const { progress, ...rest } = overrides;
   return {
     id: '6f1c2a4e-0000-4000-8000-000000000001',

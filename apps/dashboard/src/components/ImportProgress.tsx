@@ -1,6 +1,6 @@
 // One import's progress: a bar of fixed size whose segments (succeeded, failed, still to do) change width
 // as the worker runs, and counters in tabular figures, so nothing around them moves while numbers grow.
-import type { ImportSummary } from '../api/types';
+import type { Import } from '@tokenfleet/contract';
 import { formatCount, IMPORT_STATUS_LABELS } from '../format';
 
 export interface ProgressView {
@@ -21,7 +21,7 @@ export interface ProgressView {
  * assignment to an unknown user leaves it created, in the inventory), so token states alone would show
  * such an import as all green.
  */
-export function importProgress(summary: ImportSummary, failedJobs = 0): ProgressView {
+export function importProgress(summary: Import, failedJobs = 0): ProgressView {
   const total = summary.validRows;
   const { failed: failedTokens, pending } = summary.progress;
   const finished = Math.max(0, Math.min(total, total - pending));
@@ -39,7 +39,7 @@ export function importProgress(summary: ImportSummary, failedJobs = 0): Progress
 
 const percent = (part: number, total: number) => (total === 0 ? 0 : (part / total) * 100);
 
-export function ImportProgress({ summary, failedJobs = 0 }: { summary: ImportSummary; failedJobs?: number }) {
+export function ImportProgress({ summary, failedJobs = 0 }: { summary: Import; failedJobs?: number }) {
   const view = importProgress(summary, failedJobs);
   const { progress } = summary;
   const counters: [string, number][] = [

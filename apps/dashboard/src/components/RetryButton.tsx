@@ -1,26 +1,19 @@
-import { useState } from 'react';
 import { api } from '../api/client';
 import { useCan } from '../session';
 import { ErrorMessage } from './ui';
+import { useSubmission } from '../hooks';
 
 /** Retries one failed operation; shown only to roles that may act. */
 export function RetryButton({ operationId, label = 'Retry', onRetried }: { operationId: string; label?: string; onRetried: () => void }) {
   const canAct = useCan('operator');
-  const [working, setWorking] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { working, error, attempt } = useSubmission();
   if (!canAct) return null;
 
   async function retry() {
-    setWorking(true);
-    setError(undefined);
-    try {
+    await attempt(async () => {
       await api.post(`/operations/${operationId}/retry`);
       onRetried();
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setWorking(false);
-    }
+    });
   }
 
   return (

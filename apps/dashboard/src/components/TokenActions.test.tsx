@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { TokenDetail } from '../api/types';
-import type { TokenState } from '../lifecycle';
+import type { TokenDetail, TokenState } from '@tokenfleet/contract';
 import { buttonLabels, render, type Rendered } from '../test/render';
 import { TokenActions } from './TokenActions';
 

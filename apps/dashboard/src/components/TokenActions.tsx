@@ -2,11 +2,12 @@
 // transition table decides) and only to roles that may act. Steps that cannot be undone ask first.
 import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
 import { api } from '../api/client';
-import type { DirectoryUser, Role, TokenDetail } from '../api/types';
-import { canApply, type TokenEventType } from '../lifecycle';
+import type { CodeVerdict, DirectoryUser, ResyncResult, Role, TokenDetail, TokenEventType } from '@tokenfleet/contract';
+import { canApply, UPN_PATTERN } from '@tokenfleet/contract/values';
 import { roleAllows } from '../session';
 import { useConfirm, type ConfirmRequest } from './ConfirmDialog';
 import { ErrorMessage } from './ui';
+import { useSubmission } from '../hooks';
 
 type ActionName = 'activate' | 'unassign' | 'delete' | 'disable' | 'enable' | 'retire';
 
@@ -67,8 +68,7 @@ export function availableActions(role: Role, token: Pick<TokenDetail, 'state'>):
 
 export function TokenActions({ token, role, busy, onChanged }: { token: TokenDetail; role: Role; busy: boolean; onChanged: (message: string) => void }) {
   const [confirmElement, confirm] = useConfirm();
-  const [error, setError] = useState<unknown>();
-  const [working, setWorking] = useState(false);
+  const { working, error, attempt } = useSubmission();
   if (!roleAllows(role, 'operator')) return null;
   const actions = availableActions(role, token);
   const canAssign = canApply(token.state, 'assigned');
@@ -76,16 +76,10 @@ export function TokenActions({ token, role, busy, onChanged }: { token: TokenDet
   async function run(name: ActionName) {
     const spec = ACTIONS[name];
     if (spec.confirm && !(await confirm(spec.confirm(token)))) return;
-    setWorking(true);
-    setError(undefined);
-    try {
+    await attempt(async () => {
       await api.post(`/tokens/${token.id}/${name}`);
       onChanged(spec.viaJob ? `${spec.label}: queued. The result shows here when the job has run.` : `${spec.label}: done.`);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setWorking(false);
-    }
+    });
   }
 
   return (
@@ -133,8 +127,7 @@ function AssignForm({ token, disabled, onAssigned }: { token: TokenDetail; disab
   const [users, setUsers] = useState<DirectoryUser[] | null>(null);
   const [searchError, setSearchError] = useState<unknown>();
   const [chosen, setChosen] = useState('');
-  const [error, setError] = useState<unknown>();
-  const [working, setWorking] = useState(false);
+  const { working, error, attempt } = useSubmission();
   const [confirmElement, confirm] = useConfirm();
 
   useEffect(() => {
@@ -164,7 +157,7 @@ function AssignForm({ token, disabled, onAssigned }: { token: TokenDetail; disab
   }, [search]);
 
   // Without a match from the directory, a complete UPN typed by hand still works.
-  const typedUpn = /^[^\s@]+@[^\s@]+$/.test(search.trim()) ? search.trim() : '';
+  const typedUpn = UPN_PATTERN.test(search.trim()) ? search.trim() : '';
   const upn = chosen || typedUpn;
 
   async function submit(event: FormEvent) {
@@ -172,18 +165,12 @@ function AssignForm({ token, disabled, onAssigned }: { token: TokenDetail; disab
     if (!upn) return;
     const ok = await confirm({ title: `Assign token ${token.serialNumber} to ${upn}?`, body: <p>The token is assigned in Entra to this user.</p>, confirmLabel: 'Assign' });
     if (!ok) return;
-    setWorking(true);
-    setError(undefined);
-    try {
+    await attempt(async () => {
       await api.post(`/tokens/${token.id}/assign`, { upn });
       setSearch('');
       setChosen('');
       onAssigned(`Assign to ${upn}: queued. The result shows here when the job has run.`);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setWorking(false);
-    }
+    });
   }
 
   return (
@@ -256,21 +243,15 @@ function SmallForm({ title, children, onSubmit }: { title: string; children: Rea
 function TestCodeForm({ tokenId }: { tokenId: string }) {
   const ids = useId();
   const [code, setCode] = useState('');
-  const [result, setResult] = useState<{ valid: boolean; drift: number | null } | null>(null);
-  const [error, setError] = useState<unknown>();
+  const [result, setResult] = useState<CodeVerdict | null>(null);
+  const { error, attempt } = useSubmission();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setError(undefined);
     setResult(null);
-    try {
-      setResult(await api.post<{ valid: boolean; drift: number | null }>(`/tokens/${tokenId}/test`, { code }));
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      // The code is a secret of the moment: not left on screen.
-      setCode('');
-    }
+    await attempt(async () => setResult(await api.post<CodeVerdict>(`/tokens/${tokenId}/test`, { code })));
+    // The code is a secret of the moment: not left on screen.
+    setCode('');
   }
 
   return (
@@ -294,20 +275,16 @@ function ResyncForm({ tokenId, onResynced }: { tokenId: string; onResynced: (mes
   const ids = useId();
   const [code1, setCode1] = useState('');
   const [code2, setCode2] = useState('');
-  const [error, setError] = useState<unknown>();
+  const { error, attempt } = useSubmission();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setError(undefined);
-    try {
-      const { driftSteps } = await api.post<{ driftSteps: number }>(`/tokens/${tokenId}/resync`, { code1, code2 });
+    await attempt(async () => {
+      const { driftSteps } = await api.post<ResyncResult>(`/tokens/${tokenId}/resync`, { code1, code2 });
       onResynced(`Resynchronised: the token's clock is ${driftSteps} time steps off, and codes are checked with that in mind.`);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setCode1('');
-      setCode2('');
-    }
+    });
+    setCode1('');
+    setCode2('');
   }
 
   return (

@@ -1,8 +1,7 @@
 // A token's validations through the validation API (/validate), newest first, on the token's detail; and
 // why a token with no seed or not active cannot be checked at all.
 import { api } from '../api/client';
-import type { Page } from '../api/types';
-import type { TokenValidation } from '../api/validation-types';
+import type { Page, TokenValidation } from '@tokenfleet/contract';
 import { EmptyState, ErrorMessage, LoadMore, Loading, Time } from './ui';
 import { usePagedList } from '../hooks';
 

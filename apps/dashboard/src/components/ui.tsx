@@ -2,7 +2,7 @@
 // markup, so a serial number or display name holding HTML or a spreadsheet formula shows as typed.
 import { useEffect, useRef, type ReactNode } from 'react';
 import { ApiError } from '../api/client';
-import type { TokenState } from '../api/types';
+import type { TokenState } from '@tokenfleet/contract';
 import { countOf, formatTime, TOKEN_STATE_LABELS } from '../format';
 
 /** What went wrong, in the API's words, with the field-level details a 400 carries. */

@@ -1,15 +1,15 @@
 // Dashboard accounts (admin): who may sign in, with which role.
 import { useId, useState, type FormEvent } from 'react';
 import { api } from '../api/client';
-import type { Account, Role } from '../api/types';
+import type { Account, Role } from '@tokenfleet/contract';
+import { PASSWORD_MIN_LENGTH } from '@tokenfleet/contract/values';
 import { useConfirm } from '../components/ConfirmDialog';
-import { ROLES, RoleField } from '../components/RoleField';
+import { ROLE_OPTIONS, RoleField } from '../components/RoleField';
 import { EmptyState, ErrorMessage, Loading, PageTitle, Time } from '../components/ui';
-import { useResource } from '../hooks';
+import { useResource, useSubmission } from '../hooks';
 import { useSession } from '../session';
 
 /** The minimum the form asks for; the API has the last word on password rules. */
-const MIN_PASSWORD_LENGTH = 12;
 
 export function Accounts() {
   const { user } = useSession();
@@ -65,21 +65,16 @@ export function Accounts() {
 }
 
 function AccountRow({ account, isSelf, onChanged }: { account: Account; isSelf: boolean; onChanged: (message: string) => void }) {
-  const [error, setError] = useState<unknown>();
+  const { error, attempt } = useSubmission();
   const [settingPassword, setSettingPassword] = useState(false);
   const [confirmElement, confirm] = useConfirm();
   const ids = useId();
 
   async function update(changes: Partial<{ role: Role; disabled: boolean; password: string }>, done: string) {
-    setError(undefined);
-    try {
+    return attempt(async () => {
       await api.patch(`/accounts/${account.id}`, changes);
       onChanged(done);
-      return true;
-    } catch (caught) {
-      setError(caught);
-      return false;
-    }
+    });
   }
 
   async function toggleDisabled() {
@@ -110,7 +105,7 @@ function AccountRow({ account, isSelf, onChanged }: { account: Account; isSelf: 
               Role of {account.username}
             </label>
             <select id={`${ids}-role`} value={account.role} onChange={(event) => void update({ role: event.target.value as Role }, `${account.username} is now ${event.target.value}.`)}>
-              {ROLES.map((role) => (
+              {ROLE_OPTIONS.map((role) => (
                 <option key={role.value} value={role.value}>
                   {role.value}
                 </option>
@@ -166,7 +161,7 @@ function PasswordForm({ username, onSubmit, onCancel }: { username: string; onSu
       }}
     >
       <label htmlFor={id}>New password for {username}</label>
-      <input id={id} type="password" autoComplete="new-password" minLength={MIN_PASSWORD_LENGTH} required value={password} onChange={(event) => setPassword(event.target.value)} />
+      <input id={id} type="password" autoComplete="new-password" minLength={PASSWORD_MIN_LENGTH} required value={password} onChange={(event) => setPassword(event.target.value)} />
       <button type="submit" className="primary">
         Save
       </button>
@@ -182,23 +177,16 @@ function NewAccountForm({ onCreated }: { onCreated: (username: string) => void }
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [role, setRole] = useState<Role>('viewer');
-  const [error, setError] = useState<unknown>();
-  const [working, setWorking] = useState(false);
+  const { working, error, attempt } = useSubmission();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setWorking(true);
-    setError(undefined);
-    try {
+    await attempt(async () => {
       await api.post('/accounts', { username: username.trim(), password, role });
       onCreated(username.trim());
       setUsername('');
       setPassword('');
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setWorking(false);
-    }
+    });
   }
 
   return (
@@ -215,14 +203,14 @@ function NewAccountForm({ onCreated }: { onCreated: (username: string) => void }
             id={`${ids}-password`}
             type="password"
             autoComplete="new-password"
-            minLength={MIN_PASSWORD_LENGTH}
+            minLength={PASSWORD_MIN_LENGTH}
             required
             value={password}
             onChange={(event) => setPassword(event.target.value)}
             aria-describedby={`${ids}-password-help`}
           />
           <p id={`${ids}-password-help`} className="help">
-            At least {MIN_PASSWORD_LENGTH} characters.
+            At least {PASSWORD_MIN_LENGTH} characters.
           </p>
         </div>
         <RoleField id={`${ids}-role`} value={role} onChange={setRole} />

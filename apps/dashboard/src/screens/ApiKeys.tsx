@@ -2,19 +2,19 @@
 // API keeps only its hash, so it cannot be shown again.
 import { useId, useState, type FormEvent } from 'react';
 import { api } from '../api/client';
-import type { ApiKeyItem, CreatedApiKey, KeyRole } from '../api/types';
+import type { ApiKey, CreatedApiKey, KeyRole } from '@tokenfleet/contract';
 import { useConfirm } from '../components/ConfirmDialog';
 import { EmptyState, ErrorMessage, Loading, PageTitle, Time } from '../components/ui';
-import { useResource } from '../hooks';
-import { KEY_ROLES, RoleField } from '../components/RoleField';
+import { useResource, useSubmission } from '../hooks';
+import { KEY_ROLE_OPTIONS, RoleField } from '../components/RoleField';
 
 export function ApiKeys() {
-  const keys = useResource(() => api.get<ApiKeyItem[]>('/api-keys'), []);
+  const keys = useResource(() => api.get<ApiKey[]>('/api-keys'), []);
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
-  const [error, setError] = useState<unknown>();
+  const { error, attempt } = useSubmission();
   const [confirmElement, confirm] = useConfirm();
 
-  async function revoke(key: ApiKeyItem) {
+  async function revoke(key: ApiKey) {
     const ok = await confirm({
       title: `Revoke the API key "${key.name}"?`,
       body: <p>Every system using this key is refused from now on. This cannot be undone; such a system needs a new key.</p>,
@@ -22,13 +22,10 @@ export function ApiKeys() {
       danger: true,
     });
     if (!ok) return;
-    setError(undefined);
-    try {
+    await attempt(async () => {
       await api.delete(`/api-keys/${key.id}`);
       void keys.reload();
-    } catch (caught) {
-      setError(caught);
-    }
+    });
   }
 
   return (
@@ -115,21 +112,14 @@ function NewKeyForm({ onCreated }: { onCreated: (key: CreatedApiKey) => void }) 
   const ids = useId();
   const [name, setName] = useState('');
   const [role, setRole] = useState<KeyRole>('operator');
-  const [error, setError] = useState<unknown>();
-  const [working, setWorking] = useState(false);
+  const { working, error, attempt } = useSubmission();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setWorking(true);
-    setError(undefined);
-    try {
+    await attempt(async () => {
       onCreated(await api.post<CreatedApiKey>('/api-keys', { name: name.trim(), role }));
       setName('');
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setWorking(false);
-    }
+    });
   }
 
   return (
@@ -140,7 +130,7 @@ function NewKeyForm({ onCreated }: { onCreated: (key: CreatedApiKey) => void }) 
           <label htmlFor={`${ids}-name`}>Name (which system uses it)</label>
           <input id={`${ids}-name`} required maxLength={100} value={name} onChange={(event) => setName(event.target.value)} placeholder="hr-sync" />
         </div>
-        <RoleField id={`${ids}-role`} value={role} onChange={setRole} roles={KEY_ROLES} />
+        <RoleField id={`${ids}-role`} value={role} onChange={setRole} roles={KEY_ROLE_OPTIONS} />
       </div>
       <ErrorMessage error={error} />
       <button type="submit" className="primary" disabled={working}>

@@ -1,10 +1,11 @@
 import { api, apiUrl, toQueryString } from '../api/client';
-import { AUDIT_OUTCOMES, type AuditItem, type Page } from '../api/types';
+import type { AuditEvent, Page } from '@tokenfleet/contract';
+import { AUDIT_OUTCOMES } from '@tokenfleet/contract/values';
 import { AuditTable } from '../components/AuditTable';
-import { FilterForm, filtersFrom, type FilterField } from '../components/FilterForm';
+import { FilterForm, useAppliedFilters, type FilterField } from '../components/FilterForm';
 import { EmptyState, ErrorMessage, LoadMore, Loading, PageTitle } from '../components/ui';
 import { usePagedList } from '../hooks';
-import { Link, useLocation } from '../router';
+import { Link } from '../router';
 
 const EVENTS_PER_PAGE = 100;
 
@@ -19,10 +20,9 @@ const AUDIT_FILTERS: readonly FilterField[] = [
 ];
 
 export function AuditTrail() {
-  const { query } = useLocation();
-  const applied = filtersFrom(query, AUDIT_FILTERS);
+  const applied = useAppliedFilters(AUDIT_FILTERS);
   const appliedKey = toQueryString(applied);
-  const events = usePagedList((cursor) => api.get<Page<AuditItem>>('/audit', { ...applied, limit: EVENTS_PER_PAGE, cursor }), [appliedKey]);
+  const events = usePagedList((cursor) => api.get<Page<AuditEvent>>('/audit', { ...applied, limit: EVENTS_PER_PAGE, cursor }), [applied]);
 
   return (
     <section>

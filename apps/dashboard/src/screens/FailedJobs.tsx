@@ -2,13 +2,13 @@
 // once rather than a thousand times; each job opens to its attempts.
 import { useId, useState } from 'react';
 import { api } from '../api/client';
-import type { FailureGroup, OperationDetail, OperationItem, Page } from '../api/types';
+import type { FailureGroup, Operation, OperationDetail, Page } from '@tokenfleet/contract';
 import { AuditTable } from '../components/AuditTable';
 import { useConfirm } from '../components/ConfirmDialog';
 import { RetryButton } from '../components/RetryButton';
 import { EmptyState, ErrorMessage, LoadMore, Loading, PageTitle, Time } from '../components/ui';
 import { countOf, formatCount, operationKindLabel, shortId } from '../format';
-import { usePagedList, useResource } from '../hooks';
+import { usePagedList, useResource, useSubmission } from '../hooks';
 import { Link, useLocation } from '../router';
 import { useCan } from '../session';
 
@@ -21,6 +21,7 @@ export function FailedJobs() {
   // Bumped after every retry, so the groups and any open list load afresh.
   const [version, setVersion] = useState(0);
   const [message, setMessage] = useState<string | null>(null);
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- `version` asks for a fresh load after a retry
   const groups = useResource(() => api.get<FailureGroup[]>('/operations/failed/groups', { importId }), [importId, version], { pollMs: () => GROUPS_POLL_MS });
 
   const retried = (count: number) => {
@@ -76,8 +77,7 @@ interface GroupProps {
 
 function FailureGroupCard({ group, importId, version, canRetry, onRetried }: GroupProps) {
   const [open, setOpen] = useState(false);
-  const [working, setWorking] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { working, error, attempt } = useSubmission();
   const [confirmElement, confirm] = useConfirm();
   const ids = useId();
 
@@ -88,16 +88,10 @@ function FailureGroupCard({ group, importId, version, canRetry, onRetried }: Gro
       confirmLabel: `Retry ${formatCount(group.count)} jobs`,
     });
     if (!ok) return;
-    setWorking(true);
-    setError(undefined);
-    try {
+    await attempt(async () => {
       const { retried } = await api.post<{ retried: number }>('/operations/retry', { code: group.code, ...(importId ? { importId } : {}) });
       onRetried(retried);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setWorking(false);
-    }
+    });
   }
 
   return (
@@ -127,13 +121,13 @@ function FailureGroupCard({ group, importId, version, canRetry, onRetried }: Gro
 
 function FailedJobList({ code, importId, version, canRetry, onRetried }: Omit<GroupProps, 'group'> & { code: string }) {
   const jobs = usePagedList(
-    (cursor) => api.get<Page<OperationItem>>('/operations', { status: 'failed', code, importId, limit: JOBS_PER_PAGE, cursor }),
+    (cursor) => api.get<Page<Operation>>('/operations', { status: 'failed', code, importId, limit: JOBS_PER_PAGE, cursor }),
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- `version` asks for a fresh load after a retry
     [code, importId, version],
   );
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [openHistory, setOpenHistory] = useState<string | null>(null);
-  const [working, setWorking] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { working, error, attempt } = useSubmission();
 
   const toggle = (id: string) => {
     const next = new Set(selected);
@@ -144,17 +138,11 @@ function FailedJobList({ code, importId, version, canRetry, onRetried }: Omit<Gr
   const allShownSelected = jobs.items.length > 0 && jobs.items.every((job) => selected.has(job.id));
 
   async function retrySelected() {
-    setWorking(true);
-    setError(undefined);
-    try {
+    await attempt(async () => {
       const { retried } = await api.post<{ retried: number }>('/operations/retry', { ids: [...selected] });
       setSelected(new Set());
       onRetried(retried);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setWorking(false);
-    }
+    });
   }
 
   if (jobs.loading && jobs.items.length === 0) return <Loading what="jobs" />;
@@ -215,7 +203,7 @@ function FailedJobList({ code, importId, version, canRetry, onRetried }: Omit<Gr
 }
 
 interface JobRowProps {
-  job: OperationItem;
+  job: Operation;
   canRetry: boolean;
   selected: boolean;
   onToggle: () => void;

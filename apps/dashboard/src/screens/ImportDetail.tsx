@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import { api, apiUrl } from '../api/client';
-import type { ImportRowError, Page } from '../api/types';
+import type { ImportRowError, Page } from '@tokenfleet/contract';
 import { ImportCard, loadImport } from '../components/ImportCard';
 import { EmptyState, ErrorMessage, LoadMore, Loading, PageTitle } from '../components/ui';
 import { formatCount } from '../format';

@@ -1,10 +1,11 @@
 import { useId, useRef, useState, type DragEvent, type FormEvent } from 'react';
 import { api, request } from '../api/client';
-import { IMPORT_MODES, type ImportMode, type ImportSummary, type Page } from '../api/types';
+import type { Import, ImportMode, Page } from '@tokenfleet/contract';
+import { IMPORT_MODES } from '@tokenfleet/contract/values';
 import { ImportCard } from '../components/ImportCard';
 import { EmptyState, ErrorMessage, LoadMore, Loading, PageTitle } from '../components/ui';
 import { IMPORT_MODE_LABELS } from '../format';
-import { usePagedList } from '../hooks';
+import { usePagedList, useSubmission } from '../hooks';
 import { Link } from '../router';
 import { useCan } from '../session';
 
@@ -17,7 +18,7 @@ export function isPskcFile(fileName: string): boolean {
 
 export function Imports() {
   const canUpload = useCan('operator');
-  const list = usePagedList((cursor) => api.get<Page<ImportSummary>>('/imports', { limit: IMPORTS_PER_PAGE, cursor }), []);
+  const list = usePagedList((cursor) => api.get<Page<Import>>('/imports', { limit: IMPORTS_PER_PAGE, cursor }), []);
 
   return (
     <section>
@@ -53,8 +54,7 @@ function UploadForm({ onUploaded }: { onUploaded: (id: string) => void }) {
   const [mode, setMode] = useState<ImportMode>('activate');
   const [pskcKey, setPskcKey] = useState('');
   const [dragging, setDragging] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { working: busy, error, attempt, clearError } = useSubmission();
   const [accepted, setAccepted] = useState<{ id: string; fileName: string } | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const ids = useId();
@@ -63,7 +63,7 @@ function UploadForm({ onUploaded }: { onUploaded: (id: string) => void }) {
   function choose(files: FileList | null) {
     const chosen = files?.[0] ?? null;
     setFile(chosen);
-    setError(undefined);
+    clearError();
     setAccepted(null);
   }
 
@@ -76,13 +76,11 @@ function UploadForm({ onUploaded }: { onUploaded: (id: string) => void }) {
   async function submit(event: FormEvent) {
     event.preventDefault();
     if (!file) return;
-    setBusy(true);
-    setError(undefined);
     const form = new FormData();
     form.set('mode', mode);
     if (pskc && pskcKey.trim()) form.set('pskcKey', pskcKey.trim());
     form.set('file', file, file.name);
-    try {
+    await attempt(async () => {
       const { id } = await request<{ id: string }>('POST', '/imports', { body: form });
       setAccepted({ id, fileName: file.name });
       setFile(null);
@@ -90,11 +88,7 @@ function UploadForm({ onUploaded }: { onUploaded: (id: string) => void }) {
       setPskcKey('');
       if (fileInput.current) fileInput.current.value = '';
       onUploaded(id);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (

@@ -1,9 +1,9 @@
 import { api } from '../api/client';
-import type { Overview as OverviewData } from '../api/types';
+import type { Overview as OverviewData } from '@tokenfleet/contract';
+import { TOKEN_STATES } from '@tokenfleet/contract/values';
 import { ErrorMessage, Loading, PageTitle, Time } from '../components/ui';
 import { formatCount, formatUntil, TOKEN_STATE_LABELS } from '../format';
 import { useResource } from '../hooks';
-import { TOKEN_STATES } from '../lifecycle';
 import { Link } from '../router';
 
 const OVERVIEW_POLL_MS = 5_000;

@@ -1,13 +1,13 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { signIn } from '../api/client';
-import type { Session } from '../api/types';
+import type { Session } from '@tokenfleet/contract';
 import { ErrorMessage } from '../components/ui';
+import { useSubmission } from '../hooks';
 
 export function SignIn({ notice, onSignedIn }: { notice: string | null; onSignedIn: (session: Session) => void }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { working: busy, error, attempt } = useSubmission();
   const usernameField = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
@@ -17,16 +17,8 @@ export function SignIn({ notice, onSignedIn }: { notice: string | null; onSigned
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      onSignedIn(await signIn(username.trim(), password));
-    } catch (caught) {
-      setError(caught);
-      setPassword('');
-    } finally {
-      setBusy(false);
-    }
+    const signedIn = await attempt(async () => onSignedIn(await signIn(username.trim(), password)));
+    if (!signedIn) setPassword('');
   }
 
   return (

@@ -2,18 +2,18 @@
 // is kept once Entra holds the token active. Every change is audited by the API.
 import { useState } from 'react';
 import { api } from '../api/client';
-import type { TenantItem } from '../api/types';
+import type { Tenant } from '@tokenfleet/contract';
 import { useConfirm } from '../components/ConfirmDialog';
 import { EmptyState, ErrorMessage, Loading, PageTitle } from '../components/ui';
-import { useResource } from '../hooks';
+import { useResource, useSubmission } from '../hooks';
 
 export function TenantSettings() {
-  const tenants = useResource(() => api.get<TenantItem[]>('/tenants'), []);
-  const [error, setError] = useState<unknown>();
+  const tenants = useResource(() => api.get<Tenant[]>('/tenants'), []);
+  const { error, attempt } = useSubmission();
   const [saved, setSaved] = useState<string>('');
   const [confirmElement, confirm] = useConfirm();
 
-  async function setPurge(tenant: TenantItem, purge: boolean) {
+  async function setPurge(tenant: Tenant, purge: boolean) {
     if (purge) {
       const ok = await confirm({
         title: `Purge seeds of active tokens in ${tenant.name}?`,
@@ -29,15 +29,12 @@ export function TenantSettings() {
       });
       if (!ok) return;
     }
-    setError(undefined);
     setSaved('');
-    try {
-      await api.patch<TenantItem>(`/tenants/${encodeURIComponent(tenant.id)}/settings`, { purgeSeedsWhenActive: purge });
+    await attempt(async () => {
+      await api.patch<Tenant>(`/tenants/${encodeURIComponent(tenant.id)}/settings`, { purgeSeedsWhenActive: purge });
       setSaved(`${tenant.name}: seeds are ${purge ? 'purged once a token is active' : 'kept'}.`);
       void tenants.reload();
-    } catch (caught) {
-      setError(caught);
-    }
+    });
   }
 
   return (

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { api, ApiError } from '../api/client';
-import { UNFINISHED_OPERATION_STATUSES, type AuditItem, type Page, type TokenDetail as TokenDetailData } from '../api/types';
+import type { AuditEvent, Page, TokenDetail as TokenDetailData } from '@tokenfleet/contract';
+import { UNFINISHED_OPERATION_STATUSES } from '@tokenfleet/contract/values';
 import { AuditTable } from '../components/AuditTable';
 import { RetryButton } from '../components/RetryButton';
 import { TokenActions } from '../components/TokenActions';
@@ -15,12 +16,12 @@ import { roleAllows, useSession } from '../session';
 const TOKEN_POLL_MS = 1_500;
 const AUDIT_PER_PAGE = 50;
 
-const hasUnfinishedOperation = (token: TokenDetailData) => token.operations.some((operation) => UNFINISHED_OPERATION_STATUSES.includes(operation.status));
+const hasUnfinishedOperation = (token: TokenDetailData) => token.operations.some((operation) => (UNFINISHED_OPERATION_STATUSES as readonly string[]).includes(operation.status));
 
 export function TokenDetail({ id }: { id: string }) {
   const { user } = useSession();
   const [message, setMessage] = useState<string | null>(null);
-  const audit = usePagedList((cursor) => api.get<Page<AuditItem>>(`/tokens/${encodeURIComponent(id)}/audit`, { limit: AUDIT_PER_PAGE, cursor }), [id]);
+  const audit = usePagedList((cursor) => api.get<Page<AuditEvent>>(`/tokens/${encodeURIComponent(id)}/audit`, { limit: AUDIT_PER_PAGE, cursor }), [id]);
   const token = useResource(() => api.get<TokenDetailData>(`/tokens/${encodeURIComponent(id)}`), [id], {
     pollMs: (data) => (hasUnfinishedOperation(data) ? TOKEN_POLL_MS : null),
   });
@@ -29,10 +30,11 @@ export function TokenDetail({ id }: { id: string }) {
 
   // When the token's job finishes, its audit trail has new rows: fetch them once.
   const wasBusy = useRef(busy);
+  const reloadAudit = audit.reload;
   useEffect(() => {
-    if (wasBusy.current && !busy) void audit.reload();
+    if (wasBusy.current && !busy) void reloadAudit();
     wasBusy.current = busy;
-  }, [busy]);
+  }, [busy, reloadAudit]);
 
   const refresh = (text?: string) => {
     if (text) setMessage(text);

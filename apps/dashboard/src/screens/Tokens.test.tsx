@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { TokenItem } from '../api/types';
+import type { Token } from '@tokenfleet/contract';
 import { render, type Rendered } from '../test/render';
 import { TokenTable } from './Tokens';
 
@@ -8,7 +8,7 @@ afterEach(() => rendered?.unmount());
 
 describe('token table', () => {
   it('shows a serial number or model holding markup or a spreadsheet formula as the text it is', () => {
-    const hostile: TokenItem = {
+    const hostile: Token = {
       id: '0f9e1c5e-1111-4a4a-9b9b-000000000009',
       tenantId: 'sandbox',
       serialNumber: '=HYPERLINK("http://evil.example","x")',

@@ -2,13 +2,13 @@
 // 100,000 tokens as at 10: it only ever holds the pages the operator asked for. Filters live in the
 // address, so a filtered view (e.g. failed tokens of one import) can be bookmarked or linked to.
 import { api, toQueryString } from '../api/client';
-import type { Page, TokenItem } from '../api/types';
-import { FilterForm, filtersFrom, type FilterField } from '../components/FilterForm';
+import type { Page, Token } from '@tokenfleet/contract';
+import { TOKEN_STATES } from '@tokenfleet/contract/values';
+import { FilterForm, useAppliedFilters, type FilterField } from '../components/FilterForm';
 import { EmptyState, ErrorMessage, LoadMore, Loading, PageTitle, StateBadge, Time } from '../components/ui';
 import { shortId, TOKEN_STATE_LABELS } from '../format';
 import { usePagedList } from '../hooks';
-import { TOKEN_STATES } from '../lifecycle';
-import { Link, useLocation } from '../router';
+import { Link } from '../router';
 
 const TOKENS_PER_PAGE = 50;
 
@@ -21,10 +21,9 @@ const TOKEN_FILTERS: readonly FilterField[] = [
 ];
 
 export function Tokens() {
-  const { query } = useLocation();
-  const applied = filtersFrom(query, TOKEN_FILTERS);
+  const applied = useAppliedFilters(TOKEN_FILTERS);
   const appliedKey = toQueryString(applied);
-  const list = usePagedList((cursor) => api.get<Page<TokenItem>>('/tokens', { ...applied, limit: TOKENS_PER_PAGE, cursor }), [appliedKey]);
+  const list = usePagedList((cursor) => api.get<Page<Token>>('/tokens', { ...applied, limit: TOKENS_PER_PAGE, cursor }), [applied]);
   const filtered = appliedKey !== '';
 
   return (
@@ -58,7 +57,7 @@ export function Tokens() {
   );
 }
 
-export function TokenTable({ tokens }: { tokens: TokenItem[] }) {
+export function TokenTable({ tokens }: { tokens: Token[] }) {
   return (
     <div className="table-wrap">
       <table className="data-table tokens-table">

@@ -3,13 +3,12 @@
 // an unlock for operators. Filters live in the address like the token list's.
 import { useState } from 'react';
 import { api, toQueryString } from '../api/client';
-import type { Page } from '../api/types';
-import type { ValidationSettings, ValidationUser } from '../api/validation-types';
+import type { Page, ValidationSettings, ValidationUser } from '@tokenfleet/contract';
 import { useConfirm } from '../components/ConfirmDialog';
-import { FilterForm, filtersFrom, type FilterField } from '../components/FilterForm';
+import { FilterForm, useAppliedFilters, type FilterField } from '../components/FilterForm';
 import { EmptyState, ErrorMessage, LoadMore, Loading, PageTitle, Time } from '../components/ui';
 import { usePagedList, useResource } from '../hooks';
-import { Link, useLocation } from '../router';
+import { Link } from '../router';
 import { useCan } from '../session';
 
 const USERS_PER_PAGE = 50;
@@ -29,10 +28,9 @@ const FILTERS: readonly FilterField[] = [
 ];
 
 export function Validation() {
-  const { query } = useLocation();
-  const applied = filtersFrom(query, FILTERS);
+  const applied = useAppliedFilters(FILTERS);
   const appliedKey = toQueryString(applied);
-  const users = usePagedList((cursor) => api.get<Page<ValidationUser>>('/validation/users', { ...applied, limit: USERS_PER_PAGE, cursor }), [appliedKey]);
+  const users = usePagedList((cursor) => api.get<Page<ValidationUser>>('/validation/users', { ...applied, limit: USERS_PER_PAGE, cursor }), [applied]);
   const settings = useResource(() => api.get<ValidationSettings>('/validation/settings'), []);
   const canUnlock = useCan('operator');
   const isAdmin = useCan('admin');

@@ -1,7 +1,7 @@
 // Renders a component into the simulated DOM for a test, with React's act() so effects have run.
 import { act, type ReactNode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
-import type { SessionUser } from '../api/types';
+import type { SessionUser } from '@tokenfleet/contract';
 import { SessionContext } from '../session';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;

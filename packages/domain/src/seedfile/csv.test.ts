@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { base32Encode } from '../base32';
 import { SeedFileError, detectCsvDelimiter, parseCsvSeedFile } from './index';
 import type { SeedFileChunk } from './index';
-import { accepted, chunked, collect, refused } from './test-helpers';
+import { accepted, chunked, collect, refused } from '../../test/seedfile-support';
 
 /** A distinct 20-byte secret per number, so every generated row is a valid SHA-1 token. */
 const secretFor = (n: number): string => base32Encode(createHash('sha1').update(String(n)).digest());

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { detectSeedFileFormat, parseSeedFile } from './index';
-import { chunked, collect, readSample } from './test-helpers';
+import { sampleFile } from '@tokenfleet/test-harness/samples';
+import { chunked, collect } from '../../test/seedfile-support';
 
 const head = (text: string) => Buffer.from(text, 'utf8');
 
@@ -22,7 +23,7 @@ describe('detectSeedFileFormat', () => {
 
   it('recognises every sample', () => {
     const names = ['token2-classic.csv', 'entra-admin-center.csv', 'messy.csv', 'token2-inventory.json', 'token2-psk.pskc.xml'];
-    expect(names.map((name) => detectSeedFileFormat(name, readSample(name).subarray(0, 8)))).toEqual([
+    expect(names.map((name) => detectSeedFileFormat(name, sampleFile(name).subarray(0, 8)))).toEqual([
       'csv',
       'csv',
       'csv',
@@ -34,7 +35,7 @@ describe('detectSeedFileFormat', () => {
 
 describe('parseSeedFile', () => {
   it('caps a PSKC upload at maxBytes before parsing it', async () => {
-    const xml = readSample('token2-psk.pskc.xml');
+    const xml = sampleFile('token2-psk.pskc.xml');
     const rows = collect(parseSeedFile('pskc', chunked(xml, 512), { maxBytes: 1024 }));
     await expect(rows).rejects.toMatchObject({ code: 'too-large' });
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { base32Encode } from '../base32';
 import { SeedFileError, parseJsonSeedFile, parseSeedFile } from './index';
-import { accepted, chunked, collect, refused } from './test-helpers';
+import { accepted, chunked, collect, refused } from '../../test/seedfile-support';
 
 const SECRET = base32Encode(new Uint8Array(20).fill(9));
 const SECRET_256 = base32Encode(new Uint8Array(32).fill(3));

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { base32Encode } from '../base32';
 import { SeedFileError, parsePskc } from './index';
 import type { SeedFileOptions } from './index';
-import { accepted, refused } from './test-helpers';
+import { accepted, refused } from '../../test/seedfile-support';
 
 // Builds PSKC files the way a vendor does (RFC 6030 §6.1), so each rule can be tested on its own.
 

@@ -1,8 +1,9 @@
-// The shared samples (copied into test/fixtures/samples) must yield what their README says.
+// The sample seed files (docs/samples) must yield what their README says.
 import { describe, expect, it } from 'vitest';
 import { SeedFileError, detectSeedFileFormat, parseSeedFile } from './index';
 import type { SeedFileOptions } from './index';
-import { accepted, chunked, collect, readSample, refused } from './test-helpers';
+import { sampleFile } from '@tokenfleet/test-harness/samples';
+import { accepted, chunked, collect, refused } from '../../test/seedfile-support';
 
 interface PskcExpectation {
   preSharedKeyHex: string;
@@ -10,7 +11,7 @@ interface PskcExpectation {
 }
 
 async function parseSample(name: string, options: SeedFileOptions = {}, chunkSize = 7) {
-  const bytes = readSample(name);
+  const bytes = sampleFile(name);
   const format = detectSeedFileFormat(name, bytes.subarray(0, 16));
   return collect(parseSeedFile(format, chunked(bytes, chunkSize), options));
 }
@@ -71,7 +72,7 @@ describe('token2-inventory.json', () => {
 });
 
 describe('messy.csv', () => {
-  const lines = readSample('messy.csv').toString('utf8').split('\r\n');
+  const lines = sampleFile('messy.csv').toString('utf8').split('\r\n');
   const rawSecretOfRow = (rowNumber: number) => lines[rowNumber - 1]!.split(';')[2]!;
 
   it('accepts carol, dave, erin, peggy, judy and mallory at their spreadsheet rows', async () => {
@@ -130,7 +131,7 @@ describe('messy.csv', () => {
 });
 
 describe('token2-psk.pskc.xml', () => {
-  const expected = JSON.parse(readSample('token2-psk.pskc.expected.json').toString('utf8')) as PskcExpectation;
+  const expected = JSON.parse(sampleFile('token2-psk.pskc.expected.json').toString('utf8')) as PskcExpectation;
   const preSharedKey = Buffer.from(expected.preSharedKeyHex, 'hex');
 
   it('decrypts all three to the expected secrets with the right key', async () => {
@@ -155,7 +156,7 @@ describe('token2-psk.pskc.xml', () => {
   });
 
   it('refuses the whole file when one ValueMAC was tampered with', async () => {
-    const xml = readSample('token2-psk.pskc.xml').toString('utf8');
+    const xml = sampleFile('token2-psk.pskc.xml').toString('utf8');
     // The last key's MAC: the first two keys are fine, and still nothing may be imported.
     const tampered = xml.replace('soDpBGsjomOIRnUnsbLjnVlaj2E=', 'toDpBGsjomOIRnUnsbLjnVlaj2E=');
     expect(tampered).not.toBe(xml);

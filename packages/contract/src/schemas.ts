@@ -1,0 +1,395 @@
+// The request and response schemas of /api/v1, defined once. The API parses every input with the request
+// schemas and types every answer with the response schemas; the OpenAPI document is generated from them
+// (openapi.ts); the dashboard takes its types from them (`z.output<…>`, exported as the names below).
+// Responses are objects of exactly these fields: the document says so (no additional properties), and
+// a test checks the API's real answers against it.
+import { z } from 'zod';
+import {
+  API_KEY_NAME_MAX_LENGTH,
+  API_KEY_NAME_PATTERN,
+  AUDIT_OUTCOMES,
+  HASH_FUNCTIONS,
+  IMPORT_FORMATS,
+  IMPORT_MODES,
+  IMPORT_STATUSES,
+  OPERATION_KINDS,
+  OPERATION_STATUSES,
+  PAGE_LIMIT_DEFAULT,
+  PAGE_LIMIT_MAX,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  PSKC_KEY_PATTERN,
+  KEY_ROLES,
+  ROLES,
+  TENANT_MODES,
+  TOKEN_STATES,
+  TOTP_CODE_PATTERN,
+  UPN_PATTERN,
+  USERNAME_MAX_LENGTH,
+  USERNAME_PATTERN,
+} from './values';
+
+// ---- Building blocks -------------------------------------------------------------------------------------
+
+/** Ids the API hands out (random UUIDs). Inputs accept any 8-4-4-4-12 hex string; others are 404s. */
+export const Id = z.guid().meta({ id: 'Id' });
+const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const IdInput = z.string().regex(UUID_TEXT, 'must be a UUID');
+const Time = z.iso.datetime({ offset: true }).meta({ id: 'DateTime' });
+const Count = z.number().int().min(0);
+
+/** A query parameter that is either absent or a non-empty string (an empty `?upn=` means no filter). */
+export const OptionalText = z
+  .string()
+  .trim()
+  .max(256)
+  .optional()
+  .transform((value) => (value ? value : undefined));
+
+const TimeInput = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time such as 2026-01-31T00:00:00Z' });
+const Code = z.string().trim().regex(TOTP_CODE_PATTERN, 'must be the 6-digit code the token shows');
+export const Upn = z.string().trim().min(3).max(256).regex(UPN_PATTERN, 'must be a user principal name such as alice@contoso.com');
+export const Password = z.string().min(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`).max(PASSWORD_MAX_LENGTH);
+export const Username = z
+  .string()
+  .trim()
+  .min(1)
+  .max(USERNAME_MAX_LENGTH)
+  .regex(USERNAME_PATTERN, `letters, digits and . _ @ - only, at most ${USERNAME_MAX_LENGTH}`);
+
+export const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(PAGE_LIMIT_MAX).default(PAGE_LIMIT_DEFAULT),
+  cursor: z.string().max(512).optional().describe('the nextCursor of the previous page'),
+});
+
+export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+const countsBy = <const K extends readonly [string, ...string[]]>(keys: K) =>
+  z.object(Object.fromEntries(keys.map((key) => [key, Count])) as { [P in K[number]]: typeof Count });
+
+// ---- Errors ----------------------------------------------------------------------------------------------
+
+export const ErrorBody = z
+  .object({
+    error: z.looseObject({
+      code: z.string().describe('snake_case, stable'),
+      message: z.string().describe('what a person should know'),
+      details: z.array(z.looseObject({ path: z.string().optional(), message: z.string() })).optional(),
+      importId: Id.optional(),
+    }),
+  })
+  .meta({ id: 'Error', description: 'Every error: docs/api-conventions.md, "Errors"' });
+
+// ---- Probes and overview ---------------------------------------------------------------------------------
+
+export const Health = z.object({ status: z.literal('ok') });
+export const Readiness = z.object({ postgres: z.boolean(), redis: z.boolean() });
+
+export const QueueState = z
+  .object({ waiting: Count, active: Count, delayed: Count, failed: Count, completed: Count, rateLimitedUntil: Time.nullable() })
+  .meta({ id: 'QueueState' });
+
+export const Overview = z.object({
+  mode: z.enum(TENANT_MODES),
+  tenants: z.array(z.object({ id: z.string(), name: z.string(), mode: z.enum(TENANT_MODES), queue: QueueState })),
+  tokensByState: countsBy(TOKEN_STATES),
+  importsRunning: Count,
+  failedOperations: Count,
+});
+
+// ---- Session and accounts --------------------------------------------------------------------------------
+
+export const Credentials = z.object({ username: z.string().trim().min(1).max(USERNAME_MAX_LENGTH), password: z.string().min(1).max(PASSWORD_MAX_LENGTH) });
+
+export const Session = z
+  .object({
+    user: z.object({ id: Id, username: z.string(), role: z.enum(ROLES) }),
+    csrfToken: z.string().describe('send as X-CSRF-Token on every POST, PUT, PATCH and DELETE'),
+  })
+  .meta({ id: 'Session' });
+
+export const Account = z
+  .object({ id: Id, username: z.string(), role: z.enum(ROLES), disabled: z.boolean(), lastLoginAt: Time.nullable(), createdAt: Time, updatedAt: Time })
+  .meta({ id: 'Account' });
+export const NewAccount = z.object({ username: Username, password: Password, role: z.enum(ROLES) });
+export const AccountChange = z.strictObject({ role: z.enum(ROLES).optional(), password: Password.optional(), disabled: z.boolean().optional() });
+
+// ---- API keys --------------------------------------------------------------------------------------------
+
+export const ApiKey = z
+  .object({ id: Id, name: z.string(), role: z.enum(KEY_ROLES), keyPrefix: z.string(), createdAt: Time, lastUsedAt: Time.nullable(), revokedAt: Time.nullable() })
+  .meta({ id: 'ApiKey' });
+export const CreatedApiKey = ApiKey.extend({ key: z.string().describe('shown only in this answer') });
+export const NewApiKey = z.object({
+  name: z.string().trim().min(1).max(API_KEY_NAME_MAX_LENGTH).regex(API_KEY_NAME_PATTERN, 'letters, digits, spaces and . _ @ - only'),
+  // `validator` keys work only on the validation routes at the server root (docs/validation-api.md).
+  role: z.enum(KEY_ROLES),
+});
+
+// ---- Imports ---------------------------------------------------------------------------------------------
+
+export const UploadFields = z.object({
+  mode: z.enum(IMPORT_MODES).default('activate').describe('import: inventory only; assign: also assign rows naming a user; activate: also activate them'),
+  tenantId: OptionalText,
+  pskcKey: z.string().trim().regex(PSKC_KEY_PATTERN, 'must be the pre-shared key in hex (32, 48 or 64 hex digits)').optional().describe('PSKC pre-shared key, hex'),
+});
+/** The multipart form of an upload as the document shows it: the fields and then the file. */
+export const UploadForm = UploadFields.extend({
+  file: z.string().describe('CSV, JSON or PSKC; the format is detected from the content').meta({ format: 'binary' }),
+});
+export const Accepted = z.object({ id: Id });
+
+export const ImportProgress = z.object({ validated: Count, created: Count, assigned: Count, activated: Count, failed: Count, pending: Count });
+export const Import = z
+  .object({
+    id: Id,
+    tenantId: z.string(),
+    fileName: z.string(),
+    format: z.enum(IMPORT_FORMATS),
+    mode: z.enum(IMPORT_MODES),
+    status: z.enum(IMPORT_STATUSES),
+    totalRows: Count.describe('rows the file yielded: validRows + rejectedRows + duplicateRows'),
+    validRows: Count.describe('rows imported as new tokens'),
+    rejectedRows: Count.describe('rows refused by validation'),
+    duplicateRows: Count.describe('rows whose serial was already in the inventory'),
+    createdBy: z.string(),
+    createdAt: Time,
+    finishedAt: Time.nullable(),
+    error: z.string().nullable().describe('why the whole file was refused'),
+    progress: ImportProgress,
+    tokensByState: countsBy(TOKEN_STATES),
+  })
+  .meta({ id: 'Import' });
+export const ImportListQuery = PageQuery.extend({ status: z.enum(IMPORT_STATUSES).optional(), tenantId: OptionalText });
+export const ImportRowError = z
+  .object({ rowNumber: z.number().int(), field: z.string().nullable(), reason: z.string(), serialNumber: z.string().nullable() })
+  .meta({ id: 'ImportRowError' });
+
+// ---- Tokens ----------------------------------------------------------------------------------------------
+
+export const Token = z
+  .object({
+    id: Id,
+    tenantId: z.string(),
+    serialNumber: z.string(),
+    manufacturer: z.string(),
+    model: z.string(),
+    displayName: z.string(),
+    hashFunction: z.enum(HASH_FUNCTIONS),
+    timeIntervalSeconds: z.number().int(),
+    state: z.enum(TOKEN_STATES),
+    assignedUpn: z.string().nullable(),
+    importId: Id.nullable(),
+    lastError: z.string().nullable(),
+    lastUsedAt: Time.nullable(),
+    createdAt: Time,
+    updatedAt: Time,
+  })
+  .meta({ id: 'Token' });
+
+export const TokenOperation = z.object({
+  id: Id,
+  kind: z.enum(OPERATION_KINDS),
+  status: z.enum(OPERATION_STATUSES),
+  attempts: Count,
+  lastErrorCode: z.string().nullable(),
+  lastErrorMessage: z.string().nullable(),
+  updatedAt: Time,
+});
+export const TokenDetail = Token.extend({
+  graphDeviceId: z.string().nullable(),
+  assignedUserId: z.string().nullable(),
+  driftSteps: z.number().int(),
+  hasSeed: z.boolean(),
+  operations: z.array(TokenOperation),
+}).meta({ id: 'TokenDetail' });
+
+export const TokenListQuery = PageQuery.extend({
+  state: z.enum(TOKEN_STATES).optional(),
+  upn: OptionalText.describe('prefix, case-insensitive'),
+  serial: OptionalText.describe('prefix'),
+  importId: IdInput.optional(),
+  manufacturer: OptionalText,
+  tenantId: OptionalText,
+});
+
+export const AssignRequest = z.object({ upn: Upn });
+export const OperationQueued = z.object({ operationId: Id });
+export const CodeCheck = z.object({ code: Code });
+export const CodeVerdict = z.object({ valid: z.boolean(), drift: z.number().int().nullable() });
+export const ResyncRequest = z.object({ code1: Code, code2: Code });
+export const ResyncResult = z.object({ driftSteps: z.number().int() });
+
+// ---- Users -----------------------------------------------------------------------------------------------
+
+export const UserSearchQuery = z.object({ search: z.string().trim().min(1, 'type the start of a name or UPN').max(128).describe('start of a UPN or display name') });
+export const DirectoryUser = z.object({ id: z.string(), userPrincipalName: z.string(), displayName: z.string().nullable() }).meta({ id: 'User' });
+
+// ---- Operations ------------------------------------------------------------------------------------------
+
+export const Operation = z
+  .object({
+    id: Id,
+    tenantId: z.string(),
+    tokenId: Id,
+    serialNumber: z.string(),
+    importId: Id.nullable(),
+    kind: z.enum(OPERATION_KINDS),
+    status: z.enum(OPERATION_STATUSES),
+    attempts: Count,
+    generation: z.number().int(),
+    lastErrorCode: z.string().nullable(),
+    lastErrorMessage: z.string().nullable(),
+    lastGraphStatus: z.number().int().nullable(),
+    lastRequestId: z.string().nullable(),
+    createdAt: Time,
+    updatedAt: Time,
+  })
+  .meta({ id: 'Operation' });
+
+export const OperationFilters = z.object({
+  status: z.enum(OPERATION_STATUSES).optional(),
+  kind: z.enum(OPERATION_KINDS).optional(),
+  code: OptionalText.describe('the Graph error code; failures without one are "unknown"'),
+  tokenId: IdInput.optional(),
+  importId: IdInput.optional(),
+  tenantId: OptionalText,
+});
+export const OperationListQuery = OperationFilters.extend(PageQuery.shape);
+export const FailureGroupQuery = OperationFilters.pick({ importId: true, kind: true, tenantId: true });
+export const FailureGroup = z.object({ code: z.string(), message: z.string().nullable(), count: Count });
+export const RetrySelection = z.strictObject({
+  ids: z.array(IdInput).max(10_000).optional(),
+  code: z.string().trim().min(1).max(256).optional(),
+  kind: z.enum(OPERATION_KINDS).optional(),
+  importId: IdInput.optional(),
+});
+export const RetryResult = z.object({ retried: Count });
+
+// ---- Audit -----------------------------------------------------------------------------------------------
+
+export const AuditEvent = z
+  .object({
+    id: z.number().int(),
+    at: Time,
+    actor: z.string(),
+    action: z.string(),
+    targetType: z.string().nullable(),
+    targetId: z.string().nullable(),
+    tokenId: Id.nullable(),
+    importId: Id.nullable(),
+    operationId: Id.nullable(),
+    outcome: z.enum(AUDIT_OUTCOMES),
+    graphStatus: z.number().int().nullable(),
+    graphRequestId: z.string().nullable(),
+    durationMs: z.number().int().nullable(),
+    detail: z.record(z.string(), z.unknown()).nullable(),
+  })
+  .meta({ id: 'AuditEvent' });
+export const OperationDetail = Operation.extend({ history: z.array(AuditEvent) }).meta({ id: 'OperationDetail' });
+
+export const AuditFilters = z.object({
+  from: TimeInput.optional(),
+  to: TimeInput.optional(),
+  actor: OptionalText,
+  action: OptionalText,
+  tokenId: IdInput.optional(),
+  importId: IdInput.optional(),
+  operationId: IdInput.optional(),
+  outcome: z.enum(AUDIT_OUTCOMES).optional(),
+});
+export const AuditListQuery = AuditFilters.extend(PageQuery.shape);
+
+// ---- Tenants ---------------------------------------------------------------------------------------------
+
+export const TenantSettings = z.object({ purgeSeedsWhenActive: z.boolean() });
+export const Tenant = z.object({ id: z.string(), name: z.string(), mode: z.enum(TENANT_MODES), settings: TenantSettings }).meta({ id: 'Tenant' });
+export const TenantSettingsChange = z.strictObject({ purgeSeedsWhenActive: z.boolean() });
+
+// ---- The validation API as the dashboard sees it (docs/validation-api.md) -------------------------------
+
+export const ValidationSettings = z.object({
+  windowSteps: Count.describe('steps accepted either side of a token\'s known drift'),
+  maxFailures: Count.describe('consecutive failures that lock a user'),
+  lockoutClearMinutes: z.number().min(0).describe('a lock clears by itself after this long; 0: only an operator unlocks'),
+  rateLimitPerSecond: Count.describe('validations per second one validator key may make'),
+  qrTtlSeconds: Count.describe('how long a createuser hashqr link works'),
+});
+export const ValidationUserToken = z.object({
+  id: Id,
+  serialNumber: z.string(),
+  state: z.enum(TOKEN_STATES),
+  hasSeed: z.boolean(),
+  driftSteps: z.number().int(),
+  lastUsedAt: Time.nullable(),
+  usable: z.boolean().describe('whether its codes are checked now'),
+  unusableBecause: z.string().nullable().describe('why not, when not'),
+});
+export const ValidationUser = z
+  .object({
+    userid: z.string().describe('the stable id createuser answered'),
+    email: z.string(),
+    phone: z.string().nullable(),
+    hasSoftwareToken: z.boolean(),
+    softwareTokenIssuedAt: Time.nullable(),
+    failedValidations: Count,
+    locked: z.boolean(),
+    lockedAt: Time.nullable(),
+    lockedUntil: Time.nullable().describe('null while locked until an operator unlocks'),
+    lastValidationAt: Time.nullable(),
+    lastValidationOk: z.boolean().nullable(),
+    createdBy: z.string(),
+    createdAt: Time,
+    tokens: z.array(ValidationUserToken),
+  })
+  .meta({ id: 'ValidationUser' });
+export const ValidationUserQuery = PageQuery.extend({
+  email: OptionalText.describe('prefix, case-insensitive'),
+  locked: z.enum(['true', 'false']).optional().describe('only locked (true) or unlocked (false) users'),
+});
+export const UnlockedValidationUser = z.object({ userid: z.string(), email: z.string(), failedValidations: Count, locked: z.literal(false) });
+export const TokenValidation = z
+  .object({
+    id: z.number().int(),
+    at: Time,
+    keyName: z.string(),
+    valid: z.boolean(),
+    reason: z.string().nullable(),
+    userid: z.string().nullable(),
+    email: z.string().nullable(),
+    driftSteps: z.number().int().nullable(),
+    client: z.string().nullable(),
+  })
+  .meta({ id: 'TokenValidation' });
+
+// ---- The types the API answers with and the dashboard reads ----------------------------------------------
+
+export type Page<T> = { items: T[]; nextCursor: string | null };
+export type ErrorBody = z.output<typeof ErrorBody>;
+export type Overview = z.output<typeof Overview>;
+export type QueueState = z.output<typeof QueueState>;
+export type Session = z.output<typeof Session>;
+export type SessionUser = Session['user'];
+export type Account = z.output<typeof Account>;
+export type ApiKey = z.output<typeof ApiKey>;
+export type CreatedApiKey = z.output<typeof CreatedApiKey>;
+export type Import = z.output<typeof Import>;
+export type ImportProgress = z.output<typeof ImportProgress>;
+export type ImportRowError = z.output<typeof ImportRowError>;
+export type Token = z.output<typeof Token>;
+export type TokenOperation = z.output<typeof TokenOperation>;
+export type TokenDetail = z.output<typeof TokenDetail>;
+export type CodeVerdict = z.output<typeof CodeVerdict>;
+export type ResyncResult = z.output<typeof ResyncResult>;
+export type DirectoryUser = z.output<typeof DirectoryUser>;
+export type Operation = z.output<typeof Operation>;
+export type OperationDetail = z.output<typeof OperationDetail>;
+export type FailureGroup = z.output<typeof FailureGroup>;
+export type RetryResult = z.output<typeof RetryResult>;
+export type AuditEvent = z.output<typeof AuditEvent>;
+export type Tenant = z.output<typeof Tenant>;
+export type TenantSettings = z.output<typeof TenantSettings>;
+export type UploadFields = z.output<typeof UploadFields>;
+export type ValidationSettings = z.output<typeof ValidationSettings>;
+export type ValidationUser = z.output<typeof ValidationUser>;
+export type ValidationUserToken = z.output<typeof ValidationUserToken>;
+export type TokenValidation = z.output<typeof TokenValidation>;

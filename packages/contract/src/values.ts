@@ -1,0 +1,68 @@
+// The API's allowed values and limits, defined once. Plain data without zod, so the dashboard can import
+// them into its bundle at no cost (`@tokenfleet/contract/values`); the schemas in schemas.ts are built
+// from them, and the stored vocabularies come from the domain (the database's CHECK constraints use the
+// same lists).
+import type { Role } from '@tokenfleet/domain/vocabulary';
+
+export {
+  AUDIT_OUTCOMES,
+  HASH_FUNCTIONS,
+  IMPORT_FORMATS,
+  IMPORT_MODES,
+  IMPORT_STATUSES,
+  KEY_ROLES,
+  OPERATION_STATUSES,
+  ROLES,
+  TENANT_MODES,
+  UNFINISHED_OPERATION_STATUSES,
+  UPN_PATTERN,
+  VALIDATOR_ROLE,
+  type AuditOutcome,
+  type HashFunction,
+  type ImportFormat,
+  type ImportMode,
+  type ImportStatus,
+  type KeyRole,
+  type OperationStatus,
+  type Role,
+  type TenantMode,
+} from '@tokenfleet/domain/vocabulary';
+export { canApply, TOKEN_STATES, type TokenEventType, type TokenState } from '@tokenfleet/domain/lifecycle';
+export { OPERATION_KINDS, type OperationKind } from '@tokenfleet/domain/jobs';
+/**
+ * How the roles rank: each may do what the ones below it may. A role added to ROLES must be placed here
+ * (the type demands it); the API enforces with this and the dashboard hides with it.
+ */
+export const ROLE_RANK: Readonly<Record<Role, number>> = { viewer: 0, operator: 1, admin: 2 };
+
+/** Whether `role` may do what needs `needed`. */
+export function roleAllows(role: Role, needed: Role): boolean {
+  return ROLE_RANK[role] >= ROLE_RANK[needed];
+}
+
+/** Dashboard account passwords: at least this long (the bootstrap admin's too). */
+export const PASSWORD_MIN_LENGTH = 12;
+export const PASSWORD_MAX_LENGTH = 1024;
+
+/** Dashboard account names: letters, digits and . _ @ - (the bootstrap admin's too). */
+export const USERNAME_MAX_LENGTH = 64;
+export const USERNAME_PATTERN = /^[\w.@-]+$/;
+
+export const API_KEY_NAME_MAX_LENGTH = 100;
+export const API_KEY_NAME_PATTERN = /^[\w .@-]+$/;
+
+/** A code a token shows: 6 digits for Entra, 8 for some tokens. */
+export const TOTP_CODE_PATTERN = /^\d{6,8}$/;
+
+/** A PSKC pre-shared key in hex: AES-128, -192 or -256. */
+export const PSKC_KEY_PATTERN = /^(?:[0-9a-fA-F]{32}|[0-9a-fA-F]{48}|[0-9a-fA-F]{64})$/;
+
+/** List pages (docs/api-conventions.md, "Paging"). */
+export const PAGE_LIMIT_DEFAULT = 50;
+export const PAGE_LIMIT_MAX = 500;
+
+/** The user search answers at most this many users. */
+export const USER_SEARCH_MAX_RESULTS = 20;
+
+/** Failures without a Graph error code (a timeout, a crash) group and filter under this code. */
+export const UNKNOWN_ERROR_CODE = 'unknown';

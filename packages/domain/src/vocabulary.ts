@@ -1,0 +1,47 @@
+// The allowed values the whole system shares: what the database's CHECK constraints hold, what the API
+// accepts and answers (packages/contract re-exports them), and what the dashboard offers. Pure data with
+// no imports, so a browser bundle can take it. Adding a value here changes every one of those places;
+// the database needs a migration for it (its CHECK constraints list the values).
+
+/** Access roles, for API keys and dashboard accounts. */
+export const ROLES = ['admin', 'operator', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+/**
+ * API keys also come as `validator`: such a key works only on the TOTPRadius-compatible validation routes
+ * at the server root, and no management key works there (docs/validation-api.md). Accounts keep ROLES.
+ */
+export const VALIDATOR_ROLE = 'validator' as const;
+export const KEY_ROLES = [...ROLES, VALIDATOR_ROLE] as const;
+export type KeyRole = (typeof KEY_ROLES)[number];
+
+/** Whether a tenant is the built-in Entra sandbox or a real Entra tenant. */
+export const TENANT_MODES = ['sandbox', 'live'] as const;
+export type TenantMode = (typeof TENANT_MODES)[number];
+
+export const IMPORT_FORMATS = ['csv', 'json', 'pskc'] as const;
+export type ImportFormat = (typeof IMPORT_FORMATS)[number];
+
+/** How far an import carries its tokens: into the inventory only, also assigned, or also activated. */
+export const IMPORT_MODES = ['import', 'assign', 'activate'] as const;
+export type ImportMode = (typeof IMPORT_MODES)[number];
+
+export const IMPORT_STATUSES = ['validating', 'running', 'completed', 'completed_with_errors', 'failed'] as const;
+export type ImportStatus = (typeof IMPORT_STATUSES)[number];
+
+/** Where an operation (one token, one Graph-facing step) is. */
+export const OPERATION_STATUSES = ['pending', 'queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type OperationStatus = (typeof OPERATION_STATUSES)[number];
+
+/** The statuses of an operation that may still do something. */
+export const UNFINISHED_OPERATION_STATUSES = ['pending', 'queued', 'running'] as const satisfies readonly OperationStatus[];
+
+export const AUDIT_OUTCOMES = ['success', 'failure', 'info'] as const;
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+
+/** Graph's names for the hash functions, plus SHA-512 which seed files and validation may use. */
+export const HASH_FUNCTIONS = ['hmacsha1', 'hmacsha256', 'hmacsha512'] as const;
+export type HashFunction = (typeof HASH_FUNCTIONS)[number];
+
+/** A user principal name as far as Tokenfleet checks one: `name@domain`, no spaces. */
+export const UPN_PATTERN = /^[^\s@]+@[^\s@]+$/;
