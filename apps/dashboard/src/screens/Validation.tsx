@@ -7,7 +7,7 @@ import type { Page, ValidationSettings, ValidationUser } from '@tokenfleet/contr
 import { useConfirm } from '../components/ConfirmDialog';
 import { FilterForm, useAppliedFilters, type FilterField } from '../components/FilterForm';
 import { EmptyState, ErrorMessage, LoadMore, Loading, PageTitle, Time } from '../components/ui';
-import { usePagedList, useResource } from '../hooks';
+import { usePagedList, useResource, useSubmission } from '../hooks';
 import { Link } from '../router';
 import { useCan } from '../session';
 
@@ -36,7 +36,7 @@ export function Validation() {
   const isAdmin = useCan('admin');
   const [confirmElement, confirm] = useConfirm();
   const [message, setMessage] = useState('');
-  const [error, setError] = useState<unknown>();
+  const { error, attempt } = useSubmission();
 
   async function unlock(user: ValidationUser) {
     const ok = await confirm({
@@ -45,14 +45,11 @@ export function Validation() {
       confirmLabel: 'Unlock',
     });
     if (!ok) return;
-    setError(undefined);
-    try {
+    await attempt(async () => {
       await api.post(`/validation/users/${encodeURIComponent(user.userid)}/unlock`);
       setMessage(`${user.email} is unlocked.`);
       void users.reload();
-    } catch (caught) {
-      setError(caught);
-    }
+    });
   }
 
   const s = settings.data;
