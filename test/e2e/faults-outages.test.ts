@@ -72,6 +72,16 @@ async function untilImportEnds(current: FullSystem, importId: string): Promise<s
   );
 }
 
+/** Uploads the scenario's file and waits until a third of it is active: the moment to break something. */
+async function importUnderWay(current: FullSystem) {
+  const { csv, serials } = bulkSeedFile(current, TOKENS);
+  const startedAt = Date.now();
+  const writesBefore = current.sandbox.inspect.counters().writes;
+  const id = await current.upload('outage.csv', csv);
+  await untilActive(current, id, 0.3);
+  return { csv, serials, startedAt, writesBefore, id };
+}
+
 async function importCount(current: FullSystem): Promise<number> {
   const [row] = await current.client.db.select({ n: count() }).from(imports);
   return row?.n ?? 0;
@@ -84,11 +94,7 @@ async function expectNothingFailed(current: FullSystem, importId: string): Promi
 
 it(`PostgreSQL away for ${OUTAGE_MS / 1000} s in the middle of a ${TOKENS}-token import: the API says so, and the import ends whole`, async () => {
   const current = await startSystemThrough({ database: await proxyTo(testServices().databaseUrl) });
-  const { csv, serials } = bulkSeedFile(current, TOKENS);
-  const startedAt = Date.now();
-  const writesBefore = current.sandbox.inspect.counters().writes;
-  const id = await current.upload('outage.csv', csv);
-  await untilActive(current, id, 0.3);
+  const { csv, serials, startedAt, writesBefore, id } = await importUnderWay(current);
 
   await proxies[0]!.cut();
   const outageStarted = Date.now();
@@ -118,11 +124,7 @@ it(`PostgreSQL away for ${OUTAGE_MS / 1000} s in the middle of a ${TOKENS}-token
 
 it(`Redis away for ${OUTAGE_MS / 1000} s with its data kept: the import ends whole`, async () => {
   const current = await startSystemThrough({ redis: await proxyTo(testServices().redisUrl) });
-  const { csv, serials } = bulkSeedFile(current, TOKENS);
-  const startedAt = Date.now();
-  const writesBefore = current.sandbox.inspect.counters().writes;
-  const id = await current.upload('outage.csv', csv);
-  await untilActive(current, id, 0.3);
+  const { csv, serials, startedAt, writesBefore, id } = await importUnderWay(current);
 
   await proxies[0]!.cut();
   const form = new FormData();
@@ -141,11 +143,7 @@ it(`Redis away for ${OUTAGE_MS / 1000} s with its data kept: the import ends who
 
 it('Redis restarted with its data lost in the middle of an import: the import ends whole from what Postgres holds', async () => {
   const current = await startSystemThrough({ redis: await proxyTo(testServices().redisUrl) });
-  const { csv, serials } = bulkSeedFile(current, TOKENS);
-  const startedAt = Date.now();
-  const writesBefore = current.sandbox.inspect.counters().writes;
-  const id = await current.upload('outage.csv', csv);
-  await untilActive(current, id, 0.3);
+  const { serials, startedAt, writesBefore, id } = await importUnderWay(current);
 
   // The restart: connections drop, and every key of this system (queues, delayed jobs, budget) is gone.
   await proxies[0]!.cut();
