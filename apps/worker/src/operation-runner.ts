@@ -56,7 +56,8 @@ async function loadToken(tx: DbOrTx, tokenId: string) {
   return token;
 }
 
-function describeFailure(error: unknown): Omit<Parameters<typeof recordOperationFailure>[2], 'final'> {
+/** An error as an operation row records it: our code and Graph's answer for our failures, `internal_error` otherwise. */
+export function describeFailure(error: unknown): Omit<Parameters<typeof recordOperationFailure>[2], 'final'> {
   if (error instanceof PermanentFailure || error instanceof TransientFailure) {
     return { code: error.code, message: error.message, graphStatus: error.graph.status, requestId: error.graph.requestId };
   }

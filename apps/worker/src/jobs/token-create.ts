@@ -17,9 +17,9 @@ import { insertOperations, tokens, TokenStateConflict, transitionToken, updateTo
 import { enqueueOperations } from '@tokenfleet/queue';
 import type { JobContext } from '../context';
 import { callGraph, lookUpUserId, okOrThrow, permanentFrom } from '../graph-call';
-import { isWait, jobBackoffMs, outageOf, PermanentFailure, TransientFailure } from '../errors';
-import { failOperation, runOperation } from '../operation-runner';
-import { claimCreateChunk, completeOperation, releaseOperations, type OperationWork } from '../store';
+import { isWait, jobBackoffMs, outageOf, PermanentFailure } from '../errors';
+import { describeFailure, failOperation, runOperation } from '../operation-runner';
+import { claimCreateChunk, completeOperation, releaseOperations, type FailureRecord, type OperationWork } from '../store';
 import type { Handler } from './handler';
 
 
@@ -197,11 +197,11 @@ async function settleSibling(jc: JobContext, work: OperationWork, error: unknown
   await enqueueOperations(jc.tenant.queue, released, { delayMs: Math.max(1, waitMs) });
 }
 
-function describe(error: unknown): { code: string; message: string; status: number | null; graphStatus: number | null; requestId: string | null } {
-  if (error instanceof TransientFailure || error instanceof PermanentFailure) return { code: error.code, message: error.message, status: error.graph.status, graphStatus: error.graph.status, requestId: error.graph.requestId };
-  if (error instanceof SiblingMustWait) return { code: 'budget_wait', message: error.message, status: null, graphStatus: null, requestId: null };
-  if (isWait(error)) return { code: 'throttled', message: 'Graph throttled the tenant; retried after the pause', status: 429, graphStatus: 429, requestId: null };
-  return { code: 'internal_error', message: error instanceof Error ? error.message : String(error), status: null, graphStatus: null, requestId: null };
+/** A sibling's failure as its operation row shows it; the waits it is put back in line for get codes of their own. */
+function describe(error: unknown): Omit<FailureRecord, 'final'> {
+  if (error instanceof SiblingMustWait) return { code: 'budget_wait', message: error.message, graphStatus: null, requestId: null };
+  if (isWait(error)) return { code: 'throttled', message: 'Graph throttled the tenant; retried after the pause', graphStatus: 429, requestId: null };
+  return describeFailure(error);
 }
 
 /**
