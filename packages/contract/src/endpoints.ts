@@ -116,9 +116,12 @@ export const endpoints = {
   upload: endpoint({
     method: 'post',
     path: '/imports',
-    summary: 'Upload a seed file (operator). Form fields may come before or after the file.',
-    description: 'A file refused as a whole (wrong PSKC key, missing columns) answers 400 `seed_file_rejected` with the `importId` it was recorded under.',
+    summary: 'Upload a seed file (operator). Options as form fields or query parameters.',
+    description:
+      'The options may come as query parameters or as form fields; `mode` also after the file (it is applied when the body is complete), while `tenantId` and `pskcKey`, which the file is read with, must come before it or in the query. ' +
+      'The same option given twice with different values is refused. A file refused as a whole (wrong PSKC key, missing columns) answers 400 `seed_file_rejected` with the `importId` it was recorded under.',
     access: 'operator',
+    query: s.UploadQuery,
     form: s.UploadForm,
     responses: { 202: { description: 'Accepted; poll the import', body: s.Accepted } },
     errors: { 413: 'The file is larger than UPLOAD_MAX_BYTES (the import is recorded as failed)' },
