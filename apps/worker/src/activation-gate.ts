@@ -2,7 +2,7 @@
 // enough of its window is left for the request to arrive while it is still current. Otherwise the job
 // moves to the next window boundary without spending an attempt. It runs again at send time, because a
 // budget wait between the first check and the call can eat the margin.
-import { activationWaitMs, totpCode, type TotpKey } from '@tokenfleet/domain';
+import { activationWaitMs, msLeftInWindow, totpCode, type TotpKey } from '@tokenfleet/domain';
 import type { JobContext } from './context';
 import { delayJob, NotSent } from './errors';
 
@@ -38,13 +38,17 @@ export async function windowStillFresh(jc: JobContext, periodSeconds: number): P
   if (wait > 0) throw new WindowClosing(wait);
 }
 
-/** The code for Graph's current window, computed when called; refuses when the window is about to close. */
-export function codeAtSendTime(jc: JobContext, key: TotpKey): () => string {
+/**
+ * The code for Graph's current window, computed when called; refuses when the window is about to close.
+ * `onCode` learns how much of the window was left when the code was made (for the metrics).
+ */
+export function codeAtSendTime(jc: JobContext, key: TotpKey, onCode?: (msLeft: number) => void): () => string {
   return () => {
     const { graph } = jc.tenant;
     const now = graph.now();
     const wait = activationWaitMs(now, key.periodSeconds, CODE_MIN_LIFETIME_MS, undefined, graph.clockUncertaintyMs());
     if (wait > 0) throw new WindowClosing(wait);
+    onCode?.(msLeftInWindow(now, key.periodSeconds));
     return totpCode(key, now);
   };
 }

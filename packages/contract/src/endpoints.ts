@@ -8,11 +8,13 @@ import type { Role } from './values';
 
 export type Method = 'get' | 'post' | 'patch' | 'delete';
 
-/** A success answer: a JSON body of this schema, a CSV file, or nothing (204). */
+/** A success answer: a JSON body of this schema, a CSV file, other text of a media type, or nothing (204). */
 export interface Reply {
   description: string;
   body?: z.ZodType;
   csv?: true;
+  /** A text body of this media type (e.g. Prometheus's exposition format). */
+  text?: string;
 }
 
 export interface Endpoint {
@@ -111,6 +113,17 @@ export const endpoints = {
   // ---- The document and the overview --------------------------------------------------------------------
   openApi: endpoint({ method: 'get', path: '/openapi.json', summary: 'This document', access: 'viewer', responses: { 200: { description: 'OpenAPI 3.1', body: z.looseObject({ openapi: z.literal('3.1.0') }) } } }),
   overview: endpoint({ method: 'get', path: '/overview', summary: 'Totals and queue state per tenant', access: 'viewer', responses: { 200: { description: 'Overview', body: s.Overview } } }),
+  metrics: endpoint({
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics (viewer): queues, write budget, Graph calls, tokens, imports',
+    description:
+      'The Prometheus text format. Scrape it with an API key as the bearer credential (`authorization: { credentials: <key> }` in the scrape config). ' +
+      'Gauges are read from PostgreSQL and Redis at each scrape; Graph call counters and histograms come from the worker sharing this process, ' +
+      'or from `WORKER_METRICS_PORT` where the worker runs on its own. The metrics are listed in docs/metrics.md.',
+    access: 'viewer',
+    responses: { 200: { description: 'Metrics', text: 'text/plain' } },
+  }),
 
   // ---- Imports ------------------------------------------------------------------------------------------
   upload: endpoint({

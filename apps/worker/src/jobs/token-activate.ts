@@ -1,6 +1,7 @@
 // token.activate: sends one verification code for an assigned token. The code is computed inside the
 // Graph client immediately before the request leaves, for the window Graph's clock is in.
 import { base32Decode, type TotpKey } from '@tokenfleet/domain';
+import { activationWindowLeftSeconds } from '@tokenfleet/config';
 import { eq } from 'drizzle-orm';
 import { tenants, transitionToken, type Token } from '@tokenfleet/db';
 import { codeAtSendTime, waitForFreshWindow, windowStillFresh, WindowClosing } from '../activation-gate';
@@ -31,6 +32,7 @@ export const tokenActivate: Handler<'token.activate'> = (job, jc) =>
 
     await waitForFreshWindow(jc, token.timeIntervalSeconds);
     const key = seedKey(jc, token);
+    let msLeftAtSend: number | undefined;
     const activate = () =>
       callGraph(
         jc,
@@ -43,11 +45,12 @@ export const tokenActivate: Handler<'token.activate'> = (job, jc) =>
           // A budget wait may have eaten the margin: look again, and stop before anything is marked sent.
           beforeSend: () => windowStillFresh(jc, token.timeIntervalSeconds),
         },
-        () => jc.tenant.graph.activate(userId, token.graphMethodId ?? deviceId, codeAtSendTime(jc, key), token.displayName),
+        () => jc.tenant.graph.activate(userId, token.graphMethodId ?? deviceId, codeAtSendTime(jc, key, (msLeft) => (msLeftAtSend = msLeft)), token.displayName),
       );
     // Graph saw nothing of a code that was never sent: the budget has its write back, the job waits.
     const outcome = await activate().catch((error: unknown) => (error instanceof WindowClosing ? delayJob(jc, error.waitMs) : Promise.reject(error)));
     if (outcome.kind === 'permanent') throw permanentFrom(outcome, 'activating the token');
+    if (msLeftAtSend !== undefined) activationWindowLeftSeconds.observe({ tenant: jc.tenant.tenantId }, msLeftAtSend / 1000);
     await finish(token, { status: outcome.status, requestId: outcome.requestId });
     return { status: 'done' };
 
