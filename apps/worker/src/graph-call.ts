@@ -12,7 +12,7 @@
 import { Worker } from 'bullmq';
 import { graphCallSeconds, graphCalls, graphPausedSeconds, graphThrottles, graphWrites } from '@tokenfleet/config';
 import { appendAudit } from '@tokenfleet/db';
-import type { GraphOutcome, HardwareOathDevice } from '@tokenfleet/graph';
+import { USERS_PER_LOOKUP, type GraphOutcome, type HardwareOathDevice } from '@tokenfleet/graph';
 import { QUEUE_JOB_RATE_CEILING } from '@tokenfleet/queue';
 import { delayJob, NotSent, PartUnavailable, PermanentFailure, TransientFailure } from './errors';
 import type { JobContext } from './context';
@@ -194,4 +194,18 @@ export async function lookUpUserId(jc: JobContext, upn: string, link: AuditLink)
   const user = okOrThrow(await callGraph(jc, { action: 'getUser', write: false, ...link, detail: { upn } }, () => jc.tenant.graph.getUser(upn)), 'looking up the user');
   if (user) jc.tenant.userIds.set(upn.toLowerCase(), user.id);
   return user?.id ?? null;
+}
+
+/**
+ * Looks up, in reads of USERS_PER_LOOKUP each, the users of these UPNs not known yet, and keeps the ids of
+ * those found: a bulk create of fifty tokens costs four directory reads instead of fifty. Users it does
+ * not find are left to `lookUpUserId`, whose look-up by UPN answers a definite "no such user".
+ */
+export async function lookUpUserIds(jc: JobContext, upns: readonly string[], link: AuditLink): Promise<void> {
+  const unknown = [...new Set(upns.map((upn) => upn.toLowerCase()))].filter((upn) => !jc.tenant.userIds.has(upn));
+  for (let start = 0; start < unknown.length; start += USERS_PER_LOOKUP) {
+    const batch = unknown.slice(start, start + USERS_PER_LOOKUP);
+    const users = okOrThrow(await callGraph(jc, { action: 'findUsers', write: false, ...link, detail: { users: batch.length } }, () => jc.tenant.graph.findUsersByUpn(batch)), 'looking up users');
+    for (const user of users) jc.tenant.userIds.set(user.userPrincipalName.toLowerCase(), user.id);
+  }
 }

@@ -35,6 +35,7 @@ describe('provisioning pipeline (worker)', () => {
     const upns = members(60);
     const specs: TokenSpec[] = upns.map((upn, index) => ({ upn, interval: index % 3 === 0 ? 60 : 30, hash: index % 2 === 0 ? 'hmacsha256' : 'hmacsha1' }));
     const writesBefore = system.sandbox.inspect.counters().writes;
+    const callsBefore = system.sandbox.inspect.calls().length;
     const tenant = { tenant: system.tenantId };
     const metricsBefore = readPrometheusText(await metricsRegistry.metrics());
     const activationsBefore = await histogramCount(metricsRegistry, 'tokenfleet_activation_window_left_seconds', tenant);
@@ -48,6 +49,11 @@ describe('provisioning pipeline (worker)', () => {
     const writes = system.sandbox.inspect.counters().writes - writesBefore;
     expect(writes / created.length).toBeLessThanOrEqual(1.05);
     expect(system.sandbox.inspect.counters().activationsRefused).toBe(0);
+
+    // The users were looked up fifteen to a read (Graph's limit on `in`), not one read per token.
+    const userReads = system.sandbox.inspect.calls().slice(callsBefore).filter((call) => call.method === 'GET' && /\/users(\/[^/]+)?$/.test(call.path));
+    expect(userReads.filter((call) => call.path.endsWith('/users')).length).toBeLessThanOrEqual(Math.ceil(created.length / 15) + 4);
+    expect(userReads.filter((call) => !call.path.endsWith('/users'))).toEqual([]);
 
     // The worker's metrics tell the same story as the sandbox's own counters.
     const metrics = readPrometheusText(await metricsRegistry.metrics());
