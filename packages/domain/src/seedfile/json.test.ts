@@ -38,7 +38,7 @@ describe('parseJsonSeedFile', () => {
       ['B', 60, 'hmacsha1'],
     ]);
     expect(refused(rows)).toEqual([
-      { rowNumber: 3, field: 'timeIntervalInSeconds', reason: 'interval must be 30 or 60 seconds, got 45', serialNumber: 'C' },
+      { rowNumber: 3, field: 'timeIntervalInSeconds', column: 'timeIntervalInSeconds', reason: 'interval must be 30 or 60 seconds, got 45', serialNumber: 'C' },
     ]);
   });
 
