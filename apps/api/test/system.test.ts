@@ -77,6 +77,8 @@ describe('overview', () => {
     }
     const overview = await t.call('GET', '/api/v1/overview', { key: t.keys.viewer });
     expect(overview.body.tokensExpiringSoon).toBe(2);
+    const listed = await t.call('GET', '/api/v1/tokens?expiresWithinDays=90', { key: t.keys.viewer });
+    expect(listed.body.items.map((item: { serialNumber: string }) => item.serialNumber).sort()).toEqual(['602345670001', '602345670002']);
     expect(overview.body.tokensByStatus).toEqual({ ACTIVE: 0, DISABLED: 4, OBSOLETE: 2 });
   });
 

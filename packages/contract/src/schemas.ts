@@ -226,6 +226,7 @@ export const TokenDetail = Token.extend({
 export const TokenListQuery = PageQuery.extend({
   state: z.enum(TOKEN_STATES).optional(),
   status: z.enum(TOKEN_STATUSES).optional(),
+  expiresWithinDays: z.coerce.number().int().min(1).max(OBSOLETE_AFTER_DAYS_MAX).optional().describe('only tokens not out of service whose expiry falls within this many days from now'),
   upn: OptionalText.describe('prefix, case-insensitive'),
   serial: OptionalText.describe('prefix'),
   importId: IdInput.optional(),

@@ -1,11 +1,12 @@
 // Liveness, readiness (Postgres and Redis answer), and the overview the dashboard opens on: tokens by
 // state and status, tokens expiring soon, running imports, failed operations, and each tenant's queue with its rate-limit state.
-import { and, count, eq, gt, inArray, lte, notInArray, sql } from 'drizzle-orm';
+import { count, eq, inArray, sql } from 'drizzle-orm';
 import type { Router } from 'express';
 import { endpoints } from '@tokenfleet/contract';
 import { EXPIRING_SOON_DAYS } from '@tokenfleet/contract/values';
 import { imports, operations, tenants, tokens, tokenStatusSql, TOKEN_STATES, type TokenState } from '@tokenfleet/db';
-import { DAY_MS, OBSOLETE_STATES, TOKEN_STATUSES, type TokenStatus } from '@tokenfleet/domain';
+import { TOKEN_STATUSES, type TokenStatus } from '@tokenfleet/domain';
+import { expiringWithin } from './tokens';
 import { WriteBudget } from '@tokenfleet/queue';
 import { route, send } from '../contract-routes';
 import type { ApiDeps } from '../deps';
@@ -74,16 +75,12 @@ export function overviewRoutes(router: Router, deps: ApiDeps): void {
   route(router, endpoints.overview, async (_req, res) => {
     const now = new Date();
     const status = tokenStatusSql(now);
-    const soon = new Date(now.getTime() + EXPIRING_SOON_DAYS * DAY_MS);
     const [tenantRows, stateCounts, statusCounts, [expiring], [running], [failed]] = await Promise.all([
       db.select().from(tenants).orderBy(tenants.createdAt),
       db.select({ state: tokens.state, count: count() }).from(tokens).groupBy(tokens.state),
       // Grouped outside: the status expression carries parameters, which GROUP BY cannot match to the select list.
       db.execute<{ status: TokenStatus; count: number }>(sql`select status, count(*)::int as count from (select ${status} as status from ${tokens}) as s group by status`),
-      db
-        .select({ count: count() })
-        .from(tokens)
-        .where(and(gt(tokens.expiresAt, now), lte(tokens.expiresAt, soon), notInArray(tokens.state, [...OBSOLETE_STATES] as TokenState[]))),
+      db.select({ count: count() }).from(tokens).where(expiringWithin(now, EXPIRING_SOON_DAYS)),
       db.select({ count: count() }).from(imports).where(inArray(imports.status, ['validating', 'running'])),
       db.select({ count: count() }).from(operations).where(eq(operations.status, 'failed')),
     ]);

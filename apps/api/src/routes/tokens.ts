@@ -1,7 +1,7 @@
 // The token inventory: filtered lists, detail with its operations and audit trail, and the actions.
 // Graph-facing actions (assign, activate, unassign, delete) write an operation and enqueue its job after
 // COMMIT; the rest (disable, enable, retire, test, resync) are answered at once, without Graph.
-import { and, desc, eq, inArray, like, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, like, lte, notInArray, sql } from 'drizzle-orm';
 import type { Router } from 'express';
 import type { z } from 'zod';
 import {
@@ -35,7 +35,7 @@ import {
   type Token,
   type TokenChanges,
 } from '@tokenfleet/db';
-import { applyTokenEvent, base32Decode, describeTokenStatus, tokenStatus, findConsecutiveCodes, RESYNC_WINDOW_STEPS, totpStep, verifyTotp, type OperationKind, type TotpKey } from '@tokenfleet/domain';
+import { applyTokenEvent, base32Decode, DAY_MS, describeTokenStatus, OBSOLETE_STATES, tokenStatus, findConsecutiveCodes, RESYNC_WINDOW_STEPS, totpStep, verifyTotp, type OperationKind, type TotpKey } from '@tokenfleet/domain';
 import { enqueueOperations } from '@tokenfleet/queue';
 import { principalOf } from '../auth';
 import { route, send } from '../contract-routes';
@@ -86,6 +86,15 @@ export function tokenItem({ obsoleteAfterDays, ...row }: TokenItemRow, now = new
   };
 }
 
+/** Tokens still in service (or on their way) whose expiry falls between now and `days` from now: the overview's count. */
+export function expiringWithin(now: Date, days: number) {
+  return and(
+    gt(tokens.expiresAt, now),
+    lte(tokens.expiresAt, new Date(now.getTime() + days * DAY_MS)),
+    notInArray(tokens.state, [...OBSOLETE_STATES] as Token['state'][]),
+  );
+}
+
 /** The life-cycle event each Graph-facing action leads to, checked before the operation is written. */
 const GRAPH_ACTIONS: Record<TokenGraphAction, { kind: OperationKind; event: 'assigned' | 'activated' | 'unassigned' | 'deleted' }> = {
   assign: { kind: 'token.assign', event: 'assigned' },
@@ -108,6 +117,7 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
           query.state ? eq(tokens.state, query.state) : undefined,
           // The status rules as SQL (packages/db/src/token-status-sql.ts), so paging stays in the database.
           query.status ? sql`${tokenStatusSql(now)} = ${query.status}` : undefined,
+          query.expiresWithinDays ? expiringWithin(now, query.expiresWithinDays) : undefined,
           // lower() LIKE rather than ILIKE: the form tokens_upn_prefix_idx answers (UPNs ignore case anyway).
           query.upn ? sql`lower(${tokens.assignedUpn}) like ${likePrefix(query.upn.toLowerCase())}` : undefined,
           query.serial ? like(tokens.serialNumber, likePrefix(query.serial)) : undefined,
@@ -278,7 +288,8 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
     // A window of one step around the drift the token is known to have; the code is not consumed.
     const result = verifyTotp(key, code, Date.now(), 1, token.driftSteps);
     const drift = result.ok ? result.drift : null;
-    await updateTokenFields(db, token.id, { lastTestedAt: new Date() });
+    // A check is not a change of the token: its "updated" time stays.
+    await db.update(tokens).set({ lastTestedAt: new Date(), updatedAt: sql`${tokens.updatedAt}` }).where(eq(tokens.id, token.id));
     await appendAudit(db, {
       actor: principalOf(res).actor,
       action: 'token.tested',
