@@ -177,6 +177,27 @@ describe('bull-board', () => {
   });
 });
 
+describe('bull-board offline', () => {
+  it('loads nothing from another host: no public font service, its own scripts and styles only', async () => {
+    const admin = { authorization: `Bearer ${t.keys.admin}` };
+    const html = await (await fetch(`${t.url}/admin/queues`, { headers: admin })).text();
+    expect(html).toContain('<div id="root">');
+    // What a browser would fetch: every src and href, and url() in inline styles.
+    const references = [...html.matchAll(/\b(?:src|href)=["']?([^"'\s>]+)/gi), ...html.matchAll(/url\(["']?([^"')]+)/gi)].map((match) => match[1]!);
+    expect(references.length).toBeGreaterThan(3);
+    expect(references.filter((reference) => /^(?:[a-z]+:)?\/\//i.test(reference))).toEqual([]);
+    expect(html).not.toMatch(/fonts\.googleapis|fonts\.gstatic/);
+    // The stylesheets the page links to fetch nothing from elsewhere either (no @import, no remote url()).
+    const sheets = references.filter((reference) => reference.endsWith('.css'));
+    expect(sheets.length).toBeGreaterThan(0);
+    for (const sheet of sheets) {
+      const css = await (await fetch(`${t.url}/admin/queues/${sheet}`, { headers: admin })).text();
+      expect(css.length).toBeGreaterThan(100);
+      expect(css).not.toMatch(/@import|url\(["']?(?:https?:)?\/\//i);
+    }
+  });
+});
+
 describe('internal errors', () => {
   it('are answered without SQL or stack, and logged without query parameters', async () => {
     await t.api.deps.sql`alter table import_row_errors rename to import_row_errors_gone`;
