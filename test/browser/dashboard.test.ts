@@ -152,13 +152,14 @@ describe('the operator dashboard in a browser', () => {
 
     // The token page follows the running job by itself until the token is active.
     await page.goto(`/tokens/${failed.tokenId}`);
-    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent(), { timeout: 60_000, interval: 250 }).toBe(`Token ${failed.serialNumber} Active`);
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent(), { timeout: 60_000, interval: 250 }).toBe(`Token ${failed.serialNumber} ACTIVE Active`);
     await screenshot(page, 'token-detail', { fullPage: true });
 
-    await page.goto(`/audit?tokenId=${failed.tokenId}`);
+    await page.goto(`/audit?token=${failed.tokenId}`);
     const events = page.getByRole('table', { name: 'Audit events, newest first' }).locator('tbody tr');
     await expect.poll(() => events.filter({ hasText: 'token.activated' }).count()).toBe(1);
-    const actions = await events.evaluateAll((trs) => trs.map((tr) => [tr.children[1]?.textContent, tr.children[2]?.textContent, tr.children[3]?.textContent].join(' ')));
+    // The action cell carries its target on a second line: the action is its first.
+    const actions = await events.evaluateAll((trs) => trs.map((tr) => [tr.children[1]?.textContent, tr.children[2]?.firstElementChild?.textContent, tr.children[3]?.textContent].join(' ')));
     const retried = actions.indexOf(`user:${operator.username} operation.retried info`);
     const activated = actions.indexOf('worker token.activated success');
     expect(retried).toBeGreaterThan(-1);

@@ -166,7 +166,7 @@ export function TokenDetail({ id }: { id: string }) {
             <EmptyState title="No operations yet." />
           ) : (
             <div className="table-wrap">
-              <table className="data-table">
+              <table className="data-table operations-table">
                 <caption className="visually-hidden">Operations of this token, newest first</caption>
                 <thead>
                   <tr>
