@@ -77,24 +77,20 @@ export function UserCell({ upn, displayName }: { upn: string | null; displayName
   );
 }
 
-/** A date without its time of day (expiry, manufacture); the exact instant on hover. */
-export function DateOnly({ iso }: { iso: string | null | undefined }) {
-  if (!iso) return <span aria-label="none">—</span>;
+/** A moment in the viewer's zone, the exact instant on hover; a dash (read as `absent`) when there is none. */
+function Moment({ iso, format, absent }: { iso: string | null | undefined; format: (iso: string) => string; absent: string }) {
+  if (!iso) return <span aria-label={absent}>—</span>;
   return (
     <time dateTime={iso} title={iso}>
-      {formatDate(iso)}
+      {format(iso)}
     </time>
   );
 }
 
-export function Time({ iso }: { iso: string | null | undefined }) {
-  if (!iso) return <span aria-label="never">—</span>;
-  return (
-    <time dateTime={iso} title={iso}>
-      {formatTime(iso)}
-    </time>
-  );
-}
+/** A date without its time of day (expiry, manufacture). */
+export const DateOnly = ({ iso }: { iso: string | null | undefined }) => <Moment iso={iso} format={formatDate} absent="none" />;
+
+export const Time = ({ iso }: { iso: string | null | undefined }) => <Moment iso={iso} format={formatTime} absent="never" />;
 
 /**
  * A screen's heading and the document's title. Where focus goes when the screen opens is the shell's

@@ -42,7 +42,7 @@ export function Overview() {
           </div>
 
           <h2>Tokens by status</h2>
-          <ul className="status-grid" aria-label="Tokens by status">
+          <ul className="state-grid status-grid" aria-label="Tokens by status">
             {TOKEN_STATUSES.map((status) => (
               <li key={status}>
                 <Link className={`stat-card status-card token-status-card-${status.toLowerCase()}`} to={`/tokens?status=${status}`}>
