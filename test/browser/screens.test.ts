@@ -44,23 +44,28 @@ interface CellLayout {
 
 /** How each visible cell of a table is laid out: its width and on how many lines each of its texts sits. */
 function layoutOf(table: Locator): Promise<{ headers: CellLayout[]; cells: CellLayout[] }> {
+  // Runs in the page; the test's own types have no DOM, so the page's objects are reached from `element`.
   return table.evaluate((element) => {
-    const measure = (cell: Element): CellLayout => {
+    const doc = element.ownerDocument;
+    const view = doc.defaultView!;
+    const SHOW_TEXT = 4;
+    type PageElement = NonNullable<ReturnType<typeof element.querySelector>>;
+    const measure = (cell: PageElement): CellLayout => {
       const linesPerText: number[] = [];
-      const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+      const walker = doc.createTreeWalker(cell, SHOW_TEXT);
       for (let node = walker.nextNode(); node; node = walker.nextNode()) {
         if (!node.textContent?.trim()) continue;
-        const range = document.createRange();
+        const range = doc.createRange();
         range.selectNodeContents(node);
-        const tops = new Set([...range.getClientRects()].filter((rect) => rect.width > 0).map((rect) => Math.round(rect.top)));
+        const tops = new Set(Array.from(range.getClientRects() as ArrayLike<{ width: number; top: number }>).filter((rect) => rect.width > 0).map((rect) => Math.round(rect.top)));
         if (tops.size > 0) linesPerText.push(tops.size);
       }
       return { text: cell.textContent ?? '', linesPerText, width: cell.getBoundingClientRect().width };
     };
-    const visible = (cell: Element) => getComputedStyle(cell).display !== 'none' && cell.getBoundingClientRect().width > 0;
+    const visible = (cell: PageElement) => view.getComputedStyle(cell).display !== 'none' && cell.getBoundingClientRect().width > 0;
     return {
-      headers: [...element.querySelectorAll('thead th')].filter(visible).map(measure),
-      cells: [...element.querySelectorAll('tbody th, tbody td')].filter(visible).map(measure),
+      headers: Array.from(element.querySelectorAll('thead th')).filter(visible).map(measure),
+      cells: Array.from(element.querySelectorAll('tbody th, tbody td')).filter(visible).map(measure),
     };
   });
 }
@@ -164,13 +169,14 @@ describe('the screens at 1024 px', () => {
     await page.goto('/tokens');
     await page.getByRole('rowheader').first().getByRole('link').click();
     await page.getByRole('heading', { level: 1, name: /Token / }).waitFor();
-    await expect.poll(() => page.evaluate(() => document.activeElement?.className ?? '')).toContain('route-announcer');
+    const focused = page.locator(':focus');
+    await expect.poll(() => focused.getAttribute('class')).toContain('route-announcer');
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Skip to content');
+    expect((await focused.textContent())?.trim()).toBe('Skip to content');
     let inMenu = false;
     for (let presses = 0; presses < 3 && !inMenu; presses += 1) {
       await page.keyboard.press('Tab');
-      inMenu = await page.evaluate(() => Boolean(document.activeElement?.closest('nav[aria-label="Main"]')));
+      inMenu = (await page.locator('nav[aria-label="Main"] :focus').count()) === 1;
     }
     expect(inMenu).toBe(true);
   });
