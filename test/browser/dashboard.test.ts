@@ -60,7 +60,7 @@ describe('the operator dashboard in a browser', () => {
     await page.getByRole('status').filter({ hasText: 'messy.csv was accepted' }).waitFor();
 
     const bar = page.getByRole('progressbar', { name: 'Progress of messy.csv' });
-    await expect.poll(() => bar.getAttribute('aria-valuetext'), { timeout: 90_000, interval: 250 }).toBe('Completed with errors: 6 of 6 tokens finished, 1 failed');
+    await expect.poll(() => bar.getAttribute('aria-valuetext'), { timeout: 90_000, interval: 250 }).toBe('Completed: 5 tokens active, 1 failed, 6 rows rejected');
     expect(await bar.getAttribute('aria-valuenow')).toBe('6');
     expect(await page.evaluate(() => (globalThis as Record<string, unknown>).stillTheSamePage)).toBe(true);
     await screenshot(page, 'imports');
@@ -72,7 +72,17 @@ describe('the operator dashboard in a browser', () => {
     const cells = await rows.evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
     // Rows as the file numbers them (the header is row 1): frank, grace, heidi, ivan, niaj, olivia.
     expect(cells.map((row) => row[0])).toEqual(['6', '7', '8', '9', '12', '13']);
-    expect(cells.map((row) => row[1])).toEqual(['secretKey', 'serialNumber', 'secretKey', 'timeIntervalInSeconds', 'hashFunction', 'secretKey']);
+    // Named as the file's own header does, with the API's field name beside it.
+    expect(cells.map((row) => row[1])).toEqual([
+      'Secret KeyAPI field secretKey',
+      'Serial NumberAPI field serialNumber',
+      'Secret KeyAPI field secretKey',
+      'Time IntervalAPI field timeIntervalInSeconds',
+      'Hash FunctionAPI field hashFunction',
+      'Secret KeyAPI field secretKey',
+    ]);
+    await page.getByText('the header is row 1, the first token is row 2').waitFor();
+    expect(await table.getByRole('columnheader').first().textContent()).toBe('Row (header = 1)');
     for (const row of cells) expect(row[2]!.length).toBeGreaterThan(5);
     expect(await page.getByRole('link', { name: 'Download as CSV' }).getAttribute('href')).toMatch(/^\/api\/v1\/imports\/[0-9a-f-]{36}\/errors\.csv$/);
     await screenshot(page, 'import-row-errors', { fullPage: true });
@@ -142,13 +152,14 @@ describe('the operator dashboard in a browser', () => {
 
     // The token page follows the running job by itself until the token is active.
     await page.goto(`/tokens/${failed.tokenId}`);
-    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent(), { timeout: 60_000, interval: 250 }).toBe(`Token ${failed.serialNumber} Active`);
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent(), { timeout: 60_000, interval: 250 }).toBe(`Token ${failed.serialNumber} ACTIVE Active`);
     await screenshot(page, 'token-detail', { fullPage: true });
 
-    await page.goto(`/audit?tokenId=${failed.tokenId}`);
+    await page.goto(`/audit?token=${failed.tokenId}`);
     const events = page.getByRole('table', { name: 'Audit events, newest first' }).locator('tbody tr');
     await expect.poll(() => events.filter({ hasText: 'token.activated' }).count()).toBe(1);
-    const actions = await events.evaluateAll((trs) => trs.map((tr) => [tr.children[1]?.textContent, tr.children[2]?.textContent, tr.children[3]?.textContent].join(' ')));
+    // The action cell carries its target on a second line: the action is its first.
+    const actions = await events.evaluateAll((trs) => trs.map((tr) => [tr.children[1]?.textContent, tr.children[2]?.firstElementChild?.textContent, tr.children[3]?.textContent].join(' ')));
     const retried = actions.indexOf(`user:${operator.username} operation.retried info`);
     const activated = actions.indexOf('worker token.activated success');
     expect(retried).toBeGreaterThan(-1);

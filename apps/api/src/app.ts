@@ -118,6 +118,7 @@ export function createApp(deps: ApiDeps): Express {
     authenticate(authenticators(deps, new SessionStore(deps.db))),
     requireRole('admin'),
     board.readOnly,
+    board.offline,
     board.refresh,
     board.router,
   );

@@ -1,6 +1,8 @@
 // bull-board at /admin/queues: an engineer's read-only window on the tenant queues in Redis. Operator
 // actions (retry, cancel) go through the API, which checks the role and writes the audit row, so the
-// board can neither retry, clean nor add jobs.
+// board can neither retry, clean nor add jobs. Like every other screen it works offline: its page loads
+// nothing from another host (bull-board's own page asks a public font service for its fonts; the link is
+// taken out, and its stylesheet falls back to the system's fonts).
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
@@ -24,7 +26,25 @@ const readOnly: RequestHandler = (req, _res, next) => {
   next();
 };
 
-export function queueBoard(deps: Pick<ApiDeps, 'db' | 'queues'>, basePath: string): { refresh: RequestHandler; readOnly: RequestHandler; router: Router } {
+/** `<link … href="https://…">` elements: stylesheets (fonts) and preconnects to another host. */
+const EXTERNAL_LINK = /<link\b[^>]*\bhref=["']?(?:https?:)?\/\/[^>]*>\s*/gi;
+
+/** The page without anything it would fetch from another host. */
+export function withoutExternalLinks(html: string): string {
+  return html.replace(EXTERNAL_LINK, '');
+}
+
+/** Rewrites the board's HTML pages as they are sent (bull-board renders them with its own template). */
+const offline: RequestHandler = (_req, res, next) => {
+  const send = res.send.bind(res);
+  res.send = (body?: unknown) => send(typeof body === 'string' && /<html/i.test(body) ? withoutExternalLinks(body) : body);
+  next();
+};
+
+export function queueBoard(
+  deps: Pick<ApiDeps, 'db' | 'queues'>,
+  basePath: string,
+): { refresh: RequestHandler; readOnly: RequestHandler; offline: RequestHandler; router: Router } {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(basePath);
   const board = createBullBoard({ queues: [], serverAdapter, options: { uiConfig: { boardTitle: 'Tokenfleet queues' } } });
@@ -42,5 +62,5 @@ export function queueBoard(deps: Pick<ApiDeps, 'db' | 'queues'>, basePath: strin
     }
     next();
   };
-  return { refresh, readOnly, router: serverAdapter.getRouter() as Router };
+  return { refresh, readOnly, offline, router: serverAdapter.getRouter() as Router };
 }

@@ -71,7 +71,7 @@ describe('POST /api/v1/imports', () => {
     expect(imported.finishedAt).not.toBeNull();
     const errors = await allErrors(answer.body.id);
     expect(errors.map((error) => error.rowNumber)).toEqual([2, 3, 4, 5, 6, 7]);
-    expect(errors[0]).toEqual({ rowNumber: 2, field: 'serialNumber', reason: 'serial 602345670001 is already in the inventory', serialNumber: '602345670001' });
+    expect(errors[0]).toEqual({ rowNumber: 2, field: 'serialNumber', column: null, reason: 'serial 602345670001 is already in the inventory', serialNumber: '602345670001' });
     // Nothing was expanded for an import without new tokens.
     expect(await t.api.deps.queues(t.api.deps.tenant.id).getJob(`expand-${answer.body.id}`)).toBeUndefined();
   });
@@ -262,7 +262,7 @@ describe('row errors as CSV', () => {
     const answer = await importFile('messy.csv');
     const download = await t.call('GET', `/api/v1/imports/${answer.body.id}/errors.csv`);
     const judy = download.text.split('\r\n').find((line) => line.startsWith('10,'));
-    expect(judy).toBe('10,serialNumber,"serial =HYPERLINK(""http://evil.example"",""x"") is already in the inventory","\'=HYPERLINK(""http://evil.example"",""x"")"');
+    expect(judy).toBe('10,,serialNumber,"serial =HYPERLINK(""http://evil.example"",""x"") is already in the inventory","\'=HYPERLINK(""http://evil.example"",""x"")"');
   });
 
   it('neutralises a formula serial and quotes fields', async () => {
@@ -276,8 +276,8 @@ describe('row errors as CSV', () => {
     expect(download.status).toBe(200);
     expect(download.headers.get('content-type')).toContain('text/csv');
     const lines = download.text.replace(/^\uFEFF/, '').split('\r\n');
-    expect(lines[0]).toBe('rowNumber,field,reason,serialNumber');
-    expect(lines[1]).toMatch(/^2,timeIntervalInSeconds,.*,"'=HYPERLINK\(""http:\/\/evil\.example"",""x""\)"$/);
+    expect(lines[0]).toBe('rowNumber,column,field,reason,serialNumber');
+    expect(lines[1]).toMatch(/^2,timeinterval,timeIntervalInSeconds,.*,"'=HYPERLINK\(""http:\/\/evil\.example"",""x""\)"$/);
     expect(lines[2]).toMatch(/,'\+660002$/);
   });
 });

@@ -92,6 +92,8 @@ describe('the OpenAPI document', () => {
     const [first] = page.body.items as { id: string }[];
     await ok('GET', `/api/v1/tokens/${first!.id}`);
     await ok('GET', `/api/v1/tokens/${first!.id}/audit`);
+    await ok('PATCH', `/api/v1/tokens/${first!.id}/expiry`, { json: { expiresAt: '2030-01-31' } });
+    await ok('GET', '/api/v1/tokens?status=DISABLED');
 
     const [s1, s2, s3, s4, s5, s6] = SEEDS.map((seed) => seed.serial);
     await ok('POST', `/api/v1/tokens/${await tokenId(s1!, 'imported')}/assign`, { json: { upn: 'alice@contoso.example' } });

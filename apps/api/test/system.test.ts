@@ -1,3 +1,5 @@
+import { eq } from 'drizzle-orm';
+import { tokens } from '@tokenfleet/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -52,6 +54,8 @@ describe('overview', () => {
     expect(overview.status).toBe(200);
     expect(overview.body).toMatchObject({ mode: 'sandbox', importsRunning: 1, failedOperations: 0 });
     expect(overview.body.tokensByState).toEqual({ imported: 6, created: 0, assigned: 0, active: 0, failed: 0, disabled: 0, retired: 0, deleted: 0 });
+    expect(overview.body.tokensByStatus).toEqual({ ACTIVE: 0, DISABLED: 6, OBSOLETE: 0 });
+    expect(overview.body.tokensExpiringSoon).toBe(0);
     expect(overview.body.tenants).toEqual([
       { id: 'sandbox', name: expect.stringContaining('SANDBOX'), mode: 'sandbox', queue: { waiting: 1, active: 0, delayed: 0, failed: 0, completed: 0, rateLimitedUntil: null } },
     ]);
@@ -62,6 +66,20 @@ describe('overview', () => {
     const until = Date.parse(overview.body.tenants[0].queue.rateLimitedUntil);
     expect(until).toBeGreaterThan(Date.now() + 30_000);
     expect(until).toBeLessThanOrEqual(Date.now() + 60_000);
+  });
+
+  it('counts the tokens expiring in the next 90 days, not those already expired, later, or out of service', async () => {
+    const day = 86_400_000;
+    const serials = ['602345670001', '602345670002', '602345670003', '602345670004', '602345670005'];
+    const expiries = [10, 89, 91, -1, 30].map((days) => new Date(Date.now() + days * day));
+    for (const [index, serial] of serials.entries()) {
+      await t.api.deps.db.update(tokens).set({ expiresAt: expiries[index]!, state: index === 4 ? 'retired' : 'imported' }).where(eq(tokens.serialNumber, serial));
+    }
+    const overview = await t.call('GET', '/api/v1/overview', { key: t.keys.viewer });
+    expect(overview.body.tokensExpiringSoon).toBe(2);
+    const listed = await t.call('GET', '/api/v1/tokens?expiresWithinDays=90', { key: t.keys.viewer });
+    expect(listed.body.items.map((item: { serialNumber: string }) => item.serialNumber).sort()).toEqual(['602345670001', '602345670002']);
+    expect(overview.body.tokensByStatus).toEqual({ ACTIVE: 0, DISABLED: 4, OBSOLETE: 2 });
   });
 
   it('also reports a rate limit set on the queue itself', async () => {
@@ -156,6 +174,27 @@ describe('bull-board', () => {
     const empty = await fetch(`${t.url}/admin/queues/api/queues/graph-sandbox/empty`, { method: 'PUT', headers: admin });
     expect(empty.status).toBe(405);
     expect(await queue.getJobCounts('waiting')).toEqual(before);
+  });
+});
+
+describe('bull-board offline', () => {
+  it('loads nothing from another host: no public font service, its own scripts and styles only', async () => {
+    const admin = { authorization: `Bearer ${t.keys.admin}` };
+    const html = await (await fetch(`${t.url}/admin/queues`, { headers: admin })).text();
+    expect(html).toContain('<div id="root">');
+    // What a browser would fetch: every src and href, and url() in inline styles.
+    const references = [...html.matchAll(/\b(?:src|href)=["']?([^"'\s>]+)/gi), ...html.matchAll(/url\(["']?([^"')]+)/gi)].map((match) => match[1]!);
+    expect(references.length).toBeGreaterThan(3);
+    expect(references.filter((reference) => /^(?:[a-z]+:)?\/\//i.test(reference))).toEqual([]);
+    expect(html).not.toMatch(/fonts\.googleapis|fonts\.gstatic/);
+    // The stylesheets the page links to fetch nothing from elsewhere either (no @import, no remote url()).
+    const sheets = references.filter((reference) => reference.endsWith('.css'));
+    expect(sheets.length).toBeGreaterThan(0);
+    for (const sheet of sheets) {
+      const css = await (await fetch(`${t.url}/admin/queues/${sheet}`, { headers: admin })).text();
+      expect(css.length).toBeGreaterThan(100);
+      expect(css).not.toMatch(/@import|url\(["']?(?:https?:)?\/\//i);
+    }
   });
 });
 

@@ -11,17 +11,29 @@ describe('tenant settings', () => {
   it('everyone signed in reads the tenants and their settings', async () => {
     const answer = await t.call('GET', '/api/v1/tenants', { key: t.keys.viewer });
     expect(answer.status).toBe(200);
-    expect(answer.body).toEqual([{ id: 'sandbox', name: expect.any(String), mode: 'sandbox', settings: { purgeSeedsWhenActive: false } }]);
+    expect(answer.body).toEqual([{ id: 'sandbox', name: expect.any(String), mode: 'sandbox', settings: { purgeSeedsWhenActive: false, obsoleteAfterDays: null } }]);
   });
 
   it('an admin turns seed purging on, and the change is audited with its before and after', async () => {
     const answer = await t.call('PATCH', '/api/v1/tenants/sandbox/settings', { key: t.keys.admin, json: { purgeSeedsWhenActive: true } });
     expect(answer.status).toBe(200);
-    expect(answer.body.settings).toEqual({ purgeSeedsWhenActive: true });
+    expect(answer.body.settings).toEqual({ purgeSeedsWhenActive: true, obsoleteAfterDays: null });
     const [row] = await t.api.deps.db.select().from(tenants).where(eq(tenants.id, 'sandbox'));
     expect(row!.settings.purgeSeedsWhenActive).toBe(true);
     const [audit] = await t.api.deps.db.select().from(auditEvents).where(eq(auditEvents.action, 'tenant.settings_changed'));
-    expect(audit).toMatchObject({ actor: expect.stringMatching(/^api-key:/), targetId: 'sandbox', detail: { before: { purgeSeedsWhenActive: false }, after: { purgeSeedsWhenActive: true } } });
+    expect(audit).toMatchObject({ actor: expect.stringMatching(/^api-key:/), targetId: 'sandbox', detail: { before: { purgeSeedsWhenActive: false, obsoleteAfterDays: null }, after: { purgeSeedsWhenActive: true, obsoleteAfterDays: null } } });
+  });
+
+  it('an admin sets the idle limit after which an unused active token is OBSOLETE, and clears it again', async () => {
+    const set = await t.call('PATCH', '/api/v1/tenants/sandbox/settings', { key: t.keys.admin, json: { obsoleteAfterDays: 180 } });
+    expect(set.status).toBe(200);
+    expect(set.body.settings.obsoleteAfterDays).toBe(180);
+    const [row] = await t.api.deps.db.select().from(tenants).where(eq(tenants.id, 'sandbox'));
+    expect(row!.obsoleteAfterDays).toBe(180);
+    expect((await t.call('PATCH', '/api/v1/tenants/sandbox/settings', { key: t.keys.admin, json: { obsoleteAfterDays: 0 } })).status).toBe(400);
+    expect((await t.call('PATCH', '/api/v1/tenants/sandbox/settings', { key: t.keys.admin, json: {} })).status).toBe(400);
+    const cleared = await t.call('PATCH', '/api/v1/tenants/sandbox/settings', { key: t.keys.admin, json: { obsoleteAfterDays: null } });
+    expect(cleared.body.settings.obsoleteAfterDays).toBeNull();
   });
 
   it('an operator may not change settings; unknown tenants and unknown settings are refused', async () => {

@@ -1,9 +1,10 @@
 // The shell: find out who is signed in, show the sign-in form or the screens, and the navigation a role
 // may use (both from the route table in routes.tsx). A 401 from any request (session expired, signed out elsewhere) brings the sign-in form back
 // in place, keeping the address so the person lands where they were.
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { api, loadSession, onOutage, onSessionLost, signOut } from './api/client';
 import type { Overview as OverviewData, Session } from '@tokenfleet/contract';
+import { NavigationFocus } from './components/NavigationFocus';
 import { ErrorMessage, Loading } from './components/ui';
 import { useResource } from './hooks';
 import { Link, useLocation } from './router';
@@ -85,9 +86,11 @@ function Shell({ children }: { children: ReactNode }) {
   const overview = useResource(() => api.get<OverviewData>('/overview'), []);
   const sandbox = overview.data?.mode === 'sandbox';
   const outage = useOutage();
+  const menu = useRef<HTMLElement>(null);
 
   return (
     <div className="shell">
+      <NavigationFocus pathname={pathname} menu={menu} />
       <a className="skip-link" href="#main">
         Skip to content
       </a>
@@ -112,7 +115,7 @@ function Shell({ children }: { children: ReactNode }) {
           </button>
         </span>
       </header>
-      <nav className="sidebar" aria-label="Main">
+      <nav className="sidebar" aria-label="Main" ref={menu}>
         <ul>
           {ROUTES.filter((route) => route.nav !== undefined && roleAllows(user.role, route.role)).map((route) => (
             <li key={route.path}>
@@ -132,7 +135,7 @@ function Shell({ children }: { children: ReactNode }) {
           )}
         </ul>
       </nav>
-      <main id="main" className="content">
+      <main id="main" className="content" tabIndex={-1}>
         {children}
       </main>
     </div>

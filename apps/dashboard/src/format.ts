@@ -1,6 +1,6 @@
 // How values read on screen: times in the viewer's zone (the exact UTC instant on hover), counts with
 // thousands separators, and the API's identifiers turned into words.
-import type { ImportMode, ImportStatus, OperationStatus, TokenState } from '@tokenfleet/contract';
+import type { ImportMode, ImportStatus, OperationStatus, TokenState, TokenStatusName } from '@tokenfleet/contract';
 
 const number = new Intl.NumberFormat();
 const twoDigits = (value: number) => String(value).padStart(2, '0');
@@ -45,6 +45,21 @@ export const TOKEN_STATE_LABELS: Record<TokenState, string> = {
   retired: 'Retired',
   deleted: 'Deleted',
 };
+
+/** The statuses as an MFA server's token list writes them. */
+export const TOKEN_STATUS_LABELS: Record<TokenStatusName, string> = {
+  ACTIVE: 'ACTIVE',
+  DISABLED: 'DISABLED',
+  OBSOLETE: 'OBSOLETE',
+};
+
+/** `2029-12-31` in the viewer's zone, for dates where the time of day says nothing (expiry, manufacture). */
+export function formatDate(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return `${date.getFullYear()}-${twoDigits(date.getMonth() + 1)}-${twoDigits(date.getDate())}`;
+}
 
 export const IMPORT_STATUS_LABELS: Record<ImportStatus, string> = {
   validating: 'Validating',

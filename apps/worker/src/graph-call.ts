@@ -11,7 +11,7 @@
 // NotSent) gives its write back to the budget and its operations lose the "sent" mark it put on them.
 import { Worker } from 'bullmq';
 import { graphCallSeconds, graphCalls, graphPausedSeconds, graphThrottles, graphWrites } from '@tokenfleet/config';
-import { appendAudit } from '@tokenfleet/db';
+import { appendAudit, directoryUsers, type DbOrTx } from '@tokenfleet/db';
 import { USERS_PER_LOOKUP, type GraphOutcome, type HardwareOathDevice } from '@tokenfleet/graph';
 import { QUEUE_JOB_RATE_CEILING } from '@tokenfleet/queue';
 import { delayJob, NotSent, PartUnavailable, PermanentFailure, TransientFailure } from './errors';
@@ -192,7 +192,11 @@ export async function lookUpUserId(jc: JobContext, upn: string, link: AuditLink)
   const cached = jc.tenant.userIds.get(upn.toLowerCase());
   if (cached) return cached;
   const user = okOrThrow(await callGraph(jc, { action: 'getUser', write: false, ...link, detail: { upn } }, () => jc.tenant.graph.getUser(upn)), 'looking up the user');
-  if (user) jc.tenant.userIds.set(upn.toLowerCase(), user.id);
+  if (user) {
+    jc.tenant.userIds.set(upn.toLowerCase(), user.id);
+    // Kept for the screens: the token table shows the display name beside the UPN without asking Graph.
+    await rememberDirectoryUser(jc.db, jc.tenant.tenantId, upn, user);
+  }
   return user?.id ?? null;
 }
 
@@ -206,6 +210,19 @@ export async function lookUpUserIds(jc: JobContext, upns: readonly string[], lin
   for (let start = 0; start < unknown.length; start += USERS_PER_LOOKUP) {
     const batch = unknown.slice(start, start + USERS_PER_LOOKUP);
     const users = okOrThrow(await callGraph(jc, { action: 'findUsers', write: false, ...link, detail: { users: batch.length } }, () => jc.tenant.graph.findUsersByUpn(batch)), 'looking up users');
-    for (const user of users) jc.tenant.userIds.set(user.userPrincipalName.toLowerCase(), user.id);
+    for (const user of users) {
+      jc.tenant.userIds.set(user.userPrincipalName.toLowerCase(), user.id);
+      // Kept for the screens, as lookUpUserId does.
+      await rememberDirectoryUser(jc.db, jc.tenant.tenantId, user.userPrincipalName, user);
+    }
   }
+}
+
+/** Upserts what the directory answered for a user (its id and display name), keyed by tenant and UPN. */
+export async function rememberDirectoryUser(db: DbOrTx, tenantId: string, upn: string, user: { id: string; displayName: string | null }): Promise<void> {
+  const seenAt = new Date();
+  await db
+    .insert(directoryUsers)
+    .values({ tenantId, upnLower: upn.toLowerCase(), userId: user.id, displayName: user.displayName, seenAt })
+    .onConflictDoUpdate({ target: [directoryUsers.tenantId, directoryUsers.upnLower], set: { userId: user.id, displayName: user.displayName, seenAt } });
 }

@@ -176,6 +176,16 @@ export const endpoints = {
   }),
   ...prefixed('token', tokenGraphActions),
   ...prefixed('token', tokenLifecycleActions),
+  setTokenExpiry: endpoint({
+    method: 'patch',
+    path: '/tokens/{id}/expiry',
+    summary: "Set or clear a token's expiry date (operator; audited with the old and new value)",
+    access: 'operator',
+    params: IdParams,
+    body: s.TokenExpiryChange,
+    responses: { 200: { description: 'The token as it is now', body: s.Token } },
+    errors: NOT_FOUND,
+  }),
   testCode: endpoint({
     method: 'post',
     path: '/tokens/{id}/test',

@@ -23,6 +23,9 @@ import {
   ROLES,
   TENANT_MODES,
   TOKEN_STATES,
+  TOKEN_STATUSES,
+  EXPIRING_SOON_DAYS,
+  OBSOLETE_AFTER_DAYS_MAX,
   TOTP_CODE_PATTERN,
   UPN_PATTERN,
   USERNAME_MAX_LENGTH,
@@ -92,6 +95,8 @@ export const Overview = z.object({
   mode: z.enum(TENANT_MODES),
   tenants: z.array(z.object({ id: z.string(), name: z.string(), mode: z.enum(TENANT_MODES), queue: QueueState })),
   tokensByState: countsBy(TOKEN_STATES),
+  tokensByStatus: countsBy(TOKEN_STATUSES),
+  tokensExpiringSoon: Count.describe(`tokens not out of service whose expiry falls within the next ${EXPIRING_SOON_DAYS} days`),
   importsRunning: Count,
   failedOperations: Count,
 });
@@ -163,13 +168,19 @@ export const Import = z
   .meta({ id: 'Import' });
 export const ImportListQuery = PageQuery.extend({ status: z.enum(IMPORT_STATUSES).optional(), tenantId: OptionalText });
 export const ImportRowError = z
-  .object({ rowNumber: z.number().int(), field: z.string().nullable(), reason: z.string(), serialNumber: z.string().nullable() })
+  .object({
+    rowNumber: z.number().int().describe("CSV: the file's row, the header being row 1; JSON: the item's 1-based index; PSKC: the KeyPackage's 1-based index"),
+    field: z.string().nullable().describe("the field in the API's (Graph's) names"),
+    column: z.string().nullable().describe("the file's own name for that field (its header, key or element), when it has one"),
+    reason: z.string(),
+    serialNumber: z.string().nullable(),
+  })
   .meta({ id: 'ImportRowError' });
 
 // ---- Tokens ----------------------------------------------------------------------------------------------
 
-export const Token = z
-  .object({
+/** A token's stored fields, each the column of its name (the API reads exactly these columns). */
+export const TokenRecord = z.object({
     id: Id,
     tenantId: z.string(),
     serialNumber: z.string(),
@@ -183,10 +194,19 @@ export const Token = z
     importId: Id.nullable(),
     lastError: z.string().nullable(),
     lastUsedAt: Time.nullable(),
+    activatedAt: Time.nullable().describe('when it last went into service (activated or enabled)'),
+    expiresAt: Time.nullable().describe('from the seed file or set by an operator; past it the token is OBSOLETE'),
+    manufacturedAt: Time.nullable(),
+    lastTestedAt: Time.nullable().describe('when "Test a code" was last done'),
+    lastResyncedAt: Time.nullable().describe('when it was last resynchronised'),
     createdAt: Time,
     updatedAt: Time,
-  })
-  .meta({ id: 'Token' });
+  });
+export const Token = TokenRecord.extend({
+  status: z.enum(TOKEN_STATUSES).describe('ACTIVE: signs its user in; DISABLED: does not (disabled, or not activated yet); OBSOLETE: lost, retired, deleted, expired or unused too long'),
+  statusReason: z.string().describe('why, in words'),
+  assignedUserDisplayName: z.string().nullable().describe("the assigned user's display name, as the directory last answered it"),
+}).meta({ id: 'Token' });
 
 export const TokenOperation = z.object({
   id: Id,
@@ -207,6 +227,8 @@ export const TokenDetail = Token.extend({
 
 export const TokenListQuery = PageQuery.extend({
   state: z.enum(TOKEN_STATES).optional(),
+  status: z.enum(TOKEN_STATUSES).optional(),
+  expiresWithinDays: z.coerce.number().int().min(1).max(OBSOLETE_AFTER_DAYS_MAX).optional().describe('only tokens not out of service whose expiry falls within this many days from now'),
   upn: OptionalText.describe('prefix, case-insensitive'),
   serial: OptionalText.describe('prefix'),
   importId: IdInput.optional(),
@@ -215,6 +237,12 @@ export const TokenListQuery = PageQuery.extend({
 });
 
 export const AssignRequest = z.object({ upn: Upn });
+export const TokenExpiryChange = z.strictObject({
+  expiresAt: z
+    .union([TimeInput, z.iso.date({ message: 'must be a date such as 2029-12-31 or an ISO 8601 time' })])
+    .nullable()
+    .describe('a time, or a date (the end of that day, UTC); null removes the expiry'),
+});
 export const OperationQueued = z.object({ operationId: Id });
 export const CodeCheck = z.object({ code: Code });
 export const CodeVerdict = z.object({ valid: z.boolean(), drift: z.number().int().nullable() });
@@ -292,9 +320,10 @@ export const OperationDetail = Operation.extend({ history: z.array(AuditEvent) }
 export const AuditFilters = z.object({
   from: TimeInput.optional(),
   to: TimeInput.optional(),
-  actor: OptionalText,
+  actor: OptionalText.describe('`user:alice`, `api-key:ci`, `worker`… or just the name (`alice`), which matches any kind of actor of that name'),
   action: OptionalText,
   tokenId: IdInput.optional(),
+  token: OptionalText.describe("a token's id, its 8-character short id as the dashboard shows it, or its serial number"),
   importId: IdInput.optional(),
   operationId: IdInput.optional(),
   outcome: z.enum(AUDIT_OUTCOMES).optional(),
@@ -303,9 +332,18 @@ export const AuditListQuery = AuditFilters.extend(PageQuery.shape);
 
 // ---- Tenants ---------------------------------------------------------------------------------------------
 
-export const TenantSettings = z.object({ purgeSeedsWhenActive: z.boolean() });
+const ObsoleteAfterDays = z
+  .number()
+  .int()
+  .min(1)
+  .max(OBSOLETE_AFTER_DAYS_MAX)
+  .nullable()
+  .describe('an active token not used for longer than this many days is OBSOLETE; null: never');
+export const TenantSettings = z.object({ purgeSeedsWhenActive: z.boolean(), obsoleteAfterDays: ObsoleteAfterDays });
 export const Tenant = z.object({ id: z.string(), name: z.string(), mode: z.enum(TENANT_MODES), settings: TenantSettings }).meta({ id: 'Tenant' });
-export const TenantSettingsChange = z.strictObject({ purgeSeedsWhenActive: z.boolean() });
+export const TenantSettingsChange = z
+  .strictObject({ purgeSeedsWhenActive: z.boolean().optional(), obsoleteAfterDays: ObsoleteAfterDays.optional() })
+  .refine((change) => Object.keys(change).length > 0, 'name at least one setting to change');
 
 // ---- The validation API as the dashboard sees it (docs/validation-api.md) -------------------------------
 
@@ -378,6 +416,7 @@ export type Import = z.output<typeof Import>;
 export type ImportProgress = z.output<typeof ImportProgress>;
 export type ImportRowError = z.output<typeof ImportRowError>;
 export type Token = z.output<typeof Token>;
+export type TokenStatusName = Token['status'];
 export type TokenOperation = z.output<typeof TokenOperation>;
 export type TokenDetail = z.output<typeof TokenDetail>;
 export type CodeVerdict = z.output<typeof CodeVerdict>;

@@ -29,6 +29,12 @@ export {
 } from '@tokenfleet/domain/vocabulary';
 export { canApply, TOKEN_STATES, type TokenEventType, type TokenState } from '@tokenfleet/domain/lifecycle';
 export { OPERATION_KINDS, type OperationKind } from '@tokenfleet/domain/jobs';
+export { TOKEN_STATUSES, type TokenStatus } from '@tokenfleet/domain/status';
+
+/** The overview counts tokens whose expiry falls within this many days from now. */
+export const EXPIRING_SOON_DAYS = 90;
+/** The longest idle limit a tenant may set (ten years). */
+export const OBSOLETE_AFTER_DAYS_MAX = 3650;
 /**
  * How the roles rank: each may do what the ones below it may. A role added to ROLES must be placed here
  * (the type demands it); the API enforces with this and the dashboard hides with it.

@@ -70,17 +70,29 @@ export async function settleImport(db: Database, row: Import, stats: ImportStats
     await appendAudit(tx, {
       actor: 'system',
       action: 'import.finished',
-      outcome: status === 'completed' ? 'success' : 'failure',
+      outcome: importOutcome(row, failedOperations),
       tenantId: row.tenantId,
       targetType: 'import',
       targetId: row.id,
       importId: row.id,
-      detail: { status, failedOperations },
+      detail: { status, validRows: row.validRows, rejectedRows: row.rejectedRows, duplicateRows: row.duplicateRows, failedOperations, tokensByState: stats.tokensByState },
     });
     return settled;
   });
 }
 
+
+/**
+ * How an import's end reads in the audit trail. Rows a file got wrong are the file's problem (listed as
+ * row errors), not a failure of the import: when every valid row's token got where it was sent, the
+ * import succeeded. Tokens whose operations failed make it `info` (finished, with work left to look at);
+ * `failure` is kept for an import that put no token anywhere (every row refused, or every operation failed).
+ */
+export function importOutcome(row: Pick<Import, 'validRows'>, failedOperations: number): 'success' | 'info' | 'failure' {
+  if (row.validRows === 0) return 'failure';
+  if (failedOperations === 0) return 'success';
+  return failedOperations >= row.validRows ? 'failure' : 'info';
+}
 
 /** Settles every running import of a tenant whose operations have all ended. */
 export async function settleFinishedImports(db: Database, tenantId: string): Promise<number> {

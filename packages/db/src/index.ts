@@ -17,6 +17,7 @@ export type { MasterKey, MasterKeys, EncryptedSeed, SeedVault, SeedDecryptionRea
 export { appendAudit, appendAuditMany } from './audit';
 export type { AuditEventInput } from './audit';
 export { transitionToken, updateTokenFields, TokenStateConflict } from './token-store';
+export { obsoleteAfterDaysOfToken, tokenStatusSql } from './token-status-sql';
 export type { TokenChanges, TransitionContext } from './token-store';
 export { insertOperations, requestOperation, retryOperations } from './operation-store';
 export type { NewOperationInput } from './operation-store';

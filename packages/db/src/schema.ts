@@ -16,6 +16,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   unique,
@@ -117,10 +118,16 @@ export const tenants = pgTable(
     mode: text('mode', { enum: TENANT_MODES }).notNull(),
     entraTenantId: text('entra_tenant_id'),
     settings: jsonb('settings').$type<TenantSettings>().notNull().default({}),
+    /**
+     * An active token not used for longer than this many days counts as OBSOLETE (packages/domain/src/status.ts);
+     * null: never. A column rather than a settings key, because the token list filters by status in SQL.
+     */
+    obsoleteAfterDays: integer('obsolete_after_days'),
     createdAt: timestamptz('created_at').notNull().defaultNow(),
   },
   (table) => [
     check('tenants_id_format', sql`${table.id} ~ '^[A-Za-z0-9_-]+$'`),
+    check('tenants_obsolete_after_days_positive', sql`${table.obsoleteAfterDays} is null or ${table.obsoleteAfterDays} > 0`),
     check('tenants_mode_valid', oneOf(table.mode, TENANT_MODES)),
   ],
 );
@@ -165,6 +172,8 @@ export const importRowErrors = pgTable(
     rowNumber: integer('row_number').notNull(),
     /** The offending field; null when the row as a whole is at fault (e.g. a line that does not parse). */
     field: text('field'),
+    /** The file's own name for that field (its CSV header, JSON key or PSKC element), when it has one. */
+    columnName: text('column_name'),
     reason: text('reason').notNull(),
     serialNumber: text('serial_number'),
   },
@@ -200,6 +209,15 @@ export const tokens = pgTable(
     importId: uuid('import_id').references(() => imports.id, { onDelete: 'set null' }),
     lastError: text('last_error'),
     lastUsedAt: timestamptz('last_used_at'),
+    /** When it last went into service (activated, or enabled again): where the idle clock starts if never used. */
+    activatedAt: timestamptz('activated_at'),
+    /** From the seed file (expiry date, PSKC Policy/ExpiryDate) or set by an operator; past it the token is OBSOLETE. */
+    expiresAt: timestamptz('expires_at'),
+    /** From the seed file (manufacturing or production date, PSKC Policy/StartDate). */
+    manufacturedAt: timestamptz('manufactured_at'),
+    /** When an operator last checked a code with "Test a code", and last resynchronised it. */
+    lastTestedAt: timestamptz('last_tested_at'),
+    lastResyncedAt: timestamptz('last_resynced_at'),
     // Validation API state: resynchronised drift, replay protection, lockout after repeated failures.
     driftSteps: integer('drift_steps').notNull().default(0),
     lastAcceptedStep: bigint('last_accepted_step', { mode: 'number' }),
@@ -227,6 +245,8 @@ export const tokens = pgTable(
     index('tokens_tenant_upn_idx').on(table.tenantId, table.assignedUpn),
     index('tokens_import_idx').on(table.importId),
     index('tokens_tenant_manufacturer_idx').on(table.tenantId, table.manufacturer),
+    // The overview's "expiring in the next 90 days".
+    index('tokens_expires_at_idx').on(table.expiresAt).where(sql`${table.expiresAt} is not null`),
     check('tokens_state_valid', oneOf(table.state, TOKEN_STATES)),
     check('tokens_hash_function_valid', oneOf(table.hashFunction, HASH_FUNCTIONS)),
     check('tokens_time_interval_positive', sql`${table.timeIntervalSeconds} > 0`),
@@ -288,6 +308,25 @@ export const operations = pgTable(
     check('operations_kind_valid', oneOf(table.kind, OPERATION_KINDS)),
     check('operations_status_valid', oneOf(table.status, OPERATION_STATUSES)),
   ],
+);
+
+/**
+ * Users of the directory as Graph answered them when a token was assigned (the worker's user look-up
+ * writes them), so the token table can show a user's display name beside the UPN without a Graph call.
+ */
+export const directoryUsers = pgTable(
+  'directory_users',
+  {
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    /** lower(userPrincipalName): tokens' assigned_upn is matched ignoring case. */
+    upnLower: text('upn_lower').notNull(),
+    userId: text('user_id').notNull(),
+    displayName: text('display_name'),
+    seenAt: timestamptz('seen_at').notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.tenantId, table.upnLower] })],
 );
 
 /**
@@ -425,6 +464,7 @@ export const validationUsers = pgTable(
 // Row types
 
 export type Tenant = typeof tenants.$inferSelect;
+export type DirectoryUser = typeof directoryUsers.$inferSelect;
 export type NewTenant = typeof tenants.$inferInsert;
 export type Token = typeof tokens.$inferSelect;
 export type NewToken = typeof tokens.$inferInsert;

@@ -9,7 +9,8 @@ import { tokens, type Token } from './schema';
 
 export type TokenChanges = Partial<Pick<Token,
   'assignedUpn' | 'assignedUserId' | 'graphDeviceId' | 'graphMethodId' | 'lastError' | 'lastUsedAt' | 'driftSteps' |
-  'lastAcceptedStep' | 'failedValidations' | 'lockedUntil' | 'generation' | 'secretKeyId' | 'secretCiphertext'>>;
+  'lastAcceptedStep' | 'failedValidations' | 'lockedUntil' | 'generation' | 'secretKeyId' | 'secretCiphertext' |
+  'expiresAt' | 'lastTestedAt' | 'lastResyncedAt'>>;
 
 export class TokenStateConflict extends Error {
   override readonly name = 'TokenStateConflict';
@@ -38,9 +39,12 @@ export async function transitionToken(
 ): Promise<Token> {
   const result = applyTokenEvent(token.state, event);
   if (!result.ok) throw new TokenStateConflict(token.id, result.reason);
+  const now = new Date();
+  // Going into service (again) starts the idle clock that can make an unused token OBSOLETE (status.ts).
+  const inService = event.type === 'activated' || event.type === 'enabled' ? { activatedAt: now } : {};
   const [updated] = await tx
     .update(tokens)
-    .set({ ...changes, state: result.state, updatedAt: new Date() })
+    .set({ ...changes, ...inService, state: result.state, updatedAt: now })
     .where(and(eq(tokens.id, token.id), eq(tokens.state, token.state)))
     .returning();
   if (!updated) throw new TokenStateConflict(token.id, `the token changed while it was being ${event.type}; reload and try again`);

@@ -56,6 +56,7 @@ describe('runMigrations', () => {
       'accounts',
       'api_keys',
       'audit_events',
+      'directory_users',
       'import_row_errors',
       'imports',
       'operations',

@@ -3,6 +3,7 @@ export * from './base32';
 export * from './totp';
 export * from './jobs';
 export * from './lifecycle';
+export * from './status';
 export * from './seeds';
 export * from './seedfile';
 export * from './validation';

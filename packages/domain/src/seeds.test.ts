@@ -9,6 +9,7 @@ import {
   normaliseUpn,
   parseHashFunctionName,
   parseSecretEncoding,
+  parseSeedDate,
   parseTimeInterval,
   validateSeedFields,
 } from './seeds';
@@ -257,5 +258,26 @@ describe('validateSeedFields', () => {
 
   it('reports the serial before the secret', () => {
     expect(invalid({ secret: 'not base32 at all!' }).field).toBe('serialNumber');
+  });
+});
+
+describe('parseSeedDate', () => {
+  it.each([
+    ['2029-12-31', 'end', '2029-12-31T23:59:59.999Z'],
+    ['2029/12/31', 'start', '2029-12-31T00:00:00.000Z'],
+    ['20291231', 'start', '2029-12-31T00:00:00.000Z'],
+    ['31.12.2029', 'end', '2029-12-31T23:59:59.999Z'],
+    ['2028-02', 'end', '2028-02-29T23:59:59.999Z'],
+    ['2029-12-31T10:00:00+02:00', 'end', '2029-12-31T08:00:00.000Z'],
+    ['2029-12-31 10:00:00Z', 'start', '2029-12-31T10:00:00.000Z'],
+  ] as const)('reads %j (%s of day)', (text, bound, iso) => {
+    expect(parseSeedDate(text, bound)).toEqual({ ok: true, value: iso });
+  });
+
+  it('treats empty as absent and refuses what cannot be known or does not exist', () => {
+    expect(parseSeedDate('  ', 'end')).toEqual({ ok: true, value: undefined });
+    expect(parseSeedDate('03/04/2029', 'end')).toMatchObject({ ok: false, reason: expect.stringMatching(/YYYY-MM-DD/) });
+    expect(parseSeedDate('2029-13-01', 'end')).toMatchObject({ ok: false, reason: expect.stringMatching(/no month 13/) });
+    expect(parseSeedDate('2029-02-29', 'end')).toMatchObject({ ok: false, reason: expect.stringMatching(/no day 29/) });
   });
 });

@@ -38,6 +38,10 @@ export interface SeedRecord {
   upn?: string;
   /** Entra object id to assign the token to (JSON `assignTo.id`, or a `user id` column). */
   userId?: string;
+  /** When the token stops being valid, an ISO instant (a date alone means the end of that day, UTC). */
+  expiresAt?: string;
+  /** When the token was made, an ISO instant (a date alone means the start of that day, UTC). */
+  manufacturedAt?: string;
 }
 
 /** The fields a row error can name; Graph's names where Graph has one. */
@@ -53,12 +57,16 @@ export type SeedField =
   | 'manufacturer'
   | 'model'
   | 'displayName'
+  | 'expiresAt'
+  | 'manufacturedAt'
   | 'algorithm'
   | 'item';
 
 export interface RowError {
   rowNumber: number;
   field: SeedField;
+  /** The file's own name for the field (its CSV header, JSON key or PSKC element), when the file names one. */
+  column?: string;
   reason: string;
   serialNumber?: string;
 }
@@ -81,6 +89,8 @@ export interface RawSeedFields {
   displayName?: string;
   upn?: string;
   userId?: string;
+  expiresAt?: string;
+  manufacturedAt?: string;
 }
 
 export interface SeedValidationOptions {
@@ -299,6 +309,36 @@ function normaliseUserId(text: string | undefined): Checked<string | undefined> 
   return refuse('user id must be an Entra object id (a GUID such as 00000000-0000-0000-0000-000000000000)');
 }
 
+const MONTH_END_DAY = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate();
+
+/**
+ * A date as seed files write one: `2029-12-31`, `2029/12/31`, `20291231`, `31.12.2029` (day first, as
+ * dotted dates are written), `2029-12` (a month), or an ISO 8601 time with its zone (PSKC's xs:dateTime).
+ * A date without a time means the end of that day (or month) for an expiry, its start otherwise, in UTC.
+ * Slashed day/month dates (`03/04/2029`) are refused: which is the day cannot be known.
+ */
+export function parseSeedDate(text: string | undefined, bound: 'start' | 'end'): Checked<string | undefined> {
+  const value = present(text);
+  if (value === undefined) return accept(undefined);
+  const instant = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(value) ? new Date(value.replace(' ', 'T')) : null;
+  if (instant) {
+    return Number.isNaN(instant.getTime()) ? refuse(`${value} is not a real time`) : accept(instant.toISOString());
+  }
+  const parts =
+    /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$/.exec(value)?.slice(1) ??
+    /^(\d{4})(\d{2})(\d{2})$/.exec(value)?.slice(1) ??
+    /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/.exec(value)?.slice(1).reverse() ??
+    (/^(\d{4})-(\d{1,2})$/.exec(value)?.slice(1) as string[] | undefined);
+  if (!parts) return refuse(`${value.slice(0, 40)} is not a date; write it as YYYY-MM-DD, for example 2029-12-31`);
+  const [year, month, day] = parts.map(Number) as [number, number, number | undefined];
+  if (month < 1 || month > 12) return refuse(`${value} is not a date: there is no month ${month}`);
+  const lastDay = MONTH_END_DAY(year, month);
+  const dayOf = day ?? (bound === 'end' ? lastDay : 1);
+  if (dayOf < 1 || dayOf > lastDay) return refuse(`${value} is not a date: that month has no day ${dayOf}`);
+  const at = bound === 'end' ? Date.UTC(year, month - 1, dayOf, 23, 59, 59, 999) : Date.UTC(year, month - 1, dayOf);
+  return accept(new Date(at).toISOString());
+}
+
 /** Token2's convention, so tokens read the same in Entra whichever tool imported them. */
 export function defaultDisplayName(manufacturer: string, model: string, serialNumber: string): string {
   return `${manufacturer} ${model} - ${serialNumber}`;
@@ -329,6 +369,10 @@ export function validateSeedFields(
   if (!upn.ok) return { ok: false, field: 'upn', reason: upn.reason };
   const userId = normaliseUserId(raw.userId);
   if (!userId.ok) return { ok: false, field: 'userId', reason: userId.reason };
+  const expiresAt = parseSeedDate(raw.expiresAt, 'end');
+  if (!expiresAt.ok) return { ok: false, field: 'expiresAt', reason: `expiry date: ${expiresAt.reason}` };
+  const manufacturedAt = parseSeedDate(raw.manufacturedAt, 'start');
+  if (!manufacturedAt.ok) return { ok: false, field: 'manufacturedAt', reason: `manufacturing date: ${manufacturedAt.reason}` };
 
   const manufacturer = present(raw.manufacturer) ?? DEFAULT_MANUFACTURER;
   const model = present(raw.model) ?? DEFAULT_MODEL;
@@ -344,6 +388,8 @@ export function validateSeedFields(
       displayName: present(raw.displayName) ?? defaultDisplayName(manufacturer, model, serial.value),
       ...(upn.value === undefined ? {} : { upn: upn.value }),
       ...(userId.value === undefined ? {} : { userId: userId.value }),
+      ...(expiresAt.value === undefined ? {} : { expiresAt: expiresAt.value }),
+      ...(manufacturedAt.value === undefined ? {} : { manufacturedAt: manufacturedAt.value }),
     },
   };
 }

@@ -122,9 +122,12 @@ const NEW_TOKEN_COLUMNS = {
   state: tokens.state,
   generation: tokens.generation,
   importId: tokens.importId,
+  expiresAt: tokens.expiresAt,
+  manufacturedAt: tokens.manufacturedAt,
 } as const;
 
-type NewTokenRow = { [K in keyof typeof NEW_TOKEN_COLUMNS]: NonNullable<NewToken[K]> };
+type OptionalTokenColumn = 'expiresAt' | 'manufacturedAt';
+type NewTokenRow = { [K in Exclude<keyof typeof NEW_TOKEN_COLUMNS, OptionalTokenColumn>]: NonNullable<NewToken[K]> } & { [K in OptionalTokenColumn]: Date | null };
 
 /**
  * The columns of an import's `token.create` operations: the same row `insertOperations` writes for a
@@ -149,6 +152,7 @@ const ROW_ERROR_COLUMNS = {
   importId: importRowErrors.importId,
   rowNumber: importRowErrors.rowNumber,
   field: importRowErrors.field,
+  columnName: importRowErrors.columnName,
   reason: importRowErrors.reason,
   serialNumber: importRowErrors.serialNumber,
 } as const;
@@ -172,7 +176,7 @@ class ImportWriter {
     if (this.records.length >= BATCH_ROWS) await this.flushRecords();
   }
 
-  async addRowError(error: { rowNumber: number; field: string; reason: string; serialNumber?: string }): Promise<void> {
+  async addRowError(error: { rowNumber: number; field: string; column?: string; reason: string; serialNumber?: string }): Promise<void> {
     this.counts.totalRows += 1;
     this.counts.rejectedRows += 1;
     await this.queueError(error);
@@ -194,8 +198,15 @@ class ImportWriter {
     return { ...this.counts };
   }
 
-  private async queueError(error: { rowNumber: number; field: string | null; reason: string; serialNumber?: string | null }): Promise<void> {
-    this.errors.push({ importId: this.importRow.id, rowNumber: error.rowNumber, field: error.field, reason: error.reason, serialNumber: error.serialNumber ?? null });
+  private async queueError(error: { rowNumber: number; field: string | null; column?: string; reason: string; serialNumber?: string | null }): Promise<void> {
+    this.errors.push({
+      importId: this.importRow.id,
+      rowNumber: error.rowNumber,
+      field: error.field,
+      columnName: error.column ?? null,
+      reason: error.reason,
+      serialNumber: error.serialNumber ?? null,
+    });
     if (this.errors.length >= BATCH_ROWS) await this.flushErrors();
   }
 
@@ -230,6 +241,8 @@ class ImportWriter {
         state: 'imported',
         generation: 0,
         importId,
+        expiresAt: record.expiresAt ? new Date(record.expiresAt) : null,
+        manufacturedAt: record.manufacturedAt ? new Date(record.manufacturedAt) : null,
       };
     });
     const inserted = await insertAsRecordset(this.tx, tokens, NEW_TOKEN_COLUMNS, rows, {

@@ -208,7 +208,14 @@ export function importRoutes(router: Router, deps: ApiDeps): void {
 
   async function errorPage(importId: string, limit: number, after: [number, number] | undefined) {
     return db
-      .select({ id: importRowErrors.id, rowNumber: importRowErrors.rowNumber, field: importRowErrors.field, reason: importRowErrors.reason, serialNumber: importRowErrors.serialNumber })
+      .select({
+        id: importRowErrors.id,
+        rowNumber: importRowErrors.rowNumber,
+        field: importRowErrors.field,
+        column: importRowErrors.columnName,
+        reason: importRowErrors.reason,
+        serialNumber: importRowErrors.serialNumber,
+      })
       .from(importRowErrors)
       .where(and(eq(importRowErrors.importId, importId), after ? sql`(${importRowErrors.rowNumber}, ${importRowErrors.id}) > (${after[0]}, ${after[1]})` : undefined))
       .orderBy(asc(importRowErrors.rowNumber), asc(importRowErrors.id))
@@ -226,9 +233,9 @@ export function importRoutes(router: Router, deps: ApiDeps): void {
     const importRow = await findImport(pathId(req.params));
     async function* rows() {
       const all = eachRow((after: [number, number] | undefined, limit) => errorPage(importRow.id, limit, after), (row): [number, number] => [row.rowNumber, row.id]);
-      for await (const row of all) yield [row.rowNumber, row.field, row.reason, row.serialNumber];
+      for await (const row of all) yield [row.rowNumber, row.column, row.field, row.reason, row.serialNumber];
     }
-    await sendCsv(res, `import-${importRow.id}-errors.csv`, ['rowNumber', 'field', 'reason', 'serialNumber'], rows());
+    await sendCsv(res, `import-${importRow.id}-errors.csv`, ['rowNumber', 'column', 'field', 'reason', 'serialNumber'], rows());
   });
 }
 

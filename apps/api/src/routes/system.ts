@@ -1,9 +1,12 @@
 // Liveness, readiness (Postgres and Redis answer), and the overview the dashboard opens on: tokens by
-// state, running imports, failed operations, and each tenant's queue with its rate-limit state.
-import { count, eq, inArray } from 'drizzle-orm';
+// state and status, tokens expiring soon, running imports, failed operations, and each tenant's queue with its rate-limit state.
+import { count, eq, inArray, sql } from 'drizzle-orm';
 import type { Router } from 'express';
 import { endpoints } from '@tokenfleet/contract';
-import { imports, operations, tenants, tokens, TOKEN_STATES, type TokenState } from '@tokenfleet/db';
+import { EXPIRING_SOON_DAYS } from '@tokenfleet/contract/values';
+import { imports, operations, tenants, tokens, tokenStatusSql, TOKEN_STATES, type TokenState } from '@tokenfleet/db';
+import { TOKEN_STATUSES, type TokenStatus } from '@tokenfleet/domain';
+import { expiringWithin } from './tokens';
 import { WriteBudget } from '@tokenfleet/queue';
 import { route, send } from '../contract-routes';
 import type { ApiDeps } from '../deps';
@@ -73,18 +76,27 @@ export function overviewRoutes(router: Router, deps: ApiDeps): void {
   }
 
   route(router, endpoints.overview, async (_req, res) => {
-    const [tenantRows, stateCounts, [running], [failed]] = await Promise.all([
+    const now = new Date();
+    const status = tokenStatusSql(now);
+    const [tenantRows, stateCounts, statusCounts, [expiring], [running], [failed]] = await Promise.all([
       db.select().from(tenants).orderBy(tenants.createdAt),
       db.select({ state: tokens.state, count: count() }).from(tokens).groupBy(tokens.state),
+      // Grouped outside: the status expression carries parameters, which GROUP BY cannot match to the select list.
+      db.execute<{ status: TokenStatus; count: number }>(sql`select status, count(*)::int as count from (select ${status} as status from ${tokens}) as s group by status`),
+      db.select({ count: count() }).from(tokens).where(expiringWithin(now, EXPIRING_SOON_DAYS)),
       db.select({ count: count() }).from(imports).where(inArray(imports.status, ['validating', 'running'])),
       db.select({ count: count() }).from(operations).where(eq(operations.status, 'failed')),
     ]);
     const tokensByState = Object.fromEntries(TOKEN_STATES.map((state) => [state, 0])) as Record<TokenState, number>;
     for (const row of stateCounts) tokensByState[row.state] = row.count;
+    const tokensByStatus = Object.fromEntries(TOKEN_STATUSES.map((name) => [name, 0])) as Record<TokenStatus, number>;
+    for (const row of statusCounts) tokensByStatus[row.status] = row.count;
     send(res, endpoints.overview, 200, {
       mode: config.mode,
       tenants: await Promise.all(tenantRows.map(async (tenant) => ({ id: tenant.id, name: tenant.name, mode: tenant.mode, queue: await queueState(tenant.id) }))),
       tokensByState,
+      tokensByStatus,
+      tokensExpiringSoon: expiring?.count ?? 0,
       importsRunning: running?.count ?? 0,
       failedOperations: failed?.count ?? 0,
     });

@@ -11,7 +11,7 @@ import { notFound } from '../errors';
 import { parseInput } from '../validation';
 
 function tenantItem(row: Tenant): TenantView {
-  return { id: row.id, name: row.name, mode: row.mode, settings: { purgeSeedsWhenActive: row.settings.purgeSeedsWhenActive === true } };
+  return { id: row.id, name: row.name, mode: row.mode, settings: { purgeSeedsWhenActive: row.settings.purgeSeedsWhenActive === true, obsoleteAfterDays: row.obsoleteAfterDays } };
 }
 
 export function tenantRoutes(router: Router, deps: ApiDeps): void {
@@ -27,7 +27,12 @@ export function tenantRoutes(router: Router, deps: ApiDeps): void {
     const updated = await db.transaction(async (tx) => {
       const [existing] = await tx.select().from(tenants).where(eq(tenants.id, tenantId)).for('update');
       if (!existing) throw notFound(`tenant ${tenantId}`);
-      const [row] = await tx.update(tenants).set({ settings: { ...existing.settings, ...change } }).where(eq(tenants.id, tenantId)).returning();
+      const { obsoleteAfterDays, ...switches } = change;
+      const [row] = await tx
+        .update(tenants)
+        .set({ settings: { ...existing.settings, ...switches }, ...(obsoleteAfterDays === undefined ? {} : { obsoleteAfterDays }) })
+        .where(eq(tenants.id, tenantId))
+        .returning();
       await appendAudit(tx, {
         actor: principalOf(res).actor,
         action: 'tenant.settings_changed',

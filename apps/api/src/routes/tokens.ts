@@ -1,36 +1,41 @@
 // The token inventory: filtered lists, detail with its operations and audit trail, and the actions.
 // Graph-facing actions (assign, activate, unassign, delete) write an operation and enqueue its job after
 // COMMIT; the rest (disable, enable, retire, test, resync) are answered at once, without Graph.
-import { and, desc, eq, inArray, like, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, like, lte, notInArray, sql } from 'drizzle-orm';
 import type { Router } from 'express';
+import type { z } from 'zod';
 import {
   AssignRequest,
   CodeCheck,
   endpoints,
   PageQuery,
   ResyncRequest,
+  TokenExpiryChange,
+  TokenRecord,
   tokenGraphActions,
   tokenLifecycleActions,
   TokenListQuery,
   type TokenGraphAction,
   type TokenLifecycleAction,
-  Token as TokenSchema,
   type Token as TokenView,
 } from '@tokenfleet/contract';
 import {
   appendAudit,
   auditEvents,
+  directoryUsers,
+  obsoleteAfterDaysOfToken,
   operations,
   requestOperation,
   tokens,
   TokenStateConflict,
+  tokenStatusSql,
   transitionToken,
   updateTokenFields,
   type Operation,
   type Token,
   type TokenChanges,
 } from '@tokenfleet/db';
-import { applyTokenEvent, base32Decode, findConsecutiveCodes, RESYNC_WINDOW_STEPS, totpStep, verifyTotp, type OperationKind, type TotpKey } from '@tokenfleet/domain';
+import { applyTokenEvent, base32Decode, DAY_MS, describeTokenStatus, OBSOLETE_STATES, tokenStatus, findConsecutiveCodes, RESYNC_WINDOW_STEPS, totpStep, verifyTotp, type OperationKind, type TotpKey } from '@tokenfleet/domain';
 import { enqueueOperations } from '@tokenfleet/queue';
 import { principalOf } from '../auth';
 import { route, send } from '../contract-routes';
@@ -42,21 +47,52 @@ import { isUuid, likePrefix, parseInput, pathId } from '../validation';
 
 /** Columns that hold the seed: never part of an answer, whatever a schema says. */
 const SEED_COLUMNS = ['secretCiphertext', 'secretKeyId'] as const;
-type TokenField = Exclude<keyof TokenView, (typeof SEED_COLUMNS)[number]>;
+type TokenField = Exclude<keyof z.output<typeof TokenRecord>, (typeof SEED_COLUMNS)[number]>;
 
 /**
- * The columns a token is shown with: exactly the fields of the contract's Token schema, each read from the
- * column of its name (a field that is not a column does not compile here). Chosen by name, so the seed
- * columns are never read for a response.
+ * The columns a token is shown with: exactly the stored fields of the contract's Token (TokenRecord), each
+ * read from the column of its name (a field that is not a column does not compile here), plus what the
+ * answer derives: the tenant's idle limit (for the status) and the user's display name. Chosen by name, so
+ * the seed columns are never read for a response.
  */
-const TOKEN_FIELDS = Object.keys(TokenSchema.shape) as TokenField[];
+const TOKEN_FIELDS = Object.keys(TokenRecord.shape) as TokenField[];
 if (TOKEN_FIELDS.some((field) => (SEED_COLUMNS as readonly string[]).includes(field))) throw new Error('a token answer may not carry its seed');
-export const tokenItemColumns = Object.fromEntries(TOKEN_FIELDS.map((field) => [field, tokens[field]])) as { [K in TokenField]: (typeof tokens)[K] };
+export const tokenItemColumns = {
+  ...(Object.fromEntries(TOKEN_FIELDS.map((field) => [field, tokens[field]])) as { [K in TokenField]: (typeof tokens)[K] }),
+  obsoleteAfterDays: obsoleteAfterDaysOfToken,
+  assignedUserDisplayName: sql<string | null>`(select ${directoryUsers.displayName} from ${directoryUsers}
+    where ${directoryUsers.tenantId} = ${tokens.tenantId} and ${directoryUsers.upnLower} = lower(${tokens.assignedUpn}))`,
+};
 
-type TokenItemRow = { [K in keyof typeof tokenItemColumns]: Token[K] };
+type TokenItemRow = { [K in TokenField]: Token[K] } & { obsoleteAfterDays: number | null; assignedUserDisplayName: string | null };
 
-export function tokenItem(row: TokenItemRow): TokenView {
-  return { ...row, lastUsedAt: row.lastUsedAt?.toISOString() ?? null, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
+const iso = (date: Date | null) => date?.toISOString() ?? null;
+
+export function tokenItem({ obsoleteAfterDays, ...row }: TokenItemRow, now = new Date()): TokenView {
+  const policy = { obsoleteAfterDays };
+  const verdict = tokenStatus(row, policy, now);
+  return {
+    ...row,
+    lastUsedAt: iso(row.lastUsedAt),
+    activatedAt: iso(row.activatedAt),
+    expiresAt: iso(row.expiresAt),
+    manufacturedAt: iso(row.manufacturedAt),
+    lastTestedAt: iso(row.lastTestedAt),
+    lastResyncedAt: iso(row.lastResyncedAt),
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    status: verdict.status,
+    statusReason: describeTokenStatus(verdict, row, policy),
+  };
+}
+
+/** Tokens still in service (or on their way) whose expiry falls between now and `days` from now: the overview's count. */
+export function expiringWithin(now: Date, days: number) {
+  return and(
+    gt(tokens.expiresAt, now),
+    lte(tokens.expiresAt, new Date(now.getTime() + days * DAY_MS)),
+    notInArray(tokens.state, [...OBSOLETE_STATES] as Token['state'][]),
+  );
 }
 
 /** The life-cycle event each Graph-facing action leads to, checked before the operation is written. */
@@ -72,12 +108,16 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
 
   route(router, endpoints.listTokens, async (req, res) => {
     const query = parseInput(TokenListQuery, req.query, 'query');
+    const now = new Date();
     const rows = await db
       .select({ ...tokenItemColumns, cursorMicros: createdMicros(tokens.createdAt) })
       .from(tokens)
       .where(
         and(
           query.state ? eq(tokens.state, query.state) : undefined,
+          // The status rules as SQL (packages/db/src/token-status-sql.ts), so paging stays in the database.
+          query.status ? sql`${tokenStatusSql(now)} = ${query.status}` : undefined,
+          query.expiresWithinDays ? expiringWithin(now, query.expiresWithinDays) : undefined,
           // lower() LIKE rather than ILIKE: the form tokens_upn_prefix_idx answers (UPNs ignore case anyway).
           query.upn ? sql`lower(${tokens.assignedUpn}) like ${likePrefix(query.upn.toLowerCase())}` : undefined,
           query.serial ? like(tokens.serialNumber, likePrefix(query.serial)) : undefined,
@@ -89,7 +129,7 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
       )
       .orderBy(...newestFirst(tokens.createdAt, tokens.id))
       .limit(query.limit + 1);
-    send(res, endpoints.listTokens, 200, toPage(rows, query.limit, ({ cursorMicros: _cursor, ...row }) => tokenItem(row), createdCursorKey));
+    send(res, endpoints.listTokens, 200, toPage(rows, query.limit, ({ cursorMicros: _cursor, ...row }) => tokenItem(row, now), createdCursorKey));
   });
 
   async function findTokenItem(id: string) {
@@ -205,6 +245,31 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
     });
   }
 
+  route(router, endpoints.setTokenExpiry, async (req, res) => {
+    const { expiresAt } = parseInput(TokenExpiryChange, req.body, 'request body');
+    const tokenId = pathId(req.params);
+    if (!isUuid(tokenId)) throw notFound(`Token ${tokenId}`);
+    // A date alone is the end of that day (UTC), as a seed file's expiry date is (packages/domain/src/seeds.ts).
+    const next = expiresAt === null ? null : new Date(expiresAt.length === 10 ? `${expiresAt}T23:59:59.999Z` : expiresAt);
+    await db.transaction(async (tx) => {
+      const [token] = await tx.select({ id: tokens.id, tenantId: tokens.tenantId, expiresAt: tokens.expiresAt }).from(tokens).where(eq(tokens.id, tokenId)).for('update');
+      if (!token) throw notFound(`Token ${tokenId}`);
+      await updateTokenFields(tx, token.id, { expiresAt: next });
+      await appendAudit(tx, {
+        actor: principalOf(res).actor,
+        action: 'token.expiry_changed',
+        outcome: 'success',
+        tenantId: token.tenantId,
+        targetType: 'token',
+        targetId: token.id,
+        tokenId: token.id,
+        detail: { before: iso(token.expiresAt), after: iso(next) },
+      });
+    });
+    const { graphDeviceId: _g, assignedUserId: _a, driftSteps: _d, hasSeed: _h, ...item } = await findTokenItem(tokenId);
+    send(res, endpoints.setTokenExpiry, 200, tokenItem(item));
+  });
+
   /** The token's TOTP key, decrypted for a check; never leaves this process. */
   async function totpKeyOf(tokenId: string): Promise<{ token: Pick<Token, 'id' | 'tenantId' | 'driftSteps' | 'timeIntervalSeconds'>; key: TotpKey }> {
     const [token] = isUuid(tokenId) ? await db.select().from(tokens).where(eq(tokens.id, tokenId)) : [];
@@ -223,6 +288,8 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
     // A window of one step around the drift the token is known to have; the code is not consumed.
     const result = verifyTotp(key, code, Date.now(), 1, token.driftSteps);
     const drift = result.ok ? result.drift : null;
+    // A check is not a change of the token: its "updated" time stays.
+    await db.update(tokens).set({ lastTestedAt: new Date(), updatedAt: sql`${tokens.updatedAt}` }).where(eq(tokens.id, token.id));
     await appendAudit(db, {
       actor: principalOf(res).actor,
       action: 'token.tested',
@@ -244,6 +311,7 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
     const step = findConsecutiveCodes(key, code1, code2, currentStep, RESYNC_WINDOW_STEPS);
     const audit = { actor, action: 'token.resynced', tenantId: token.tenantId, targetType: 'token', targetId: token.id, tokenId: token.id } as const;
     if (step === null) {
+      // An attempt counts as "last resynced" only when it succeeds: the drift it shows is the one stored.
       await appendAudit(db, { ...audit, outcome: 'failure', detail: { reason: 'codes not found as consecutive codes' } });
       throw new ApiError(
         400,
@@ -254,7 +322,7 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
     const driftSteps = step - currentStep;
     await db.transaction(async (tx) => {
       // The newer code is spent: the validation API must not accept it (or anything before it) again.
-      await updateTokenFields(tx, token.id, { driftSteps, lastAcceptedStep: step, failedValidations: 0, lockedUntil: null });
+      await updateTokenFields(tx, token.id, { driftSteps, lastAcceptedStep: step, failedValidations: 0, lockedUntil: null, lastResyncedAt: new Date() });
       await appendAudit(tx, { ...audit, outcome: 'success', detail: { previousDriftSteps: token.driftSteps, driftSteps } });
     });
     send(res, endpoints.resync, 200, { driftSteps });

@@ -13,6 +13,11 @@ export function describeAuditDetail(detail: unknown): string {
     .join(' · ');
 }
 
+/**
+ * Read from 1024 px up: time, actor and outcome keep their width; the action carries its target on a
+ * second line; the Graph call gets a column of its own only on wide screens (`prio-low`) and otherwise
+ * opens the detail (`prio-narrow`); the detail takes what is left, three lines at most, all of it on hover.
+ */
 export function AuditTable({ events, caption, showTarget = true }: { events: AuditEvent[]; caption: string; showTarget?: boolean }) {
   return (
     <div className="table-wrap">
@@ -22,32 +27,37 @@ export function AuditTable({ events, caption, showTarget = true }: { events: Aud
           <tr>
             <th scope="col" className="col-time">Time</th>
             <th scope="col" className="col-actor">Actor</th>
-            <th scope="col" className="col-action">Action</th>
+            <th scope="col" className="col-action">{showTarget ? 'Action · target' : 'Action'}</th>
             <th scope="col" className="col-outcome">Outcome</th>
-            {showTarget && <th scope="col" className="col-id">Target</th>}
-            <th scope="col" className="col-graph">Graph call</th>
-            <th scope="col">Detail</th>
+            <th scope="col" className="col-graph prio-low">Graph call</th>
+            <th scope="col" className="col-detail">Detail</th>
           </tr>
         </thead>
         <tbody>
           {events.map((event) => {
             const detail = describeAuditDetail(event.detail);
+            const graph = graphCall(event);
             return (
               <tr key={event.id}>
                 <td>
                   <Time iso={event.at} />
                 </td>
-                <td>{event.actor}</td>
-                <td className="mono">{event.action}</td>
+                <td className="truncate" title={event.actor}>
+                  {event.actor}
+                </td>
+                <td>
+                  <span className="block mono truncate" title={event.action}>
+                    {event.action}
+                  </span>
+                  {showTarget && <span className="block small truncate">{target(event)}</span>}
+                </td>
                 <td>
                   <span className={`outcome outcome-${event.outcome}`}>{event.outcome}</span>
                 </td>
-                {showTarget && <td className="mono">{target(event)}</td>}
-                <td className="small">
-                  {event.graphStatus !== null ? (
+                <td className="small prio-low">
+                  {graph ? (
                     <>
-                      HTTP {event.graphStatus}
-                      {event.durationMs !== null && <> · {event.durationMs} ms</>}
+                      <span className="block truncate">{graph}</span>
                       {event.graphRequestId && (
                         <span className="block mono truncate" title={`request-id ${event.graphRequestId}`}>
                           {event.graphRequestId}
@@ -58,7 +68,8 @@ export function AuditTable({ events, caption, showTarget = true }: { events: Aud
                     <span className="muted">—</span>
                   )}
                 </td>
-                <td className="small" title={detail}>
+                <td className="small" title={[graph && `${graph}${event.graphRequestId ? ` · request-id ${event.graphRequestId}` : ''}`, detail].filter(Boolean).join('\n')}>
+                  {graph && <span className="block truncate prio-narrow">{graph}</span>}
                   <span className="clamp">{detail}</span>
                 </td>
               </tr>
@@ -68,6 +79,12 @@ export function AuditTable({ events, caption, showTarget = true }: { events: Aud
       </table>
     </div>
   );
+}
+
+/** `HTTP 429 · 120 ms`, or null for an event that was not a Graph call. */
+function graphCall(event: AuditEvent): string | null {
+  if (event.graphStatus === null) return null;
+  return `HTTP ${event.graphStatus}${event.durationMs !== null ? ` · ${event.durationMs} ms` : ''}`;
 }
 
 function target(event: AuditEvent) {

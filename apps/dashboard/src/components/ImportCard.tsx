@@ -2,10 +2,10 @@
 // for its progress every 1.5 s by itself, so a list of imports updates without reloading.
 import { api, apiUrl } from '../api/client';
 import type { FailureGroup, Import } from '@tokenfleet/contract';
-import { countOf, formatCount, IMPORT_MODE_LABELS, IMPORT_STATUS_LABELS } from '../format';
+import { countOf, formatCount, IMPORT_MODE_LABELS } from '../format';
 import { useResource } from '../hooks';
 import { Link } from '../router';
-import { importProgress, ImportProgress } from './ImportProgress';
+import { importProgress, ImportProgress, importStatusLabel } from './ImportProgress';
 import { Time } from './ui';
 
 export const IMPORT_POLL_MS = 1_500;
@@ -42,7 +42,7 @@ export function ImportCard({ initial, heading = 'h2' }: { initial: Import; headi
         <Heading id={`import-${summary.id}`} className="import-name">
           <Link to={`/imports/${summary.id}`}>{summary.fileName}</Link>
         </Heading>
-        <span className={`status status-${summary.status}`}>{IMPORT_STATUS_LABELS[summary.status]}</span>
+        <span className={`status status-${summary.validRows === 0 && summary.status === 'completed_with_errors' ? 'failed' : summary.status}`}>{importStatusLabel(summary)}</span>
       </header>
       <p className="muted small">
         {summary.format.toUpperCase()} · {IMPORT_MODE_LABELS[summary.mode]?.label ?? summary.mode} · by {summary.createdBy} · <Time iso={summary.createdAt} />

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Import } from '@tokenfleet/contract';
 import { render, type Rendered } from '../test/render';
-import { importProgress, ImportProgress } from './ImportProgress';
+import { importProgress, ImportProgress, importStatusLabel } from './ImportProgress';
 
 function summary(overrides: Partial<Omit<Import, 'progress'>> & { progress?: Partial<Import['progress']> }): Import {
   const { progress, ...rest } = overrides;
@@ -39,7 +39,7 @@ describe('import progress', () => {
   it('counts failed jobs that left their token unfailed (an unknown user) as failures too', () => {
     const finishedWithFailedAssignments = summary({ status: 'completed_with_errors', progress: { created: 6, pending: 0 } });
     expect(importProgress(finishedWithFailedAssignments)).toMatchObject({ succeeded: 6, failed: 0 });
-    expect(importProgress(finishedWithFailedAssignments, 4)).toMatchObject({ succeeded: 2, failed: 4, summary: 'Completed with errors: 6 of 6 tokens finished, 4 failed' });
+    expect(importProgress(finishedWithFailedAssignments, 4)).toMatchObject({ succeeded: 2, failed: 4, summary: 'Completed: 4 failed, 6 rows rejected' });
   });
 
   it('is settled only once the import left validating and running', () => {
@@ -47,12 +47,23 @@ describe('import progress', () => {
     expect(importProgress(summary({ status: 'completed_with_errors', progress: { activated: 6, pending: 0 } }))).toMatchObject({
       settled: true,
       finished: 6,
-      summary: 'Completed with errors: 6 of 6 tokens finished',
     });
     expect(importProgress(summary({ status: 'failed', validRows: 0, error: 'The file was refused: not a seed file' }))).toMatchObject({
       settled: true,
       summary: 'Failed: The file was refused: not a seed file',
     });
+  });
+
+  it("says what a finished import did in an operator's words", () => {
+    const states = (active: number, created = 0) => ({ imported: 0, created, assigned: 0, active, failed: 0, disabled: 0, retired: 0, deleted: 0 });
+    const done = summary({ status: 'completed_with_errors', validRows: 48, rejectedRows: 2, totalRows: 50, tokensByState: states(48), progress: { pending: 0, activated: 48 } });
+    expect(importProgress(done).summary).toBe('Completed: 48 tokens active, 2 rows rejected');
+    const mixed = summary({ status: 'completed', validRows: 3, rejectedRows: 0, totalRows: 3, tokensByState: states(2, 1), progress: { pending: 0 } });
+    expect(importProgress(mixed).summary).toBe('Completed: 2 tokens active, 1 token in Entra, unassigned');
+    const nothing = summary({ status: 'completed_with_errors', validRows: 0, rejectedRows: 4, duplicateRows: 1, totalRows: 5, progress: { validated: 0, pending: 0 } });
+    expect(importProgress(nothing).summary).toBe('Nothing imported: no row of the file was valid (4 rows rejected, 1 row already in the inventory)');
+    expect(importStatusLabel(nothing)).toBe('Nothing imported');
+    expect(importStatusLabel(done)).toBe('Completed with errors');
   });
 
   it('tells assistive technology how far the import is, on a bar whose segments add up to what finished', () => {

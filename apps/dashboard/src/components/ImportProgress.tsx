@@ -1,7 +1,7 @@
 // One import's progress: a bar of fixed size whose segments (succeeded, failed, still to do) change width
 // as the worker runs, and counters in tabular figures, so nothing around them moves while numbers grow.
 import type { Import } from '@tokenfleet/contract';
-import { formatCount, IMPORT_STATUS_LABELS } from '../format';
+import { countOf, formatCount, IMPORT_STATUS_LABELS } from '../format';
 
 export interface ProgressView {
   /** Tokens the import wrote (valid rows). */
@@ -12,7 +12,7 @@ export interface ProgressView {
   failed: number;
   /** Whether the import will not move any more. */
   settled: boolean;
-  /** One line a person reads, e.g. "Running: 4 of 6 tokens finished, 1 failed". */
+  /** One line a person reads, e.g. "Running: 4 of 6 tokens finished, 1 failed", "Completed: 48 tokens active, 2 rows rejected". */
   summary: string;
 }
 
@@ -32,9 +32,40 @@ export function importProgress(summary: Import, failedJobs = 0): ProgressView {
   let text: string;
   if (summary.status === 'validating') text = 'Validating the file…';
   else if (summary.status === 'failed') text = `Failed: ${summary.error ?? 'the file was refused'}`;
-  else if (total === 0) text = `${IMPORT_STATUS_LABELS[summary.status]}: no valid rows to import`;
-  else text = `${IMPORT_STATUS_LABELS[summary.status]}: ${formatCount(finished)} of ${formatCount(total)} tokens finished${failedText}`;
+  else if (summary.status === 'running') text = `Running: ${formatCount(finished)} of ${formatCount(total)} tokens finished${failedText}`;
+  else text = settledSummary(summary, failed);
   return { total, finished, succeeded, failed, settled, summary: text };
+}
+
+/**
+ * What a finished import did, in an operator's words: where its tokens ended up and what the file got
+ * wrong ("Completed: 48 tokens active, 2 rows rejected"); a file without one valid row says so.
+ */
+export function settledSummary(summary: Import, failed: number): string {
+  const fileProblems = [
+    summary.rejectedRows > 0 ? `${countOf(summary.rejectedRows, 'row')} rejected` : null,
+    summary.duplicateRows > 0 ? `${countOf(summary.duplicateRows, 'row')} already in the inventory` : null,
+  ].filter((part): part is string => part !== null);
+  if (summary.validRows === 0) {
+    if (summary.totalRows === 0) return 'Nothing imported: the file has no token rows';
+    return `Nothing imported: no row of the file was valid (${fileProblems.join(', ')})`;
+  }
+  const byState = summary.tokensByState;
+  const outcomes = [
+    byState.active > 0 ? `${countOf(byState.active, 'token')} active` : null,
+    byState.assigned > 0 ? `${countOf(byState.assigned, 'token')} assigned, not activated` : null,
+    byState.created > 0 ? `${countOf(byState.created, 'token')} in Entra, unassigned` : null,
+    byState.imported > 0 ? `${countOf(byState.imported, 'token')} not created in Entra` : null,
+    failed > 0 ? `${formatCount(failed)} failed` : null,
+  ].filter((part): part is string => part !== null);
+  return `Completed: ${[...outcomes, ...fileProblems].join(', ') || 'nothing left to do'}`;
+}
+
+/** The badge of an import: a settled import that put no token anywhere does not read "Completed". */
+export function importStatusLabel(summary: Import): string {
+  const settled = summary.status === 'completed' || summary.status === 'completed_with_errors';
+  if (settled && summary.validRows === 0) return 'Nothing imported';
+  return IMPORT_STATUS_LABELS[summary.status];
 }
 
 const percent = (part: number, total: number) => (total === 0 ? 0 : (part / total) * 100);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TokenDetail, TokenState } from '@tokenfleet/contract';
+import { TOKEN_DEFAULTS } from '../test/fixtures';
 import { buttonLabels, render, type Rendered } from '../test/render';
 import { TokenActions } from './TokenActions';
 
@@ -25,6 +26,7 @@ function token(state: TokenState, overrides: Partial<TokenDetail> = {}): TokenDe
     driftSteps: 0,
     hasSeed: true,
     operations: [],
+    ...TOKEN_DEFAULTS,
     ...overrides,
   };
 }
@@ -59,5 +61,35 @@ describe('token actions', () => {
     const container = show('retired', 'operator', { hasSeed: false });
     expect(buttonLabels(container)).toEqual(['Delete from Entra']);
     expect(container.textContent).toContain('seed has been purged');
+  });
+});
+
+describe('the "Test a code" verdict', () => {
+  it('shows the answer, then clears it once something else happened on the page', async () => {
+    const { act } = await import('react');
+    const { vi } = await import('vitest');
+    vi.stubGlobal('fetch', async () => new Response(JSON.stringify({ valid: true, drift: 0 }), { status: 200, headers: { 'Content-Type': 'application/json' } }));
+    try {
+      const subject = token('active');
+      let tested = 0;
+      rendered = render(<TokenActions token={subject} role="operator" busy={false} onChanged={() => {}} resetKey={0} onTested={() => (tested += 1)} />);
+      const input = rendered.container.querySelector<HTMLInputElement>('.code-input')!;
+      await act(async () => {
+        const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!;
+        setValue.call(input, '123456');
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+      });
+      await act(async () => {
+        input.form!.requestSubmit();
+      });
+      await vi.waitFor(() => expect(rendered!.container.textContent).toContain('Valid: the code matches'));
+      expect(tested).toBe(1);
+
+      // The same page, after another action (the parent counts it): the verdict is gone.
+      act(() => rendered!.rerender(<TokenActions token={subject} role="operator" busy={false} onChanged={() => {}} resetKey={1} />));
+      expect(rendered.container.textContent).not.toContain('Valid: the code matches');
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });

@@ -66,7 +66,26 @@ export function availableActions(role: Role, token: Pick<TokenDetail, 'state'>):
   return (Object.keys(ACTIONS) as ActionName[]).filter((name) => canApply(token.state, ACTIONS[name].event));
 }
 
-export function TokenActions({ token, role, busy, onChanged }: { token: TokenDetail; role: Role; busy: boolean; onChanged: (message: string) => void }) {
+/**
+ * `resetKey` changes whenever anything else happened on the page (another action, a retry): the "Test a
+ * code" verdict belongs to the moment it was asked and is cleared then. `onTested` reloads the token (its
+ * "last tested" time) without counting as another action.
+ */
+export function TokenActions({
+  token,
+  role,
+  busy,
+  onChanged,
+  resetKey = 0,
+  onTested,
+}: {
+  token: TokenDetail;
+  role: Role;
+  busy: boolean;
+  onChanged: (message: string) => void;
+  resetKey?: number;
+  onTested?: () => void;
+}) {
   const [confirmElement, confirm] = useConfirm();
   const { working, error, attempt } = useSubmission();
   if (!roleAllows(role, 'operator')) return null;
@@ -108,7 +127,7 @@ export function TokenActions({ token, role, busy, onChanged }: { token: TokenDet
       {canAssign && <AssignForm token={token} disabled={working || busy} onAssigned={onChanged} />}
       {token.hasSeed ? (
         <div className="code-tools">
-          <TestCodeForm tokenId={token.id} />
+          <TestCodeForm key={`${token.id}-${resetKey}`} tokenId={token.id} onTested={onTested} />
           <ResyncForm tokenId={token.id} onResynced={onChanged} />
         </div>
       ) : (
@@ -240,7 +259,7 @@ function SmallForm({ title, children, onSubmit }: { title: string; children: Rea
   );
 }
 
-function TestCodeForm({ tokenId }: { tokenId: string }) {
+function TestCodeForm({ tokenId, onTested }: { tokenId: string; onTested?: () => void }) {
   const ids = useId();
   const [code, setCode] = useState('');
   const [result, setResult] = useState<CodeVerdict | null>(null);
@@ -252,6 +271,7 @@ function TestCodeForm({ tokenId }: { tokenId: string }) {
     await attempt(async () => setResult(await api.post<CodeVerdict>(`/tokens/${tokenId}/test`, { code })));
     // The code is a secret of the moment: not left on screen.
     setCode('');
+    onTested?.();
   }
 
   return (

@@ -1,9 +1,9 @@
 // Small pieces every screen uses. Everything the API sends is rendered as React text children, never as
 // markup, so a serial number or display name holding HTML or a spreadsheet formula shows as typed.
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, type ReactNode } from 'react';
 import { ApiError } from '../api/client';
-import type { TokenState } from '@tokenfleet/contract';
-import { countOf, formatTime, TOKEN_STATE_LABELS } from '../format';
+import type { Token, TokenState } from '@tokenfleet/contract';
+import { countOf, formatDate, formatTime, TOKEN_STATE_LABELS, TOKEN_STATUS_LABELS } from '../format';
 
 /** What went wrong, in the API's words, with the field-level details a 400 carries. */
 export function ErrorMessage({ error, action }: { error: unknown; action?: ReactNode }) {
@@ -51,30 +51,56 @@ export function StateBadge({ state }: { state: TokenState }) {
   return <span className={`badge badge-${state}`}>{TOKEN_STATE_LABELS[state] ?? state}</span>;
 }
 
-export function Time({ iso }: { iso: string | null | undefined }) {
-  if (!iso) return <span aria-label="never">—</span>;
+/**
+ * The status badge (ACTIVE, DISABLED, OBSOLETE) with the finer life-cycle state beside it; the reason
+ * the status has is the badge's title.
+ */
+export function StatusWithState({ token }: { token: Pick<Token, 'status' | 'statusReason' | 'state'> }) {
+  const state = TOKEN_STATE_LABELS[token.state] ?? token.state;
+  return (
+    <span className="status-with-state truncate" title={`${token.status}: ${token.statusReason} (state: ${state})`}>
+      <span className={`badge token-status token-status-${token.status.toLowerCase()}`}>{TOKEN_STATUS_LABELS[token.status] ?? token.status}</span>{' '}
+      <span className="small muted token-state">{state}</span>
+    </span>
+  );
+}
+
+/** The assigned user: display name and UPN on one line each, cut short with the whole on hover. */
+export function UserCell({ upn, displayName }: { upn: string | null; displayName: string | null }) {
+  if (!upn) return <span className="muted">unassigned</span>;
+  const full = displayName ? `${displayName} <${upn}>` : upn;
+  return (
+    <span className="user-cell" title={full}>
+      {displayName && <span className="block truncate">{displayName}</span>}
+      <span className={`block truncate${displayName ? ' small muted' : ''}`}>{upn}</span>
+    </span>
+  );
+}
+
+/** A moment in the viewer's zone, the exact instant on hover; a dash (read as `absent`) when there is none. */
+function Moment({ iso, format, absent }: { iso: string | null | undefined; format: (iso: string) => string; absent: string }) {
+  if (!iso) return <span aria-label={absent}>—</span>;
   return (
     <time dateTime={iso} title={iso}>
-      {formatTime(iso)}
+      {format(iso)}
     </time>
   );
 }
 
+/** A date without its time of day (expiry, manufacture). */
+export const DateOnly = ({ iso }: { iso: string | null | undefined }) => <Moment iso={iso} format={formatDate} absent="none" />;
+
+export const Time = ({ iso }: { iso: string | null | undefined }) => <Moment iso={iso} format={formatTime} absent="never" />;
+
 /**
- * A screen's heading. It takes focus when the screen opens, so keyboard and screen-reader users start
- * at the new content instead of at the link they followed.
+ * A screen's heading and the document's title. Where focus goes when the screen opens is the shell's
+ * business (components/NavigationFocus.tsx), which announces this title.
  */
 export function PageTitle({ children, title }: { children: ReactNode; title: string }) {
-  const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     document.title = `${title} · Tokenfleet`;
-    heading.current?.focus({ preventScroll: true });
   }, [title]);
-  return (
-    <h1 ref={heading} tabIndex={-1}>
-      {children}
-    </h1>
-  );
+  return <h1>{children}</h1>;
 }
 
 /** "Load more" under a cursor-paged table, with a count of what is shown; `noun` is the singular. */

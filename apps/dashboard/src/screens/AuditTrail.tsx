@@ -12,10 +12,10 @@ const EVENTS_PER_PAGE = 100;
 const AUDIT_FILTERS: readonly FilterField[] = [
   { name: 'from', label: 'From', kind: 'datetime' },
   { name: 'to', label: 'Until', kind: 'datetime' },
-  { name: 'actor', label: 'Actor', placeholder: 'user:alice' },
+  { name: 'actor', label: 'Actor (account or key name)', placeholder: 'alice' },
   { name: 'action', label: 'Action', placeholder: 'graph.call' },
   { name: 'outcome', label: 'Outcome', kind: 'select', anyLabel: 'Any outcome', options: AUDIT_OUTCOMES.map((outcome) => ({ value: outcome, label: outcome })) },
-  { name: 'tokenId', label: 'Token id' },
+  { name: 'token', label: 'Token (serial or id)', placeholder: '602345670001' },
   { name: 'importId', label: 'Import id' },
 ];
 
@@ -41,7 +41,9 @@ export function AuditTrail() {
         appliedKey ? (
           <EmptyState title="No event matches these filters.">
             <p>
-              Actor and action match exactly (for example <span className="mono">user:alice</span>, <span className="mono">token.assigned</span>). <Link to="/audit">Clear the filters</Link>.
+              Actor is an account or key name (<span className="mono">alice</span>) or written in full (<span className="mono">user:alice</span>); action matches exactly
+              (<span className="mono">token.assigned</span>); a token is its serial number, its 8-character id as the tables show it, or its full id.{' '}
+              <Link to="/audit">Clear the filters</Link>.
             </p>
           </EmptyState>
         ) : (

@@ -1,8 +1,8 @@
 import { api } from '../api/client';
 import type { Overview as OverviewData } from '@tokenfleet/contract';
-import { TOKEN_STATES } from '@tokenfleet/contract/values';
+import { EXPIRING_SOON_DAYS, TOKEN_STATES, TOKEN_STATUSES } from '@tokenfleet/contract/values';
 import { ErrorMessage, Loading, PageTitle, Time } from '../components/ui';
-import { formatCount, formatUntil, TOKEN_STATE_LABELS } from '../format';
+import { formatCount, formatUntil, TOKEN_STATE_LABELS, TOKEN_STATUS_LABELS } from '../format';
 import { useResource } from '../hooks';
 import { Link } from '../router';
 
@@ -35,7 +35,23 @@ export function Overview() {
               <span className="stat-value">{formatCount(data.failedOperations)}</span>{' '}
               <span className="stat-label">failed operations</span>
             </Link>
+            <Link className={data.tokensExpiringSoon > 0 ? 'stat-card stat-warn' : 'stat-card'} to={`/tokens?expiresWithinDays=${EXPIRING_SOON_DAYS}`}>
+              <span className="stat-value">{formatCount(data.tokensExpiringSoon)}</span>{' '}
+              <span className="stat-label">tokens expiring in the next {EXPIRING_SOON_DAYS} days</span>
+            </Link>
           </div>
+
+          <h2>Tokens by status</h2>
+          <ul className="state-grid status-grid" aria-label="Tokens by status">
+            {TOKEN_STATUSES.map((status) => (
+              <li key={status}>
+                <Link className={`stat-card status-card token-status-card-${status.toLowerCase()}`} to={`/tokens?status=${status}`}>
+                  <span className="stat-value">{formatCount(data.tokensByStatus[status] ?? 0)}</span>{' '}
+                  <span className="stat-label">{TOKEN_STATUS_LABELS[status]}</span>
+                </Link>
+              </li>
+            ))}
+          </ul>
 
           <h2>Tokens by state</h2>
           <ul className="state-grid" aria-label="Tokens by state">

@@ -6,8 +6,9 @@ import { AuditTable } from '../components/AuditTable';
 import { RetryButton } from '../components/RetryButton';
 import { TokenActions } from '../components/TokenActions';
 import { TokenValidations } from '../components/TokenValidations';
-import { EmptyState, ErrorMessage, LoadMore, Loading, PageTitle, StateBadge, Time } from '../components/ui';
-import { OPERATION_STATUS_LABELS, operationKindLabel, TOKEN_STATE_LABELS } from '../format';
+import { ExpiryForm } from '../components/ExpiryForm';
+import { DateOnly, EmptyState, ErrorMessage, LoadMore, Loading, PageTitle, StatusWithState, Time } from '../components/ui';
+import { OPERATION_STATUS_LABELS, operationKindLabel } from '../format';
 import { usePagedList, useResource } from '../hooks';
 import { Link } from '../router';
 import { roleAllows, useSession } from '../session';
@@ -21,6 +22,15 @@ const hasUnfinishedOperation = (token: TokenDetailData) => token.operations.some
 export function TokenDetail({ id }: { id: string }) {
   const { user } = useSession();
   const [message, setMessage] = useState<string | null>(null);
+  // Counts what happened on this page, so a "Test a code" verdict does not outlive the next action.
+  const [actionCount, setActionCount] = useState(0);
+  // Another token (a link from this one's audit trail, Back): nothing said about the last one stays.
+  const [shownId, setShownId] = useState(id);
+  if (shownId !== id) {
+    setShownId(id);
+    setMessage(null);
+    setActionCount(0);
+  }
   const audit = usePagedList((cursor) => api.get<Page<AuditEvent>>(`/tokens/${encodeURIComponent(id)}/audit`, { limit: AUDIT_PER_PAGE, cursor }), [id]);
   const token = useResource(() => api.get<TokenDetailData>(`/tokens/${encodeURIComponent(id)}`), [id], {
     pollMs: (data) => (hasUnfinishedOperation(data) ? TOKEN_POLL_MS : null),
@@ -38,6 +48,7 @@ export function TokenDetail({ id }: { id: string }) {
 
   const refresh = (text?: string) => {
     if (text) setMessage(text);
+    setActionCount((count) => count + 1);
     void token.reload();
     void audit.reload();
   };
@@ -59,7 +70,7 @@ export function TokenDetail({ id }: { id: string }) {
         <Link to="/tokens">Tokens</Link> /
       </p>
       <PageTitle title={data ? `Token ${data.serialNumber}` : 'Token'}>
-        Token <span className="mono">{data?.serialNumber ?? ''}</span> {data && <StateBadge state={data.state} />}
+        Token <span className="mono">{data?.serialNumber ?? ''}</span> {data && <StatusWithState token={data} />}
       </PageTitle>
       <ErrorMessage error={token.error} />
       {message && (
@@ -76,29 +87,57 @@ export function TokenDetail({ id }: { id: string }) {
               <h2 id="token-facts">Details</h2>
               <dl className="facts">
                 <Fact label="Status">
-                  {TOKEN_STATE_LABELS[data.state]}
+                  <StatusWithState token={data} />
+                  <span className="block small muted">{data.statusReason}</span>
                   {data.lastError && <span className="block text-failed">{data.lastError}</span>}
                 </Fact>
                 <Fact label="Description">{data.displayName || '—'}</Fact>
                 <Fact label="Device serial">
                   <span className="mono">{data.serialNumber}</span>
                 </Fact>
-                <Fact label="Manufacturer">{data.manufacturer}</Fact>
-                <Fact label="Model">{data.model}</Fact>
-                <Fact label="Hash">{data.hashFunction}</Fact>
-                <Fact label="Interval">{data.timeIntervalSeconds} s</Fact>
                 <Fact label="User">
-                  {data.assignedUpn ?? <span className="muted">unassigned</span>}
+                  {data.assignedUpn ? (
+                    <>
+                      {data.assignedUserDisplayName && <span className="block">{data.assignedUserDisplayName}</span>}
+                      <span className={data.assignedUserDisplayName ? 'block small' : undefined}>{data.assignedUpn}</span>
+                    </>
+                  ) : (
+                    <span className="muted">unassigned</span>
+                  )}
                   {data.assignedUserId && <span className="block muted small mono">{data.assignedUserId}</span>}
                 </Fact>
                 <Fact label="Last used">
                   <Time iso={data.lastUsedAt} />
                 </Fact>
-                <Fact label="Created">
-                  <Time iso={data.createdAt} />
-                </Fact>
                 <Fact label="Updated">
                   <Time iso={data.updatedAt} />
+                </Fact>
+                <Fact label="Expires">
+                  <DateOnly iso={data.expiresAt} />
+                  {roleAllows(user.role, 'operator') && (
+                    <span className="block">
+                      <ExpiryForm key={`${data.id}-${data.expiresAt ?? ''}`} token={data} onSaved={refresh} />
+                    </span>
+                  )}
+                </Fact>
+                <Fact label="Last tested">
+                  <Time iso={data.lastTestedAt} />
+                </Fact>
+                <Fact label="Last resynced">
+                  <Time iso={data.lastResyncedAt} />
+                </Fact>
+                <Fact label="Manufacturer">{data.manufacturer}</Fact>
+                <Fact label="Model">{data.model}</Fact>
+                <Fact label="Manufactured">
+                  <DateOnly iso={data.manufacturedAt} />
+                </Fact>
+                <Fact label="Hash">{data.hashFunction}</Fact>
+                <Fact label="Interval">{data.timeIntervalSeconds} s</Fact>
+                <Fact label="In service since">
+                  <Time iso={data.activatedAt} />
+                </Fact>
+                <Fact label="Created">
+                  <Time iso={data.createdAt} />
                 </Fact>
                 <Fact label="Import">{data.importId ? <Link to={`/imports/${data.importId}`}>{data.importId}</Link> : '—'}</Fact>
                 <Fact label="Entra device id">
@@ -108,7 +147,18 @@ export function TokenDetail({ id }: { id: string }) {
                 <Fact label="Seed">{data.hasSeed ? 'Stored, encrypted' : 'Purged: its codes cannot be checked (validation API, test, resync)'}</Fact>
               </dl>
             </section>
-            <TokenActions token={data} role={user.role} busy={busy} onChanged={refresh} />
+            <TokenActions
+              key={data.id}
+              token={data}
+              role={user.role}
+              busy={busy}
+              onChanged={refresh}
+              resetKey={actionCount}
+              onTested={() => {
+                void token.reload();
+                void audit.reload();
+              }}
+            />
           </div>
 
           <h2>Operations</h2>
@@ -116,7 +166,7 @@ export function TokenDetail({ id }: { id: string }) {
             <EmptyState title="No operations yet." />
           ) : (
             <div className="table-wrap">
-              <table className="data-table">
+              <table className="data-table operations-table">
                 <caption className="visually-hidden">Operations of this token, newest first</caption>
                 <thead>
                   <tr>

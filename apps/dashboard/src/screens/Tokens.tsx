@@ -3,16 +3,24 @@
 // address, so a filtered view (e.g. failed tokens of one import) can be bookmarked or linked to.
 import { api, toQueryString } from '../api/client';
 import type { Page, Token } from '@tokenfleet/contract';
-import { TOKEN_STATES } from '@tokenfleet/contract/values';
+import { TOKEN_STATES, TOKEN_STATUSES } from '@tokenfleet/contract/values';
 import { FilterForm, useAppliedFilters, type FilterField } from '../components/FilterForm';
-import { EmptyState, ErrorMessage, LoadMore, Loading, PageTitle, StateBadge, Time } from '../components/ui';
-import { shortId, TOKEN_STATE_LABELS } from '../format';
+import { DateOnly, EmptyState, ErrorMessage, LoadMore, Loading, PageTitle, StatusWithState, Time, UserCell } from '../components/ui';
+import { shortId, TOKEN_STATE_LABELS, TOKEN_STATUS_LABELS } from '../format';
 import { usePagedList } from '../hooks';
 import { Link } from '../router';
 
 const TOKENS_PER_PAGE = 50;
 
 const TOKEN_FILTERS: readonly FilterField[] = [
+  { name: 'status', label: 'Status', kind: 'select', anyLabel: 'Any status', options: TOKEN_STATUSES.map((status) => ({ value: status, label: TOKEN_STATUS_LABELS[status] })) },
+  {
+    name: 'expiresWithinDays',
+    label: 'Expires',
+    kind: 'select',
+    anyLabel: 'Any time or never',
+    options: [30, 90, 365].map((days) => ({ value: String(days), label: `within ${days} days` })),
+  },
   { name: 'state', label: 'State', kind: 'select', anyLabel: 'Any state', options: TOKEN_STATES.map((state) => ({ value: state, label: TOKEN_STATE_LABELS[state] })) },
   { name: 'upn', label: 'User (UPN starts with)', placeholder: 'alice@' },
   { name: 'serial', label: 'Serial starts with' },
@@ -57,6 +65,11 @@ export function Tokens() {
   );
 }
 
+/**
+ * The token table reads from 1024 px up: every cell is one line per item (long values end in an
+ * ellipsis, the whole text on hover), the columns that matter least give way first on narrow screens
+ * (`prio-low` in styles.css), and a horizontal scroll is the last resort below the table's minimum width.
+ */
 export function TokenTable({ tokens }: { tokens: Token[] }) {
   return (
     <div className="table-wrap">
@@ -65,39 +78,46 @@ export function TokenTable({ tokens }: { tokens: Token[] }) {
         <thead>
           <tr>
             <th scope="col" className="col-serial">Serial number</th>
-            <th scope="col">Manufacturer · model</th>
-            <th scope="col" className="col-state">State</th>
-            <th scope="col">User</th>
-            <th scope="col" className="col-id">Import</th>
-            <th scope="col" className="col-time">Updated</th>
+            <th scope="col" className="col-status">Status</th>
+            <th scope="col" className="col-user">User</th>
+            <th scope="col" className="col-model">Model</th>
+            <th scope="col" className="col-date prio-low">Expires</th>
+            <th scope="col" className="col-time prio-low">Last used</th>
+            <th scope="col" className="col-short-id prio-low">Import</th>
           </tr>
         </thead>
         <tbody>
-          {tokens.map((token) => (
-            <tr key={token.id}>
-              <th scope="row" className="mono">
-                <Link to={`/tokens/${token.id}`}>{token.serialNumber}</Link>
-              </th>
-              <td>
-                {token.manufacturer} · {token.model}
-              </td>
-              <td>
-                <StateBadge state={token.state} />
-                {token.lastError && (
-                  <span className="block small text-failed truncate" title={token.lastError}>
-                    {token.lastError}
-                  </span>
-                )}
-              </td>
-              <td className="truncate" title={token.assignedUpn ?? undefined}>
-                {token.assignedUpn ?? <span className="muted">unassigned</span>}
-              </td>
-              <td className="mono">{token.importId ? <Link to={`/imports/${token.importId}`} title={token.importId}>{shortId(token.importId)}</Link> : '—'}</td>
-              <td>
-                <Time iso={token.updatedAt} />
-              </td>
-            </tr>
-          ))}
+          {tokens.map((token) => {
+            const model = `${token.manufacturer} · ${token.model}`;
+            return (
+              <tr key={token.id}>
+                <th scope="row" className="mono truncate" title={token.serialNumber}>
+                  <Link to={`/tokens/${token.id}`}>{token.serialNumber}</Link>
+                </th>
+                <td>
+                  <StatusWithState token={token} />
+                  {token.lastError && (
+                    <span className="block small text-failed truncate" title={token.lastError}>
+                      {token.lastError}
+                    </span>
+                  )}
+                </td>
+                <td>
+                  <UserCell upn={token.assignedUpn} displayName={token.assignedUserDisplayName} />
+                </td>
+                <td className="truncate" title={model}>
+                  {model}
+                </td>
+                <td className="prio-low">
+                  <DateOnly iso={token.expiresAt} />
+                </td>
+                <td className="prio-low">
+                  <Time iso={token.lastUsedAt} />
+                </td>
+                <td className="mono prio-low">{token.importId ? <Link to={`/imports/${token.importId}`} title={token.importId}>{shortId(token.importId)}</Link> : '—'}</td>
+              </tr>
+            );
+          })}
         </tbody>
       </table>
     </div>

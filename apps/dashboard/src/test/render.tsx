@@ -8,6 +8,8 @@ import { SessionContext } from '../session';
 
 export interface Rendered {
   container: HTMLElement;
+  /** Renders another element in the same root (as a parent re-rendering with new props would). */
+  rerender: (element: ReactNode) => void;
   unmount: () => void;
 }
 
@@ -20,8 +22,10 @@ export function render(element: ReactNode, user?: SessionUser): Rendered {
     root = createRoot(container);
     root.render(tree);
   });
+  const wrap = (next: ReactNode) => (user ? <SessionContext.Provider value={{ user, signOut: async () => {} }}>{next}</SessionContext.Provider> : next);
   return {
     container,
+    rerender: (next) => root.render(wrap(next)),
     unmount: () => {
       act(() => root.unmount());
       container.remove();

@@ -1,6 +1,6 @@
 // What the column names people use (CSV headers, JSON keys) mean. One table serves both formats, so
 // `secretKey` in JSON and `secret key` in a spreadsheet are the same field by construction.
-import type { RawSeedFields } from '../seeds';
+import type { RawSeedFields, SeedField } from '../seeds';
 
 export type ColumnTarget = Exclude<keyof RawSeedFields, 'secretDeclaredEncoding'>;
 
@@ -27,6 +27,14 @@ const COLUMN_MEANINGS: ReadonlyMap<string, ColumnMeaning> = new Map([
   ...aliases('manufacturer', ['manufacturer', 'vendor']),
   ...aliases('model', ['model']),
   ...aliases('displayName', ['displayname', 'description']),
+  ...aliases('expiresAt', [
+    'expiry', 'expires', 'expire', 'expiration', 'expirydate', 'expirationdate', 'expiredate', 'expiresat', 'expireson',
+    'expirydatetime', 'expirationdatetime', 'validuntil', 'validto', 'validthrough', 'notafter', 'enddate', 'keyexpirydate',
+  ]),
+  ...aliases('manufacturedAt', [
+    'manufacturedate', 'manufacturingdate', 'manufactured', 'manufacturedat', 'manufacturedon', 'dateofmanufacture',
+    'productiondate', 'produced', 'producedon', 'mfgdate', 'mfdate', 'builddate', 'startdate', 'notbefore',
+  ]),
 ]);
 
 const TARGET_LABEL: Record<ColumnTarget, string> = {
@@ -41,7 +49,33 @@ const TARGET_LABEL: Record<ColumnTarget, string> = {
   manufacturer: 'the manufacturer',
   model: 'the model',
   displayName: 'the display name',
+  expiresAt: 'the expiry date',
+  manufacturedAt: 'the manufacturing date',
 };
+
+/** The row-error field (Graph's names, seeds.ts) each column carries. */
+const FIELD_OF_TARGET: Record<ColumnTarget, SeedField> = {
+  upn: 'upn',
+  userId: 'userId',
+  serialNumber: 'serialNumber',
+  secret: 'secretKey',
+  secretEncoding: 'secretEncoding',
+  timeInterval: 'timeIntervalInSeconds',
+  hashFunction: 'hashFunction',
+  digits: 'digits',
+  manufacturer: 'manufacturer',
+  model: 'model',
+  displayName: 'displayName',
+  expiresAt: 'expiresAt',
+  manufacturedAt: 'manufacturedAt',
+};
+
+/** The file's own name of each field it has a column for, so a row error can say what the file calls it. */
+export type FileColumnNames = Partial<Record<SeedField, string>>;
+
+export function fileColumnNames(columns: readonly ResolvedColumn[]): FileColumnNames {
+  return Object.fromEntries(columns.map(({ meaning, name }) => [FIELD_OF_TARGET[meaning.target], name]));
+}
 
 /** Case, spaces, `_` and `-` do not matter: `Serial Number`, `serial_number` and `serialNumber` agree. */
 export function normaliseColumnName(name: string): string {
@@ -55,6 +89,8 @@ export function columnMeaning(name: string): ColumnMeaning | undefined {
 export interface ResolvedColumn {
   index: number;
   meaning: ColumnMeaning;
+  /** As the file writes it (trimmed). */
+  name: string;
 }
 
 export type ColumnResolution = { ok: true; columns: ResolvedColumn[] } | { ok: false; reason: string };
@@ -75,7 +111,7 @@ export function resolveColumns(names: readonly string[]): ColumnResolution {
       return { ok: false, reason: `both '${earlier}' and '${name.trim()}' name ${TARGET_LABEL[meaning.target]}` };
     }
     nameByTarget.set(meaning.target, name.trim());
-    columns.push({ index, meaning });
+    columns.push({ index, meaning, name: name.trim() });
   }
   return { ok: true, columns };
 }

@@ -80,7 +80,7 @@ describe('text handling', () => {
       [3, 'plain'],
     ]);
     expect(refused(rows)).toEqual([
-      { rowNumber: 4, field: 'serialNumber', reason: 'serial number contains a line break or another control character' },
+      { rowNumber: 4, field: 'serialNumber', column: 'serial', reason: 'serial number contains a line break or another control character' },
     ]);
   });
 
@@ -259,5 +259,22 @@ describe('streaming', () => {
     }
     expect(progress.finished).toBe(true);
     expect(progress.chunksPulled).toBeLessThan(100);
+  });
+});
+
+describe('expiry and manufacturing dates', () => {
+  it.each([
+    ['expiry', 'manufacture date'],
+    ['Expires', 'Production Date'],
+    ['expiration date', 'manufacturing_date'],
+    ['Valid Until', 'mfg date'],
+  ])('reads %j and %j', async (expiry, made) => {
+    const records = accepted(await parse(`serial,secret,${expiry},${made}\n1,${S1},2030-01-31,2025-05-01`));
+    expect(records[0]).toMatchObject({ expiresAt: '2030-01-31T23:59:59.999Z', manufacturedAt: '2025-05-01T00:00:00.000Z' });
+  });
+
+  it('names the header the file used when a row is refused', async () => {
+    const rows = await parse(`Serial No,Seed,Period\n1,${S1},45`);
+    expect(refused(rows)).toEqual([{ rowNumber: 2, field: 'timeIntervalInSeconds', column: 'Period', reason: 'interval must be 30 or 60 seconds, got 45', serialNumber: '1' }]);
   });
 });

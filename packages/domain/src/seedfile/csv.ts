@@ -8,7 +8,8 @@ import { parse } from 'csv-parse';
 import { Readable, pipeline } from 'node:stream';
 import type { SeedRow } from '../seeds';
 import { SeedFileError } from './errors';
-import { missingRequiredColumns, rawFieldsFromColumns, resolveColumns } from './columns';
+import { fileColumnNames, missingRequiredColumns, rawFieldsFromColumns, resolveColumns } from './columns';
+import type { FileColumnNames } from './columns';
 import type { ResolvedColumn } from './columns';
 import { SeedRowValidator } from './rows';
 import type { SeedFileOptions } from './rows';
@@ -163,6 +164,7 @@ export async function* parseCsvSeedFile(
 
     const validator = new SeedRowValidator(options);
     let columns: ResolvedColumn[] | undefined;
+    let names: FileColumnNames = {};
     let rowNumber = 0;
     try {
       for await (const record of parser as AsyncIterable<string[]>) {
@@ -170,11 +172,13 @@ export async function* parseCsvSeedFile(
         if (isBlankRecord(record)) continue;
         if (!columns) {
           columns = columnsFromHeader(record, rowNumber);
+          names = fileColumnNames(columns);
           continue;
         }
         yield validator.validate(
           rowNumber,
           rawFieldsFromColumns(columns, (index) => record[index]),
+          names,
         );
       }
     } catch (error) {

@@ -85,4 +85,5 @@ export { SeedFileError } from './errors';
 export type { SeedFileErrorCode } from './errors';
 export { SeedRowValidator } from './rows';
 export type { SeedFileOptions } from './rows';
-export { columnMeaning, normaliseColumnName } from './columns';
+export { columnMeaning, fileColumnNames, normaliseColumnName } from './columns';
+export type { FileColumnNames } from './columns';

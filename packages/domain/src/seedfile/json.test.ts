@@ -38,7 +38,7 @@ describe('parseJsonSeedFile', () => {
       ['B', 60, 'hmacsha1'],
     ]);
     expect(refused(rows)).toEqual([
-      { rowNumber: 3, field: 'timeIntervalInSeconds', reason: 'interval must be 30 or 60 seconds, got 45', serialNumber: 'C' },
+      { rowNumber: 3, field: 'timeIntervalInSeconds', column: 'timeIntervalInSeconds', reason: 'interval must be 30 or 60 seconds, got 45', serialNumber: 'C' },
     ]);
   });
 
@@ -117,5 +117,20 @@ describe('parseSeedFile with JSON', () => {
     expect(accepted(await collect(parseSeedFile('json', chunked(text, 3))))).toHaveLength(1);
     const tooLarge = collect(parseSeedFile('json', chunked(text, 3), { maxBytes: text.length - 1 }));
     await expect(tooLarge).rejects.toMatchObject({ code: 'too-large' });
+  });
+});
+
+describe('dates in JSON seed files', () => {
+  it('reads expiry and manufacturing dates under the keys people use, and names the key of a bad one', () => {
+    const rows = parseItems([
+      item({ serialNumber: 'D1', expirationDate: '2030-01-31', manufactureDate: '2025-05-01' }),
+      item({ serialNumber: 'D2', validUntil: '2030-01-31T12:00:00Z' }),
+      item({ serialNumber: 'D3', expiresAt: '31/01/2030' }),
+    ]);
+    expect(accepted(rows).map((record) => [record.serialNumber, record.expiresAt, record.manufacturedAt])).toEqual([
+      ['D1', '2030-01-31T23:59:59.999Z', '2025-05-01T00:00:00.000Z'],
+      ['D2', '2030-01-31T12:00:00.000Z', undefined],
+    ]);
+    expect(refused(rows)).toEqual([expect.objectContaining({ rowNumber: 3, field: 'expiresAt', column: 'expiresAt' })]);
   });
 });

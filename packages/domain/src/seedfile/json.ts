@@ -3,7 +3,8 @@
 // Row numbers are 1-based item indexes.
 import type { RawSeedFields, SeedRow } from '../seeds';
 import { SeedFileError } from './errors';
-import { rawFieldsFromColumns, resolveColumns } from './columns';
+import { fileColumnNames, rawFieldsFromColumns, resolveColumns } from './columns';
+import type { FileColumnNames } from './columns';
 import { SeedRowValidator, rowError } from './rows';
 import type { SeedFileOptions } from './rows';
 
@@ -34,7 +35,7 @@ function assignedUserId(item: JsonObject): string | undefined | null {
   return textOf(assignTo.id);
 }
 
-type ItemFields = { ok: true; raw: RawSeedFields } | { ok: false; row: SeedRow };
+type ItemFields = { ok: true; raw: RawSeedFields; names: FileColumnNames } | { ok: false; row: SeedRow };
 
 function rawFieldsOfItem(item: unknown, rowNumber: number): ItemFields {
   if (!isObject(item)) return { ok: false, row: rowError(rowNumber, 'item', `item ${rowNumber} is not an object`) };
@@ -50,12 +51,12 @@ function rawFieldsOfItem(item: unknown, rowNumber: number): ItemFields {
   const raw = rawFieldsFromColumns(resolution.columns, (index) => values[index] ?? undefined);
 
   const userId = assignedUserId(item);
-  if (userId === null) return { ok: false, row: rowError(rowNumber, 'userId', '"assignTo" must be an object with an "id"') };
+  if (userId === null) return { ok: false, row: rowError(rowNumber, 'userId', '"assignTo" must be an object with an "id"', undefined, 'assignTo') };
   if (userId !== undefined) {
     if (raw.userId !== undefined) return { ok: false, row: rowError(rowNumber, 'item', 'both "assignTo" and a user id are given') };
     raw.userId = userId;
   }
-  return { ok: true, raw };
+  return { ok: true, raw, names: { userId: 'assignTo', ...fileColumnNames(resolution.columns) } };
 }
 
 /** Parses a whole JSON seed file. Throws SeedFileError when it is not JSON or not a list of tokens. */
@@ -70,6 +71,6 @@ export function parseJsonSeedFile(text: string, options: SeedFileOptions = {}): 
   const validator = new SeedRowValidator(options);
   return itemsOf(document).map((item, index) => {
     const fields = rawFieldsOfItem(item, index + 1);
-    return fields.ok ? validator.validate(index + 1, fields.raw) : fields.row;
+    return fields.ok ? validator.validate(index + 1, fields.raw, fields.names) : fields.row;
   });
 }

@@ -9,6 +9,7 @@ import { base32Encode } from '../base32';
 import type { RawSeedFields, SeedRow } from '../seeds';
 import { SeedFileError } from './errors';
 import { SeedRowValidator, rowError } from './rows';
+import type { FileColumnNames } from './columns';
 import type { SeedFileOptions } from './rows';
 
 const AES128_CBC = 'http://www.w3.org/2001/04/xmlenc#aes128-cbc';
@@ -205,10 +206,10 @@ function rowFromKeyPackage(
   const secret = secretBytes(key, getDecryption, keyLabel);
 
   const notTotp = algorithmProblem(key);
-  if (notTotp) return rowError(rowNumber, 'algorithm', notTotp, serialNumber);
+  if (notTotp) return rowError(rowNumber, 'algorithm', notTotp, serialNumber, PSKC_NAMES.algorithm);
   const encodingProblem = responseEncodingProblem(key);
-  if (encodingProblem) return rowError(rowNumber, 'digits', encodingProblem, serialNumber);
-  if (secret === null) return rowError(rowNumber, 'secretKey', 'the secret PlainValue is not base64', serialNumber);
+  if (encodingProblem) return rowError(rowNumber, 'digits', encodingProblem, serialNumber, 'ResponseFormat Encoding');
+  if (secret === null) return rowError(rowNumber, 'secretKey', 'the secret PlainValue is not base64', serialNumber, PSKC_NAMES.secretKey);
 
   const raw: RawSeedFields = {
     serialNumber,
@@ -220,9 +221,27 @@ function rowFromKeyPackage(
     manufacturer: textOf(child(deviceInfo, 'Manufacturer')),
     model: textOf(child(deviceInfo, 'Model')),
     displayName: textOf(child(key, 'FriendlyName')),
+    // RFC 6030 §5: the key's usage window; DeviceInfo's dates (§4.3.1) where the Policy has none.
+    expiresAt: pathText(key, 'Policy', 'ExpiryDate') ?? textOf(child(deviceInfo, 'ExpiryDate')),
+    manufacturedAt: pathText(key, 'Policy', 'StartDate') ?? textOf(child(deviceInfo, 'StartDate')),
   };
-  return validator.validate(rowNumber, raw);
+  return validator.validate(rowNumber, raw, PSKC_NAMES);
 }
+
+/** What a PSKC file calls each field, for row errors (element paths within a KeyPackage). */
+const PSKC_NAMES: FileColumnNames = {
+  serialNumber: 'DeviceInfo/SerialNo',
+  secretKey: 'Key/Data/Secret',
+  hashFunction: 'AlgorithmParameters/Suite',
+  digits: 'ResponseFormat Length',
+  timeIntervalInSeconds: 'Data/TimeInterval',
+  manufacturer: 'DeviceInfo/Manufacturer',
+  model: 'DeviceInfo/Model',
+  displayName: 'Key/FriendlyName',
+  expiresAt: 'Key/Policy/ExpiryDate',
+  manufacturedAt: 'Key/Policy/StartDate',
+  algorithm: 'Key Algorithm',
+};
 
 function keyContainerOf(xml: string): unknown {
   const validation = XMLValidator.validate(xml);

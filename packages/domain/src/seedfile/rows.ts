@@ -1,6 +1,7 @@
 // Turns one row's raw fields into a SeedRow, remembering serials so a file never imports a token twice.
 import { normaliseSerialNumber, validateSeedFields } from '../seeds';
 import type { RawSeedFields, SeedField, SeedRow, SeedValidationOptions } from '../seeds';
+import type { FileColumnNames } from './columns';
 
 export interface SeedFileOptions extends SeedValidationOptions {
   /** Cap for formats read whole (JSON, PSKC); defaults to DEFAULT_MAX_WHOLE_FILE_BYTES. */
@@ -9,8 +10,8 @@ export interface SeedFileOptions extends SeedValidationOptions {
   preSharedKey?: Uint8Array;
 }
 
-export function rowError(rowNumber: number, field: SeedField, reason: string, serialNumber?: string): SeedRow {
-  return { ok: false, error: { rowNumber, field, reason, ...(serialNumber === undefined ? {} : { serialNumber }) } };
+export function rowError(rowNumber: number, field: SeedField, reason: string, serialNumber?: string, column?: string): SeedRow {
+  return { ok: false, error: { rowNumber, field, ...(column === undefined ? {} : { column }), reason, ...(serialNumber === undefined ? {} : { serialNumber }) } };
 }
 
 /**
@@ -23,19 +24,20 @@ export class SeedRowValidator {
 
   constructor(private readonly options: SeedValidationOptions = {}) {}
 
-  validate(rowNumber: number, raw: RawSeedFields): SeedRow {
+  /** `columns`: the file's own names of the fields (see fileColumnNames), named in row errors. */
+  validate(rowNumber: number, raw: RawSeedFields, columns: FileColumnNames = {}): SeedRow {
     const serial = normaliseSerialNumber(raw.serialNumber);
-    if (!serial.ok) return rowError(rowNumber, 'serialNumber', serial.reason);
+    if (!serial.ok) return rowError(rowNumber, 'serialNumber', serial.reason, undefined, columns.serialNumber);
 
     const key = serial.value.toLowerCase();
     const firstRow = this.firstRowBySerial.get(key);
     if (firstRow !== undefined) {
-      return rowError(rowNumber, 'serialNumber', `serial ${serial.value} already appears in row ${firstRow}`, serial.value);
+      return rowError(rowNumber, 'serialNumber', `serial ${serial.value} already appears in row ${firstRow}`, serial.value, columns.serialNumber);
     }
     this.firstRowBySerial.set(key, rowNumber);
 
     const checked = validateSeedFields(raw, this.options);
-    if (!checked.ok) return rowError(rowNumber, checked.field, checked.reason, serial.value);
+    if (!checked.ok) return rowError(rowNumber, checked.field, checked.reason, serial.value, columns[checked.field]);
     return { ok: true, record: { rowNumber, ...checked.value } };
   }
 }

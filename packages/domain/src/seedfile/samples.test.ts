@@ -164,3 +164,33 @@ describe('token2-psk.pskc.xml', () => {
     await expect(rows).rejects.toMatchObject({ code: 'pskc-mac-mismatch', name: 'SeedFileError' });
   });
 });
+
+describe('token2-dated.csv', () => {
+  it('reads the expiry and production dates, a date alone meaning the end (expiry) or start (made) of that day or month', async () => {
+    const rows = await parseSample('token2-dated.csv');
+    expect(accepted(rows).map((record) => [record.serialNumber, record.expiresAt, record.manufacturedAt])).toEqual([
+      ['603000000001', '2029-12-31T23:59:59.999Z', '2026-03-15T00:00:00.000Z'],
+      ['603000000002', '2027-12-31T23:59:59.999Z', '2024-01-01T00:00:00.000Z'],
+      ['603000000003', undefined, undefined],
+    ]);
+  });
+
+  it("refuses an ambiguous or impossible date, naming the file's own column and the row it counts with the header as row 1", async () => {
+    const errors = refused(await parseSample('token2-dated.csv'));
+    expect(errors).toEqual([
+      expect.objectContaining({ rowNumber: 5, field: 'expiresAt', column: 'Expiry Date', serialNumber: '603000000004', reason: expect.stringMatching(/YYYY-MM-DD/) }),
+      expect.objectContaining({ rowNumber: 6, field: 'expiresAt', column: 'Expiry Date', serialNumber: '603000000005', reason: expect.stringMatching(/no day 30/) }),
+    ]);
+  });
+});
+
+describe('dated.pskc.xml', () => {
+  it("takes Key/Policy/ExpiryDate and StartDate as the token's expiry and start", async () => {
+    const records = accepted(await parseSample('dated.pskc.xml'));
+    expect(records.map((record) => [record.serialNumber, record.expiresAt, record.manufacturedAt])).toEqual([
+      ['8100000001', '2030-06-30T23:59:59.000Z', '2026-01-10T00:00:00.000Z'],
+      ['8100000002', '2031-01-30T23:00:00.000Z', undefined],
+      ['8100000003', undefined, undefined],
+    ]);
+  });
+});
