@@ -91,6 +91,11 @@ const tokenLifecycleAction = (action: TokenLifecycleAction) =>
     errors: { ...NOT_FOUND, 409: 'The life cycle forbids this now' },
   });
 
+/** A token action with a body of its own that answers the token as it is now (and the operation it queued, if any). */
+function tokenActionWithAnswer<const B extends z.ZodType, const R extends Record<number, Reply>>(action: string, summary: string, body: B, responses: R, conflict: string) {
+  return endpoint({ method: 'post', path: `/tokens/{id}/${action}`, summary, access: 'operator', params: IdParams, body, responses, errors: { ...NOT_FOUND, 409: conflict } });
+}
+
 export const tokenGraphActions = Object.fromEntries(TOKEN_GRAPH_ACTIONS.map((action) => [action, tokenGraphAction(action)])) as Record<TokenGraphAction, ReturnType<typeof tokenGraphAction>>;
 export const tokenLifecycleActions = Object.fromEntries(TOKEN_LIFECYCLE_ACTIONS.map((action) => [action, tokenLifecycleAction(action)])) as Record<
   TokenLifecycleAction,
@@ -171,26 +176,20 @@ export const endpoints = {
   }),
   ...prefixed('token', tokenGraphActions),
   ...prefixed('token', tokenLifecycleActions),
-  reportLost: endpoint({
-    method: 'post',
-    path: '/tokens/{id}/lost',
-    summary: 'Report lost: out of service at once, deactivated in Entra ahead of other queued work, never active again; retire or delete it afterwards (operator)',
-    access: 'operator',
-    params: IdParams,
-    body: s.LostReport,
-    responses: { 202: { description: 'Marked lost; the deactivation is queued where Entra holds the token for a user', body: s.TokenActionAnswer } },
-    errors: { ...NOT_FOUND, 409: 'The life cycle forbids this now' },
-  }),
-  editToken: endpoint({
-    method: 'post',
-    path: '/tokens/{id}/edit',
-    summary: 'Edit the display name (in Entra) and the comment (in Tokenfleet), each audited with old and new value (operator)',
-    access: 'operator',
-    params: IdParams,
-    body: s.TokenEdit,
-    responses: { 200: { description: 'The token as it is now, and the rename queued for Entra if one was', body: s.TokenActionAnswer } },
-    errors: { ...NOT_FOUND, 409: 'Entra cannot rename the token in its state now, or a rename is already under way' },
-  }),
+  reportLost: tokenActionWithAnswer(
+    'lost',
+    'Report lost: out of service at once, deactivated in Entra ahead of other queued work, never active again; retire or delete it afterwards (operator)',
+    s.LostReport,
+    { 202: { description: 'Marked lost; the deactivation is queued where Entra holds the token for a user', body: s.TokenActionAnswer } },
+    'The life cycle forbids this now',
+  ),
+  editToken: tokenActionWithAnswer(
+    'edit',
+    'Edit the display name (in Entra) and the comment (in Tokenfleet), each audited with old and new value (operator)',
+    s.TokenEdit,
+    { 200: { description: 'The token as it is now, and the rename queued for Entra if one was', body: s.TokenActionAnswer } },
+    'Entra cannot rename the token in its state now, or a rename is already under way',
+  ),
   testCode: endpoint({
     method: 'post',
     path: '/tokens/{id}/test',
