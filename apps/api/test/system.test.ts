@@ -53,7 +53,7 @@ describe('overview', () => {
     let overview = await t.call('GET', '/api/v1/overview', { key: t.keys.viewer });
     expect(overview.status).toBe(200);
     expect(overview.body).toMatchObject({ mode: 'sandbox', importsRunning: 1, failedOperations: 0 });
-    expect(overview.body.tokensByState).toEqual({ imported: 6, created: 0, assigned: 0, active: 0, failed: 0, disabled: 0, retired: 0, deleted: 0 });
+    expect(overview.body.tokensByState).toEqual({ imported: 6, created: 0, assigned: 0, active: 0, failed: 0, disabled: 0, lost: 0, retired: 0, deleted: 0 });
     expect(overview.body.tokensByStatus).toEqual({ ACTIVE: 0, DISABLED: 6, OBSOLETE: 0 });
     expect(overview.body.tokensExpiringSoon).toBe(0);
     expect(overview.body.tenants).toEqual([

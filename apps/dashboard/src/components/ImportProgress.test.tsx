@@ -20,7 +20,7 @@ function summary(overrides: Partial<Omit<Import, 'progress'>> & { progress?: Par
     createdAt: '2026-01-31T10:00:00.000Z',
     finishedAt: null,
     error: null,
-    tokensByState: { imported: 0, created: 0, assigned: 0, active: 0, failed: 0, disabled: 0, retired: 0, deleted: 0 },
+    tokensByState: { imported: 0, created: 0, assigned: 0, active: 0, failed: 0, disabled: 0, lost: 0, retired: 0, deleted: 0 },
     ...rest,
     progress: { validated: 6, created: 0, assigned: 0, activated: 0, failed: 0, pending: 6, ...progress },
   };
@@ -55,7 +55,7 @@ describe('import progress', () => {
   });
 
   it("says what a finished import did in an operator's words", () => {
-    const states = (active: number, created = 0) => ({ imported: 0, created, assigned: 0, active, failed: 0, disabled: 0, retired: 0, deleted: 0 });
+    const states = (active: number, created = 0) => ({ imported: 0, created, assigned: 0, active, failed: 0, disabled: 0, lost: 0, retired: 0, deleted: 0 });
     const done = summary({ status: 'completed_with_errors', validRows: 48, rejectedRows: 2, totalRows: 50, tokensByState: states(48), progress: { pending: 0, activated: 48 } });
     expect(importProgress(done).summary).toBe('Completed: 48 tokens active, 2 rows rejected');
     const mixed = summary({ status: 'completed', validRows: 3, rejectedRows: 0, totalRows: 3, tokensByState: states(2, 1), progress: { pending: 0 } });
