@@ -36,7 +36,7 @@ describe('tokens', () => {
     const tenant = await insertTenant(db);
     expect(
       await rejectionCode(testDatabase.client.sql`insert into tokens (id, tenant_id, serial_number, manufacturer, model,
-        display_name, hash_function, state) values (${randomUUID()}, ${tenant}, 'X1', 'm', 'm', 'd', 'hmacsha1', 'lost')`),
+        display_name, hash_function, state) values (${randomUUID()}, ${tenant}, 'X1', 'm', 'm', 'd', 'hmacsha1', 'misplaced')`),
     ).toBe(PG_CHECK_VIOLATION);
     expect(await rejectionCode(insertToken(db, tenant, { secretKeyId: 'k12345678' }))).toBe(PG_CHECK_VIOLATION);
   });
