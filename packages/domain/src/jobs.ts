@@ -27,7 +27,8 @@ export interface JobPayloads {
   'token.unassign': OperationJob;
   'token.delete': OperationJob;
   'import.expand': { tenantId: string; importId: string };
-  'inventory.sync': { tenantId: string };
+  /** `syncId` names the inventory_syncs row; a job without one (an old scheduler's) opens its own. */
+  'inventory.sync': { tenantId: string; syncId?: string };
 }
 
 /** Operation kinds are the token job kinds: one operation row per token and step. */
