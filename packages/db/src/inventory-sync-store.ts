@@ -4,7 +4,7 @@
 // token names. After the last page, tokens whose device Entra did not list and unmanaged devices that
 // vanished are found set-based by the run's stamp, never by a set of ids held in memory.
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { statesAllowing, UNFINISHED_OPERATION_STATUSES, type EntraFieldChange, type EntraTokenState, type TokenState } from '@tokenfleet/domain';
 import { appendAuditMany, type AuditEventInput } from './audit';
 import type { Database, DbOrTx } from './client';
@@ -25,7 +25,7 @@ export async function requestSync(db: Database, tenantId: string, requestedBy: s
   await db
     .update(inventorySyncs)
     .set({ status: 'failed', finishedAt: now, error: 'the worker running it stopped answering; a new sync replaced it' })
-    .where(and(eq(inventorySyncs.tenantId, tenantId), inArray(inventorySyncs.status, ['queued', 'running']), lt(sql`coalesce(${inventorySyncs.heartbeatAt}, ${inventorySyncs.requestedAt})`, staleBefore)));
+    .where(and(eq(inventorySyncs.tenantId, tenantId), inArray(inventorySyncs.status, ['queued', 'running']), sql`coalesce(${inventorySyncs.heartbeatAt}, ${inventorySyncs.requestedAt}) < ${staleBefore.toISOString()}::timestamptz`));
   const [created] = await db
     .insert(inventorySyncs)
     .values({ id: randomUUID(), tenantId, status: 'queued', requestedBy, requestedAt: now })

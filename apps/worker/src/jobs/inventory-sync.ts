@@ -133,13 +133,12 @@ async function resolveUpns(jc: JobContext, transitions: EntraTransition[]): Prom
   const upns = new Map<string, string | null>();
   for (const transition of transitions) {
     const userId = transition.set.assignedUserId;
-    if (!userId) continue;
-    if (sameId(userId, transition.token.assignedUserId)) {
-      transition.set.assignedUpn = transition.token.assignedUpn;
-      continue;
+    if (userId && sameId(userId, transition.token.assignedUserId)) transition.set.assignedUpn = transition.token.assignedUpn;
+    else if (userId) {
+      if (!upns.has(userId)) upns.set(userId, await lookUpUpn(jc, userId, transition.token));
+      transition.set.assignedUpn = upns.get(userId) ?? null;
     }
-    if (!upns.has(userId)) upns.set(userId, await lookUpUpn(jc, userId, transition.token));
-    transition.set.assignedUpn = upns.get(userId) ?? null;
+    // The audit event names users as operators know them, by UPN, where one is known.
     const change = transition.changes.find((entry) => entry.field === 'assignedTo');
     if (change) {
       change.before = transition.token.assignedUpn ?? change.before;
