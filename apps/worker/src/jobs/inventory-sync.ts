@@ -32,6 +32,9 @@ import { isWait, outageOf, PermanentFailure } from '../errors';
 import { callGraph, okOrThrow } from '../graph-call';
 import type { Handler } from './handler';
 
+/** Users whose UPN one run remembers before it starts over. */
+const UPN_CACHE_LIMIT = 10_000;
+
 /** Graph's largest page of devices. */
 export const SYNC_PAGE_SIZE = 999;
 
@@ -42,6 +45,8 @@ export const inventorySync: Handler<'inventory.sync'> = async (job, jc) => {
   if (!run) return { status: 'done', detail: 'this sync had finished already' };
   const startedAt = run.startedAt ?? new Date();
   const summary = { pages: 0, devicesRead: 0, lastUsedUpdated: 0, changedInEntra: 0, skippedBusy: 0, unmanagedFound: 0, unmanagedGone: 0, missingFromEntra: 0 } as SyncSummary & { pages: number; devicesRead: number; changedInEntra: number; missingFromEntra: number };
+  // UPNs of users Entra gave tokens to, for this run: bounded, so a tenant-wide reshuffle cannot grow it.
+  const upns = new Map<string, string | null>();
   try {
     for (let nextLink: string | null | undefined; nextLink !== null; ) {
       // Before the read: a token changed after this moment is compared next time, not against an older page.
@@ -55,7 +60,7 @@ export const inventorySync: Handler<'inventory.sync'> = async (job, jc) => {
       nextLink = page.nextLink;
       summary.pages += 1;
       summary.devicesRead += page.devices.length;
-      const result = await applyPage(jc, syncId, page.devices, readAt);
+      const result = await applyPage(jc, syncId, page.devices, readAt, upns);
       for (const [key, value] of Object.entries(result)) summary[key] = (summary[key] ?? 0) + value;
       await syncHeartbeat(jc.db, syncId, summary);
     }
@@ -93,7 +98,7 @@ export const inventorySync: Handler<'inventory.sync'> = async (job, jc) => {
  * One page against the tokens that name its devices: one statement stamps and reads them, then one
  * transaction writes what changed (no Graph call is made while it is open).
  */
-async function applyPage(jc: JobContext, syncId: string, devices: HardwareOathDevice[], readAt: Date): Promise<SyncSummary> {
+async function applyPage(jc: JobContext, syncId: string, devices: HardwareOathDevice[], readAt: Date, upns: Map<string, string | null>): Promise<SyncSummary> {
   const tenantId = jc.tenant.tenantId;
   if (devices.length === 0) return {};
   const byDevice = new Map(devices.map((device) => [device.id.toLowerCase(), device]));
@@ -115,7 +120,7 @@ async function applyPage(jc: JobContext, syncId: string, devices: HardwareOathDe
     }
     transitions.push({ token, to: change.to, changes: change.changes, set: { assignedUserId: facts.assignedUserId, assignedUpn: null, displayName: facts.displayName ?? token.displayName, graphDeviceId: token.graphDeviceId } });
   }
-  await resolveUpns(jc, transitions);
+  await resolveUpns(jc, transitions, upns);
   return jc.db.transaction(async (tx) => {
     const outcome = await applyEntraTransitions(tx, tenantId, syncId, transitions);
     await writeLastUsed(tx, lastUsed);
@@ -127,10 +132,10 @@ async function applyPage(jc: JobContext, syncId: string, devices: HardwareOathDe
 
 /**
  * Graph's `assignedTo` names a user by id and display name only; Tokenfleet keeps the UPN too (the
- * validation API and the filters match on it), so a user new to a token is looked up, once per user a page.
+ * validation API and the filters match on it), so a user new to a token is looked up, once per user a run.
  */
-async function resolveUpns(jc: JobContext, transitions: EntraTransition[]): Promise<void> {
-  const upns = new Map<string, string | null>();
+async function resolveUpns(jc: JobContext, transitions: EntraTransition[], upns: Map<string, string | null>): Promise<void> {
+  if (upns.size > UPN_CACHE_LIMIT) upns.clear();
   for (const transition of transitions) {
     const userId = transition.set.assignedUserId;
     if (userId && sameId(userId, transition.token.assignedUserId)) transition.set.assignedUpn = transition.token.assignedUpn;
