@@ -5,7 +5,8 @@ import { useState } from 'react';
 import type { InventorySync, Page, SyncQueued, Tenant, Token, UnmanagedDevice } from '@tokenfleet/contract';
 import { api } from '../api/client';
 import { useConfirm } from '../components/ConfirmDialog';
-import { EmptyState, ErrorMessage, LoadMore, Loading, PageTitle, Time } from '../components/ui';
+import { TenantList } from '../components/TenantList';
+import { EmptyState, ErrorMessage, LoadMore, PageTitle, Time } from '../components/ui';
 import { countOf, formatCount } from '../format';
 import { usePagedList, useResource, useSubmission } from '../hooks';
 import { Link } from '../router';
@@ -191,12 +192,8 @@ export function EntraSync() {
       <p role="status" aria-live="polite" className="muted">
         {message}
       </p>
-      {!tenants.data ? (
-        !tenants.error && <Loading what="tenants" />
-      ) : tenants.data.length === 0 ? (
-        <EmptyState title="No tenant is configured yet." />
-      ) : (
-        tenants.data.map((tenant) => (
+      <TenantList tenants={tenants}>
+        {(tenant) => (
           <article key={tenant.id} className="card" aria-labelledby={`tenant-${tenant.id}`}>
             <h2 id={`tenant-${tenant.id}`}>
               {tenant.name} <span className="mono muted">{tenant.id}</span>
@@ -220,8 +217,8 @@ export function EntraSync() {
             )}
             <UnmanagedDevices tenant={tenant} onAdopted={() => void tenants.reload()} />
           </article>
-        ))
-      )}
+        )}
+      </TenantList>
     </section>
   );
 }

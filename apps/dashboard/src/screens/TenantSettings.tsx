@@ -5,7 +5,8 @@ import { useState } from 'react';
 import { api } from '../api/client';
 import type { Tenant } from '@tokenfleet/contract';
 import { useConfirm } from '../components/ConfirmDialog';
-import { EmptyState, ErrorMessage, Loading, PageTitle } from '../components/ui';
+import { TenantList } from '../components/TenantList';
+import { ErrorMessage, PageTitle } from '../components/ui';
 import { useResource, useSubmission } from '../hooks';
 import { Link } from '../router';
 import { SYNC_INTERVAL_HOURS_DEFAULT, SYNC_INTERVAL_HOURS_MAX, SYNC_INTERVAL_HOURS_MIN } from '@tokenfleet/contract/values';
@@ -56,12 +57,8 @@ export function TenantSettings() {
       <p role="status" aria-live="polite" className="muted">
         {saved}
       </p>
-      {!tenants.data ? (
-        !tenants.error && <Loading what="tenants" />
-      ) : tenants.data.length === 0 ? (
-        <EmptyState title="No tenant is configured yet." />
-      ) : (
-        tenants.data.map((tenant) => (
+      <TenantList tenants={tenants}>
+        {(tenant) => (
           <fieldset key={tenant.id} className="card">
             <legend>
               {tenant.name} <span className="mono muted">{tenant.id}</span>
@@ -76,8 +73,8 @@ export function TenantSettings() {
             </p>
             <SyncInterval tenant={tenant} onSave={(hours) => void saveInterval(tenant, hours)} />
           </fieldset>
-        ))
-      )}
+        )}
+      </TenantList>
       {confirmElement}
     </section>
   );

@@ -32,6 +32,8 @@ import { isWait, outageOf, PermanentFailure } from '../errors';
 import { callGraph, okOrThrow } from '../graph-call';
 import type { Handler } from './handler';
 
+/** User look-ups a page has in flight at once (reads: they spend no write budget). */
+const USER_LOOKUPS_AT_ONCE = 8;
 /** Users whose UPN one run remembers before it starts over. */
 const UPN_CACHE_LIMIT = 10_000;
 
@@ -136,13 +138,20 @@ async function applyPage(jc: JobContext, syncId: string, devices: HardwareOathDe
  */
 async function resolveUpns(jc: JobContext, transitions: EntraTransition[], upns: Map<string, string | null>): Promise<void> {
   if (upns.size > UPN_CACHE_LIMIT) upns.clear();
+  // The users this page needs that the run has not met yet, looked up a few at a time.
+  const wanted = new Map<string, PageToken>();
+  for (const { set, token } of transitions) {
+    if (set.assignedUserId && !sameId(set.assignedUserId, token.assignedUserId) && !upns.has(set.assignedUserId)) wanted.set(set.assignedUserId, token);
+  }
+  const queue = [...wanted];
+  await Promise.all(
+    Array.from({ length: Math.min(USER_LOOKUPS_AT_ONCE, queue.length) }, async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) upns.set(next[0], await lookUpUpn(jc, next[0], next[1]));
+    }),
+  );
   for (const transition of transitions) {
     const userId = transition.set.assignedUserId;
-    if (userId && sameId(userId, transition.token.assignedUserId)) transition.set.assignedUpn = transition.token.assignedUpn;
-    else if (userId) {
-      if (!upns.has(userId)) upns.set(userId, await lookUpUpn(jc, userId, transition.token));
-      transition.set.assignedUpn = upns.get(userId) ?? null;
-    }
+    if (userId) transition.set.assignedUpn = sameId(userId, transition.token.assignedUserId) ? transition.token.assignedUpn : (upns.get(userId) ?? null);
     // The audit event names users as operators know them, by UPN, where one is known.
     const change = transition.changes.find((entry) => entry.field === 'assignedTo');
     if (change) {
