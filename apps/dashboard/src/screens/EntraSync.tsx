@@ -7,7 +7,7 @@ import { api } from '../api/client';
 import { useConfirm } from '../components/ConfirmDialog';
 import { TenantList } from '../components/TenantList';
 import { EmptyState, ErrorMessage, LoadMore, PageTitle, Time } from '../components/ui';
-import { countOf, formatCount } from '../format';
+import { countOf } from '../format';
 import { usePagedList, useResource, useSubmission } from '../hooks';
 import { Link } from '../router';
 import { useCan } from '../session';
@@ -15,14 +15,15 @@ import { useCan } from '../session';
 /** While a sync is open the screen looks again this often. */
 const OPEN_SYNC_POLL_MS = 2_000;
 
-const SUMMARY_LABELS: Array<[string, string]> = [
-  ['devicesRead', 'devices read'],
-  ['changedInEntra', 'tokens changed in Entra'],
-  ['missingFromEntra', 'tokens no longer in Entra'],
-  ['lastUsedUpdated', 'last uses brought in'],
-  ['unmanagedFound', 'unmanaged devices found'],
-  ['unmanagedGone', 'unmanaged devices gone'],
-  ['skippedBusy', 'left for the next sync (Tokenfleet was changing them)'],
+/** Each count of a sync's summary in words: its key, and the noun before and after the count's verb. */
+const SUMMARY_LABELS: Array<[key: string, singular: string, plural: string, rest: string]> = [
+  ['devicesRead', 'device', 'devices', 'read'],
+  ['changedInEntra', 'token', 'tokens', 'changed in Entra'],
+  ['missingFromEntra', 'token', 'tokens', 'no longer in Entra'],
+  ['lastUsedUpdated', 'last use', 'last uses', 'brought in'],
+  ['unmanagedFound', 'unmanaged device', 'unmanaged devices', 'found'],
+  ['unmanagedGone', 'unmanaged device', 'unmanaged devices', 'gone'],
+  ['skippedBusy', 'token', 'tokens', 'left for the next sync (Tokenfleet was changing them)'],
 ];
 
 function isOpen(sync: InventorySync | null): boolean {
@@ -50,9 +51,9 @@ function SyncSummary({ sync }: { sync: InventorySync }) {
       {sync.error && <p className="notice notice-error">{sync.error}</p>}
       {sync.summary && (
         <ul className="inline-list">
-          {SUMMARY_LABELS.filter(([key]) => sync.summary![key] !== undefined).map(([key, label]) => (
+          {SUMMARY_LABELS.filter(([key]) => sync.summary![key] !== undefined).map(([key, singular, plural, rest]) => (
             <li key={key}>
-              {formatCount(sync.summary![key]!)} {label}
+              {countOf(sync.summary![key]!, singular, plural)} {rest}
             </li>
           ))}
         </ul>
