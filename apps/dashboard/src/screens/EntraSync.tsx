@@ -212,9 +212,11 @@ export function EntraSync() {
             </p>
             {tenant.lastSync ? <SyncSummary sync={tenant.lastSync} /> : <p className="muted">No sync has run yet.</p>}
             {canSync && (
-              <button type="button" onClick={() => void syncNow(tenant)} disabled={working || isOpen(tenant.lastSync)}>
-                {isOpen(tenant.lastSync) ? 'Sync under way…' : 'Sync now'}
-              </button>
+              <p>
+                <button type="button" onClick={() => void syncNow(tenant)} disabled={working || isOpen(tenant.lastSync)}>
+                  {isOpen(tenant.lastSync) ? 'Sync under way…' : 'Sync now'}
+                </button>
+              </p>
             )}
             <UnmanagedDevices tenant={tenant} onAdopted={() => void tenants.reload()} />
           </article>
