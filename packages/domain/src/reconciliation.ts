@@ -2,7 +2,7 @@
 // what differs between a token and its device. The inventory sync (apps/worker/src/jobs/inventory-sync.ts)
 // reads Entra a page at a time and applies what this answers; docs/reconciliation.md says why each rule is
 // as it is.
-import type { EntraTokenState, TokenState } from './lifecycle';
+import { canApply, type EntraTokenState, type TokenState } from './lifecycle';
 
 /** What Entra says about one hardware OATH device (Graph's fields that matter here). */
 export interface EntraDeviceFacts {
@@ -32,9 +32,6 @@ export interface EntraChange {
   to: EntraTokenState | null;
   changes: EntraFieldChange[];
 }
-
-/** States whose token has no device in Entra to compare with. */
-export const STATES_WITHOUT_DEVICE: readonly TokenState[] = ['imported', 'deleted'];
 
 function sameUser(a: string | null, b: string | null): boolean {
   return (a ?? '').toLowerCase() === (b ?? '').toLowerCase();
@@ -67,9 +64,10 @@ function agrees(state: TokenState, to: EntraTokenState): boolean {
 /**
  * What differs between a token and its device in Entra (null: nothing). `device` null means Entra did
  * not list it. Last use is not a change here: it moves with every sign-in and is brought in on its own.
+ * Only states the life cycle lets follow Entra are compared (not imported or deleted: no device).
  */
 export function compareWithEntra(token: TokenFacts, device: EntraDeviceFacts | null): EntraChange | null {
-  if (STATES_WITHOUT_DEVICE.includes(token.state)) return null;
+  if (!canApply(token.state, 'changedInEntra')) return null;
   const changes: EntraFieldChange[] = [];
   const to = entraStateOf(device, token);
   const stateChanges = !agrees(token.state, to);
