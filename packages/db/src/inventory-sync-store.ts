@@ -226,6 +226,13 @@ export async function writeLastUsed(db: DbOrTx, entries: ReadonlyArray<{ id: str
     where tokens.id = v.id`);
 }
 
+/** What a sync refreshes of a device already listed as unmanaged: all it read, not when it was first seen. */
+const REFRESHED_COLUMNS = [
+  'serialNumber', 'manufacturer', 'model', 'displayName', 'hashFunction', 'timeIntervalSeconds', 'status',
+  'assignedUserId', 'assignedUserName', 'lastUsedAt', 'lastSeenAt', 'lastSeenSyncId',
+] as const;
+const REFRESHED_ON_CONFLICT = Object.fromEntries(REFRESHED_COLUMNS.map((column) => [column, sql.raw(`excluded.${unmanagedDevices[column].name}`)]));
+
 /**
  * The page's devices no token names, recorded (or refreshed) as unmanaged in one statement; answers the
  * ones seen for the first time, each with one audit event. Devices of the page that a token now names
@@ -260,20 +267,7 @@ export async function recordUnmanaged(db: DbOrTx, tenantId: string, syncId: stri
     )
     .onConflictDoUpdate({
       target: [unmanagedDevices.tenantId, unmanagedDevices.graphDeviceId],
-      set: {
-        serialNumber: sql`excluded.serial_number`,
-        manufacturer: sql`excluded.manufacturer`,
-        model: sql`excluded.model`,
-        displayName: sql`excluded.display_name`,
-        hashFunction: sql`excluded.hash_function`,
-        timeIntervalSeconds: sql`excluded.time_interval_seconds`,
-        status: sql`excluded.status`,
-        assignedUserId: sql`excluded.assigned_user_id`,
-        assignedUserName: sql`excluded.assigned_user_name`,
-        lastUsedAt: sql`excluded.last_used_at`,
-        lastSeenAt: sql`excluded.last_seen_at`,
-        lastSeenSyncId: sql`excluded.last_seen_sync_id`,
-      },
+      set: REFRESHED_ON_CONFLICT,
     })
     .returning({ graphDeviceId: unmanagedDevices.graphDeviceId, serialNumber: unmanagedDevices.serialNumber, inserted: sql<boolean>`(xmax = 0)` });
   const fresh = inserted.filter((row) => row.inserted);
