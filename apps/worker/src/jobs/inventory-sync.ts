@@ -100,10 +100,12 @@ export const inventorySync: Handler<'inventory.sync'> = async (job, jc) => {
  * One page against the tokens that name its devices: one statement stamps and reads them, then one
  * transaction writes what changed (no Graph call is made while it is open).
  */
-async function applyPage(jc: JobContext, syncId: string, devices: HardwareOathDevice[], readAt: Date, upns: Map<string, string | null>): Promise<SyncSummary> {
+async function applyPage(jc: JobContext, syncId: string, listed: HardwareOathDevice[], readAt: Date, upns: Map<string, string | null>): Promise<SyncSummary> {
   const tenantId = jc.tenant.tenantId;
-  if (devices.length === 0) return {};
-  const byDevice = new Map(devices.map((device) => [device.id.toLowerCase(), device]));
+  if (listed.length === 0) return {};
+  // A device listed twice in one page (Graph's listings are eventually consistent) counts once.
+  const byDevice = new Map(listed.map((device) => [device.id.toLowerCase(), device]));
+  const devices = [...byDevice.values()];
   const known = await stampPageTokens(jc.db, tenantId, syncId, devices.map((device) => device.id));
   const transitions: EntraTransition[] = [];
   const lastUsed: Array<{ id: string; at: string }> = [];
