@@ -8,8 +8,11 @@ import type { GraphClient } from '@tokenfleet/graph';
 import type { TenantQueue } from '@tokenfleet/queue';
 import type { Authenticator } from './auth';
 
-/** The one Graph call the API makes on a request path: the read-only user look-up. */
-export type UserDirectory = Pick<GraphClient, 'searchUsers'>;
+/**
+ * The Graph calls the API makes on a request path, all read-only: the user search, and (for adopting an
+ * unmanaged device assigned to someone) the look-up of one user by id.
+ */
+export type UserDirectory = Pick<GraphClient, 'searchUsers'> & Partial<Pick<GraphClient, 'getUser'>>;
 
 export interface ApiDeps {
   db: Database;

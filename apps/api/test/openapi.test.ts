@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import type { Router } from 'express';
-import { operations, tokens } from '@tokenfleet/db';
+import { operations, tokens, unmanagedDevices } from '@tokenfleet/db';
 import { base32Decode, hotp, totpCode, totpStep, type TotpKey } from '@tokenfleet/domain';
 import { sampleFile } from '@tokenfleet/test-harness/samples';
 import { createApiRouter, openApiDocument } from '../src/index';
@@ -143,6 +143,16 @@ describe('the OpenAPI document', () => {
     await ok('PATCH', `/api/v1/accounts/${account.body.id}`, { json: { role: 'viewer' } });
     const tenantsAnswer = await ok('GET', '/api/v1/tenants');
     await ok('PATCH', `/api/v1/tenants/${tenantsAnswer.body[0].id}/settings`, { json: { purgeSeedsWhenActive: false } });
+    const tenantId = tenantsAnswer.body[0].id as string;
+    const queuedSync = await ok('POST', `/api/v1/tenants/${tenantId}/sync`);
+    await ok('GET', `/api/v1/tenants/${tenantId}/syncs/${queuedSync.body.id}`);
+    // An unmanaged device as a sync records one (no worker runs in this walk).
+    await t.api.deps.db.insert(unmanagedDevices).values({
+      tenantId, graphDeviceId: 'd0f1c1a2-0000-4000-8000-00000000a001', serialNumber: 'UNMANAGED-1', manufacturer: 'Feitian', model: 'c200',
+      displayName: null, hashFunction: 'hmacsha1', timeIntervalSeconds: 30, status: 'available', lastSeenSyncId: queuedSync.body.id,
+    });
+    await ok('GET', `/api/v1/tenants/${tenantId}/unmanaged-devices`);
+    await ok('POST', `/api/v1/tenants/${tenantId}/unmanaged-devices/d0f1c1a2-0000-4000-8000-00000000a001/adopt`);
 
     const validator = await ok('POST', '/api/v1/api-keys', { json: { name: 'contract walk validator', role: 'validator' } });
     const validationUser = await t.call('GET', `/createuser?api_key=${validator.body.key}&email=walk@contoso.example&format=1`, { key: null });

@@ -11,17 +11,27 @@ describe('tenant settings', () => {
   it('everyone signed in reads the tenants and their settings', async () => {
     const answer = await t.call('GET', '/api/v1/tenants', { key: t.keys.viewer });
     expect(answer.status).toBe(200);
-    expect(answer.body).toEqual([{ id: 'sandbox', name: expect.any(String), mode: 'sandbox', settings: { purgeSeedsWhenActive: false, obsoleteAfterDays: null } }]);
+    expect(answer.body).toEqual([
+      {
+        id: 'sandbox',
+        name: expect.any(String),
+        mode: 'sandbox',
+        settings: { purgeSeedsWhenActive: false, obsoleteAfterDays: null, syncIntervalHours: 6 },
+        lastSync: null,
+        lastSyncedAt: null,
+        unmanagedDevices: 0,
+      },
+    ]);
   });
 
   it('an admin turns seed purging on, and the change is audited with its before and after', async () => {
     const answer = await t.call('PATCH', '/api/v1/tenants/sandbox/settings', { key: t.keys.admin, json: { purgeSeedsWhenActive: true } });
     expect(answer.status).toBe(200);
-    expect(answer.body.settings).toEqual({ purgeSeedsWhenActive: true, obsoleteAfterDays: null });
+    expect(answer.body.settings).toEqual({ purgeSeedsWhenActive: true, obsoleteAfterDays: null, syncIntervalHours: 6 });
     const [row] = await t.api.deps.db.select().from(tenants).where(eq(tenants.id, 'sandbox'));
     expect(row!.settings.purgeSeedsWhenActive).toBe(true);
     const [audit] = await t.api.deps.db.select().from(auditEvents).where(eq(auditEvents.action, 'tenant.settings_changed'));
-    expect(audit).toMatchObject({ actor: expect.stringMatching(/^api-key:/), targetId: 'sandbox', detail: { before: { purgeSeedsWhenActive: false, obsoleteAfterDays: null }, after: { purgeSeedsWhenActive: true, obsoleteAfterDays: null } } });
+    expect(audit).toMatchObject({ actor: expect.stringMatching(/^api-key:/), targetId: 'sandbox', detail: { before: { purgeSeedsWhenActive: false, obsoleteAfterDays: null, syncIntervalHours: 6 }, after: { purgeSeedsWhenActive: true, obsoleteAfterDays: null, syncIntervalHours: 6 } } });
   });
 
   it('an admin sets the idle limit after which an unused active token is OBSOLETE, and clears it again', async () => {
@@ -34,6 +44,16 @@ describe('tenant settings', () => {
     expect((await t.call('PATCH', '/api/v1/tenants/sandbox/settings', { key: t.keys.admin, json: {} })).status).toBe(400);
     const cleared = await t.call('PATCH', '/api/v1/tenants/sandbox/settings', { key: t.keys.admin, json: { obsoleteAfterDays: null } });
     expect(cleared.body.settings.obsoleteAfterDays).toBeNull();
+  });
+
+  it('an admin sets how often the tenant is reconciled with Entra, within sane bounds', async () => {
+    const answer = await t.call('PATCH', '/api/v1/tenants/sandbox/settings', { key: t.keys.admin, json: { syncIntervalHours: 1.5 } });
+    expect(answer.status).toBe(200);
+    expect(answer.body.settings).toEqual({ purgeSeedsWhenActive: true, obsoleteAfterDays: null, syncIntervalHours: 1.5 });
+    for (const syncIntervalHours of [0, 0.1, 1000, '6']) {
+      expect((await t.call('PATCH', '/api/v1/tenants/sandbox/settings', { key: t.keys.admin, json: { syncIntervalHours } })).status).toBe(400);
+    }
+    expect((await t.call('PATCH', '/api/v1/tenants/sandbox/settings', { key: t.keys.admin, json: {} })).status).toBe(400);
   });
 
   it('an operator may not change settings; unknown tenants and unknown settings are refused', async () => {

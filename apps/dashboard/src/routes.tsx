@@ -8,6 +8,7 @@ import { matchPath } from './router';
 import { Accounts } from './screens/Accounts';
 import { ApiKeys } from './screens/ApiKeys';
 import { AuditTrail } from './screens/AuditTrail';
+import { EntraSync } from './screens/EntraSync';
 import { FailedJobs } from './screens/FailedJobs';
 import { ImportDetail } from './screens/ImportDetail';
 import { Imports } from './screens/Imports';
@@ -35,6 +36,7 @@ export const ROUTES: readonly ScreenRoute[] = [
   { path: '/failed', role: 'viewer', nav: 'Failed jobs', render: () => <FailedJobs /> },
   { path: '/audit', role: 'viewer', nav: 'Audit trail', render: () => <AuditTrail /> },
   { path: '/validation', role: 'viewer', nav: 'Validation', render: () => <Validation /> },
+  { path: '/entra-sync', role: 'viewer', nav: 'Entra sync', render: () => <EntraSync /> },
   { path: '/accounts', role: 'admin', nav: 'Accounts', render: () => <Accounts /> },
   { path: '/api-keys', role: 'admin', nav: 'API keys', render: () => <ApiKeys /> },
   { path: '/settings', role: 'admin', nav: 'Tenant settings', render: () => <TenantSettings /> },

@@ -26,6 +26,8 @@ export interface WorkerSettings {
   outageWaitMs: (waitsSoFar: number) => number;
   /** Attempts an operation gets for failures of its own (Graph's 5xx, lost answers), across every job that carried it. */
   maxAttempts: number;
+  /** Devices per page the inventory sync asks Graph for (default 999, Graph's largest; tests use small pages). */
+  syncPageSize?: number;
 }
 
 export interface WorkerContext {

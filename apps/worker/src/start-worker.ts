@@ -1,6 +1,6 @@
 // Starts the worker for the configured tenant: migrations, database, seed vault, Graph client, the
-// tenant's queue with its shared write budget, the BullMQ worker, the reconciler and the periodic
-// inventory sync. `close()` stops taking jobs and gives running ones a deadline to finish; what is still
+// tenant's queue with its shared write budget, the BullMQ worker, the reconciler and the scheduled
+// inventory sync (sync-schedule.ts, checked at start-up and by every reconciler pass). `close()` stops taking jobs and gives running ones a deadline to finish; what is still
 // running then is released (its lock lapses and another worker picks it up as stalled).
 import type { Logger } from 'pino';
 import { createLogger, graphConnectionFor, type Config } from '@tokenfleet/config';
@@ -10,6 +10,7 @@ import { createRedis, createTenantQueue, DEFAULT_JOB_OPTIONS, WriteBudget } from
 import type { WorkerContext } from './context';
 import { outageWaitMs } from './errors';
 import { reconcileTenant } from './reconciler';
+import { syncIfDue } from './sync-schedule';
 import { startTenantWorker } from './tenant-worker';
 
 export interface WorkerOverrides {
@@ -23,6 +24,10 @@ export interface WorkerOverrides {
   lockDurationMs?: number;
   /** How long a job waits for a part that is away, after its n-th wait (tests shorten it). */
   outageWaitMs?: (waitsSoFar: number) => number;
+  /** Devices per page the inventory sync reads (default 999). */
+  syncPageSize?: number;
+  /** false: no scheduled inventory sync (tests that ask for their own); on demand still works. */
+  scheduleSyncs?: boolean;
   /** Where the master key is read from (default: process.env). */
   env?: Record<string, string | undefined>;
 }
@@ -71,6 +76,7 @@ export async function startWorker(config: Config, overrides: WorkerOverrides = {
       budgetMaxWaitMs: 3_000,
       outageWaitMs: overrides.outageWaitMs ?? ((waits) => outageWaitMs(waits)),
       maxAttempts: DEFAULT_JOB_OPTIONS.attempts ?? 8,
+      ...(overrides.syncPageSize ? { syncPageSize: overrides.syncPageSize } : {}),
     },
     tenant: {
       tenantId: tenant.id,
@@ -86,11 +92,15 @@ export async function startWorker(config: Config, overrides: WorkerOverrides = {
     concurrency: config.workerConcurrency,
     ...(overrides.lockDurationMs ? { lockDurationMs: overrides.lockDurationMs } : {}),
   });
-  // One scheduler per tenant queue, so its id can be the job name.
-  await queue.upsertJobScheduler('inventory.sync', { every: 6 * 3600_000 }, { name: 'inventory.sync', data: { tenantId: tenant.id } });
+  // The sync is scheduled by the reconciler's pass now (sync-schedule.ts); a scheduler an older version
+  // left in Redis would run syncs on its own clock.
+  await queue.removeJobScheduler('inventory.sync');
+  const scheduleSync = () => (overrides.scheduleSyncs === false ? Promise.resolve(null) : syncIfDue(database.db, queue, tenant.id));
+  await scheduleSync();
 
   const reconcileNow = async () => {
     await reconcileTenant(database.db, redis, queue, tenant.id, { graceMs: overrides.reconcileGraceMs ?? 120_000, abandonedImportMs: 30 * 60_000 }, logger);
+    await scheduleSync();
   };
   const timer = setInterval(() => {
     reconcileNow().catch((error: unknown) => logger.error({ err: error }, 'reconciler pass failed'));

@@ -21,6 +21,10 @@ import {
   PSKC_KEY_PATTERN,
   KEY_ROLES,
   ROLES,
+  SYNC_INTERVAL_HOURS_DEFAULT,
+  SYNC_INTERVAL_HOURS_MAX,
+  SYNC_INTERVAL_HOURS_MIN,
+  SYNC_STATUSES,
   TENANT_MODES,
   TOKEN_STATES,
   TOKEN_STATUSES,
@@ -357,11 +361,63 @@ const ObsoleteAfterDays = z
   .max(OBSOLETE_AFTER_DAYS_MAX)
   .nullable()
   .describe('an active token not used for longer than this many days is OBSOLETE; null: never');
-export const TenantSettings = z.object({ purgeSeedsWhenActive: z.boolean(), obsoleteAfterDays: ObsoleteAfterDays });
-export const Tenant = z.object({ id: z.string(), name: z.string(), mode: z.enum(TENANT_MODES), settings: TenantSettings }).meta({ id: 'Tenant' });
+const SyncIntervalHours = z
+  .number()
+  .min(SYNC_INTERVAL_HOURS_MIN)
+  .max(SYNC_INTERVAL_HOURS_MAX)
+  .describe(`hours between two scheduled reconciliations with Entra (default ${SYNC_INTERVAL_HOURS_DEFAULT})`);
+export const TenantSettings = z.object({ purgeSeedsWhenActive: z.boolean(), obsoleteAfterDays: ObsoleteAfterDays, syncIntervalHours: SyncIntervalHours });
+export const InventorySync = z
+  .object({
+    id: Id,
+    tenantId: z.string(),
+    status: z.enum(SYNC_STATUSES),
+    requestedBy: z.string().describe('`schedule`, or who asked'),
+    requestedAt: Time,
+    startedAt: Time.nullable(),
+    finishedAt: Time.nullable(),
+    summary: z
+      .record(z.string(), z.number())
+      .nullable()
+      .describe('pages, devicesRead, changedInEntra, missingFromEntra, lastUsedUpdated, skippedBusy (left for the next sync: Tokenfleet was changing them), unmanagedFound, unmanagedGone'),
+    error: z.string().nullable(),
+  })
+  .meta({ id: 'InventorySync', description: 'One reconciliation with Entra: docs/reconciliation.md' });
+export const Tenant = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    mode: z.enum(TENANT_MODES),
+    settings: TenantSettings,
+    lastSync: InventorySync.nullable().describe('the latest reconciliation, running or finished'),
+    lastSyncedAt: Time.nullable().describe('when the latest successful reconciliation finished'),
+    unmanagedDevices: Count.describe('devices in Entra that no token of Tokenfleet names'),
+  })
+  .meta({ id: 'Tenant' });
 export const TenantSettingsChange = z
-  .strictObject({ purgeSeedsWhenActive: z.boolean().optional(), obsoleteAfterDays: ObsoleteAfterDays.optional() })
-  .refine((change) => Object.keys(change).length > 0, 'name at least one setting to change');
+  .strictObject({ purgeSeedsWhenActive: z.boolean().optional(), obsoleteAfterDays: ObsoleteAfterDays.optional(), syncIntervalHours: SyncIntervalHours.optional() })
+  .refine((change) => Object.keys(change).length > 0, 'name at least one setting');
+export const SyncQueued = z.object({ id: Id, status: z.enum(SYNC_STATUSES), alreadyOpen: z.boolean().describe('a sync was already queued or running; this is it') });
+export const TenantParams = z.object({ tenantId: z.string() });
+export const UnmanagedDevice = z
+  .object({
+    graphDeviceId: z.string(),
+    serialNumber: z.string(),
+    manufacturer: z.string(),
+    model: z.string(),
+    displayName: z.string().nullable(),
+    hashFunction: z.string(),
+    timeIntervalSeconds: z.number().int(),
+    status: z.string().describe("Graph's status: available, assigned, activated, failedActivation"),
+    assignedUserId: z.string().nullable(),
+    assignedUserName: z.string().nullable(),
+    lastUsedAt: Time.nullable(),
+    firstSeenAt: Time,
+    lastSeenAt: Time,
+  })
+  .meta({ id: 'UnmanagedDevice' });
+export const UnmanagedDeviceQuery = PageQuery.extend({ serial: OptionalText.describe('prefix') });
+
 
 // ---- The validation API as the dashboard sees it (docs/validation-api.md) -------------------------------
 
@@ -447,6 +503,9 @@ export type RetryResult = z.output<typeof RetryResult>;
 export type AuditEvent = z.output<typeof AuditEvent>;
 export type Tenant = z.output<typeof Tenant>;
 export type TenantSettings = z.output<typeof TenantSettings>;
+export type InventorySync = z.output<typeof InventorySync>;
+export type SyncQueued = z.output<typeof SyncQueued>;
+export type UnmanagedDevice = z.output<typeof UnmanagedDevice>;
 export type UploadFields = z.output<typeof UploadFields>;
 export type ValidationSettings = z.output<typeof ValidationSettings>;
 export type ValidationUser = z.output<typeof ValidationUser>;

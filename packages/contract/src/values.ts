@@ -13,6 +13,10 @@ export {
   KEY_ROLES,
   OPERATION_STATUSES,
   ROLES,
+  SYNC_INTERVAL_HOURS_DEFAULT,
+  SYNC_INTERVAL_HOURS_MAX,
+  SYNC_INTERVAL_HOURS_MIN,
+  SYNC_STATUSES,
   TENANT_MODES,
   UNFINISHED_OPERATION_STATUSES,
   UPN_PATTERN,
@@ -25,6 +29,7 @@ export {
   type KeyRole,
   type OperationStatus,
   type Role,
+  type SyncStatus,
   type TenantMode,
 } from '@tokenfleet/domain/vocabulary';
 export { canApply, TOKEN_STATES, type TokenEventType, type TokenState } from '@tokenfleet/domain/lifecycle';

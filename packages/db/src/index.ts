@@ -40,3 +40,18 @@ export {
   unlockValidationUser,
 } from './validation-store';
 export type { ApiKeyLookup, ValidationSubject, AcceptResult, FailureResult, LockPolicy, SoftwareSeed, ValidationAudit, ValidationTokenRow, ValidationUserRow } from './validation-store';
+export {
+  applyEntraTransitions,
+  finishSync,
+  latestSyncs,
+  recordUnmanaged,
+  removeVanishedUnmanaged,
+  requestSync,
+  settleMissingTokens,
+  stampPageTokens,
+  startSync,
+  syncHeartbeat,
+  writeLastUsed,
+  SYNC_STALE_AFTER_MS,
+} from './inventory-sync-store';
+export type { EntraDevice, EntraTransition, PageToken, SyncSummary, TransitionOutcome } from './inventory-sync-store';

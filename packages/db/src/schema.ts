@@ -34,6 +34,7 @@ import {
   OPERATION_KINDS,
   OPERATION_STATUSES,
   ROLES,
+  SYNC_STATUSES,
   TENANT_MODES,
   TOKEN_STATES,
 } from '@tokenfleet/domain';
@@ -69,6 +70,8 @@ export {
 export interface TenantSettings {
   /** Erase a token's encrypted seed once Entra reports it active (then it can never be re-activated). */
   purgeSeedsWhenActive?: boolean;
+  /** Hours between two scheduled reconciliations with Entra (inventory.sync); default SYNC_INTERVAL_HOURS_DEFAULT. */
+  syncIntervalHours?: number;
 }
 
 /** What an operation needs beyond its token, e.g. the user to assign to. Never a secret. */
@@ -238,6 +241,11 @@ export const tokens = pgTable(
     lastAcceptedStep: bigint('last_accepted_step', { mode: 'number' }),
     failedValidations: integer('failed_validations').notNull().default(0),
     lockedUntil: timestamptz('locked_until'),
+    /**
+     * The inventory sync that last saw this token's device in Entra: after a complete run, a token holding a
+     * device id that run did not stamp is missing from Entra, found with one query (docs/reconciliation.md).
+     */
+    lastSeenSyncId: uuid('last_seen_sync_id'),
     /** Bumped whenever the token re-enters provisioning; part of every job id, so old jobs never collide. */
     generation: integer('generation').notNull().default(0),
     createdAt: timestamptz('created_at').notNull().defaultNow(),
@@ -262,6 +270,8 @@ export const tokens = pgTable(
     index('tokens_tenant_manufacturer_idx').on(table.tenantId, table.manufacturer),
     // The overview's "expiring in the next 90 days".
     index('tokens_expires_at_idx').on(table.expiresAt).where(sql`${table.expiresAt} is not null`),
+    // The sync compares each page of Entra's devices with the tokens holding those device ids.
+    index('tokens_tenant_device_idx').on(table.tenantId, table.graphDeviceId).where(sql`${table.graphDeviceId} is not null`),
     check('tokens_state_valid', oneOf(table.state, TOKEN_STATES)),
     check('tokens_hash_function_valid', oneOf(table.hashFunction, HASH_FUNCTIONS)),
     check('tokens_time_interval_positive', sql`${table.timeIntervalSeconds} > 0`),
@@ -481,6 +491,70 @@ export const validationUsers = pgTable(
   ],
 );
 
+/**
+ * One reconciliation with Entra (inventory.sync): asked for by an admin or by the schedule, run by the
+ * worker a page at a time. At most one per tenant is open (queued or running) at once.
+ */
+export const inventorySyncs = pgTable(
+  'inventory_syncs',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    status: text('status', { enum: SYNC_STATUSES }).notNull(),
+    /** `schedule`, or the actor who asked (`user:ada`, `api-key:ops`). */
+    requestedBy: text('requested_by').notNull(),
+    requestedAt: timestamptz('requested_at').notNull().defaultNow(),
+    startedAt: timestamptz('started_at'),
+    /** Moved at every page: a running sync whose heartbeat stopped long ago died with its worker. */
+    heartbeatAt: timestamptz('heartbeat_at'),
+    finishedAt: timestamptz('finished_at'),
+    /** Counts: devices read, pages, changes of each kind, unmanaged found and gone, missing from Entra. */
+    summary: jsonb('summary').$type<Record<string, number>>(),
+    error: text('error'),
+  },
+  (table) => [
+    index('inventory_syncs_tenant_requested_idx').on(table.tenantId, table.requestedAt),
+    uniqueIndex('inventory_syncs_one_open_unique').on(table.tenantId).where(sql`${table.status} in ('queued', 'running')`),
+    check('inventory_syncs_status_valid', oneOf(table.status, SYNC_STATUSES)),
+  ],
+);
+
+/**
+ * Devices Entra holds that no token of Tokenfleet names: listed for an operator to adopt. Refreshed by
+ * every sync; a device gone from Entra (or adopted) leaves the list.
+ */
+export const unmanagedDevices = pgTable(
+  'unmanaged_devices',
+  {
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    graphDeviceId: text('graph_device_id').notNull(),
+    serialNumber: text('serial_number').notNull(),
+    manufacturer: text('manufacturer').notNull(),
+    model: text('model').notNull(),
+    displayName: text('display_name'),
+    hashFunction: text('hash_function').notNull(),
+    timeIntervalSeconds: integer('time_interval_seconds').notNull(),
+    /** Graph's status as it said it: available, assigned, activated, failedActivation. */
+    status: text('status').notNull(),
+    assignedUserId: text('assigned_user_id'),
+    /** The assignee's display name as Graph's `assignedTo` gives it (Graph gives no UPN there). */
+    assignedUserName: text('assigned_user_name'),
+    lastUsedAt: timestamptz('last_used_at'),
+    firstSeenAt: timestamptz('first_seen_at').notNull().defaultNow(),
+    lastSeenAt: timestamptz('last_seen_at').notNull().defaultNow(),
+    lastSeenSyncId: uuid('last_seen_sync_id').notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.tenantId, table.graphDeviceId] }),
+    index('unmanaged_devices_tenant_serial_idx').on(table.tenantId, table.serialNumber),
+    index('unmanaged_devices_tenant_sync_idx').on(table.tenantId, table.lastSeenSyncId),
+  ],
+);
+
 // ---------------------------------------------------------------------------------------------------------
 // Row types
 
@@ -505,3 +579,5 @@ export type Session = typeof sessions.$inferSelect;
 export type ValidationUser = typeof validationUsers.$inferSelect;
 export type NewValidationUser = typeof validationUsers.$inferInsert;
 export type NewSession = typeof sessions.$inferInsert;
+export type InventorySync = typeof inventorySyncs.$inferSelect;
+export type UnmanagedDevice = typeof unmanagedDevices.$inferSelect;

@@ -70,7 +70,10 @@ type Context = { tx: DbOrTx; token: Locked; actor: string; params: TokenActionPa
 type Carry = (context: Context) => Promise<Operation[]>;
 
 /** Actions that are one queued Graph step, and the life-cycle event that step leads to. */
-const SINGLE_STEPS: Partial<Record<TokenAction, { kind: OperationKind; event: Exclude<TokenEvent['type'], 'retried'> }>> = {
+/** The events that carry nothing but their type (retried and changedInEntra carry where they lead). */
+type PlainEvent = Exclude<TokenEvent['type'], 'retried' | 'changedInEntra'>;
+
+const SINGLE_STEPS: Partial<Record<TokenAction, { kind: OperationKind; event: PlainEvent }>> = {
   assign: { kind: 'token.assign', event: 'assigned' },
   activate: { kind: 'token.activate', event: 'activated' },
   unassign: { kind: 'token.unassign', event: 'unassigned' },
@@ -247,7 +250,7 @@ function conflict(token: Pick<Token, 'id'>, message: string, code?: string): Tok
 }
 
 /** Throws the life cycle's reason when `event` may not happen to the token now. */
-function refuseUnless(token: Pick<Token, 'id' | 'state'>, event: Exclude<TokenEvent['type'], 'retried'>): void {
+function refuseUnless(token: Pick<Token, 'id' | 'state'>, event: PlainEvent): void {
   const verdict = applyTokenEvent(token.state, { type: event });
   if (!verdict.ok) throw conflict(token, verdict.reason);
 }

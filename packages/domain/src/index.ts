@@ -7,3 +7,4 @@ export * from './status';
 export * from './seeds';
 export * from './seedfile';
 export * from './validation';
+export * from './reconciliation';

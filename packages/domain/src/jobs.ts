@@ -31,7 +31,8 @@ export interface JobPayloads {
   'token.deactivate': OperationJob;
   'token.update': OperationJob;
   'import.expand': { tenantId: string; importId: string };
-  'inventory.sync': { tenantId: string };
+  /** `syncId` names the inventory_syncs row; a job without one (an old scheduler's) opens its own. */
+  'inventory.sync': { tenantId: string; syncId?: string };
 }
 
 /** Operation kinds are the token job kinds: one operation row per token and step. */

@@ -29,7 +29,17 @@ export type TokenEvent =
   /** Out of service for good (lost, broken, returned): kept as a record, seed purged. */
   | { type: 'retired' }
   /** Removed from Entra's inventory. */
-  | { type: 'deleted' };
+  | { type: 'deleted' }
+  /**
+   * Entra holds the device in another state than Tokenfleet does, changed behind its back (Security info,
+   * the portal, another tool): reconciliation brings the token to the state Entra's facts imply
+   * (see reconciliation.ts). Entra is the truth about Entra, so any state but the two without a device
+   * (imported, deleted) may follow it.
+   */
+  | { type: 'changedInEntra'; to: EntraTokenState };
+
+/** The states Entra's facts about a device can put a token in (reconciliation.ts decides which). */
+export type EntraTokenState = Extract<TokenState, 'created' | 'assigned' | 'active' | 'disabled' | 'deleted'>;
 
 export type TokenEventType = TokenEvent['type'];
 
@@ -45,6 +55,8 @@ const ALLOWED: Record<TokenEventType, { from: readonly TokenState[]; to: TokenSt
   lost: { from: ['imported', 'created', 'assigned', 'active', 'disabled', 'failed'], to: 'lost' },
   retired: { from: ['imported', 'created', 'failed', 'lost'], to: 'retired' },
   deleted: { from: ['imported', 'created', 'failed', 'lost', 'retired'], to: 'deleted' },
+  // Not from lost: a lost token is out of service whatever Entra shows; a sync leaves it to the operator.
+  changedInEntra: { from: ['created', 'assigned', 'active', 'failed', 'disabled', 'retired'], to: null },
 };
 
 /**
@@ -68,7 +80,9 @@ export function applyTokenEvent(state: TokenState, event: TokenEvent): Transitio
     return { ok: false, reason: `a token that is ${state} cannot be ${describe(event.type)}` };
   }
   if (KEEPS_STATE[event.type]?.includes(state)) return { ok: true, state };
-  return { ok: true, state: event.type === 'retried' ? event.resumeAt : rule.to! };
+  if (event.type === 'retried') return { ok: true, state: event.resumeAt };
+  if (event.type === 'changedInEntra') return { ok: true, state: event.to };
+  return { ok: true, state: rule.to! };
 }
 
 export function canApply(state: TokenState, type: TokenEventType): boolean {
@@ -102,6 +116,7 @@ function describe(type: TokenEventType): string {
     case 'lost': return 'reported lost';
     case 'retired': return 'retired (unassign it first)';
     case 'deleted': return 'deleted (unassign it first)';
+    case 'changedInEntra': return 'changed by what Entra holds';
   }
 }
 

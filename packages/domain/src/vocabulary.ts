@@ -36,6 +36,16 @@ export type OperationStatus = (typeof OPERATION_STATUSES)[number];
 /** The statuses of an operation that may still do something. */
 export const UNFINISHED_OPERATION_STATUSES = ['pending', 'queued', 'running'] as const satisfies readonly OperationStatus[];
 
+/** Where a reconciliation with Entra (inventory.sync) is. */
+export const SYNC_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;
+export type SyncStatus = (typeof SYNC_STATUSES)[number];
+
+/** Hours between two scheduled reconciliations of a tenant unless its settings say otherwise. */
+export const SYNC_INTERVAL_HOURS_DEFAULT = 6;
+/** The shortest and longest interval a tenant setting may ask for. */
+export const SYNC_INTERVAL_HOURS_MIN = 0.25;
+export const SYNC_INTERVAL_HOURS_MAX = 168;
+
 export const AUDIT_OUTCOMES = ['success', 'failure', 'info'] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 

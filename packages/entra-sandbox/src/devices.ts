@@ -191,22 +191,24 @@ export class Inventory {
   }
 
   inspect(): SandboxDevice[] {
-    return this.all().map((record) => {
-      const { secretKey: _alwaysNull, ...device } = this.toGraph(record);
-      const method =
-        record.assignedUserId && record.methodCreatedAt !== null
-          ? { id: record.id, userId: record.assignedUserId, createdDateTime: isoTime(record.methodCreatedAt) }
-          : null;
-      const activation = {
-        attempts: record.activationAttempts,
-        refused: record.activationRefused,
-        activatedDateTime: record.activatedAt === null ? null : isoTime(record.activatedAt),
-        driftSteps: record.driftSteps,
-      };
-      return { ...device, method, activation };
-    });
+    return this.all().map((record) => this.inspectOne(record));
   }
 
+  /** One device as the inspection routes show it: Graph's fields, its method and its activation history. */
+  inspectOne(record: DeviceRecord): SandboxDevice {
+    const { secretKey: _alwaysNull, ...device } = this.toGraph(record);
+    const method =
+      record.assignedUserId && record.methodCreatedAt !== null
+        ? { id: record.id, userId: record.assignedUserId, createdDateTime: isoTime(record.methodCreatedAt) }
+        : null;
+    const activation = {
+      attempts: record.activationAttempts,
+      refused: record.activationRefused,
+      activatedDateTime: record.activatedAt === null ? null : isoTime(record.activatedAt),
+      driftSteps: record.driftSteps,
+    };
+    return { ...device, method, activation };
+  }
 
   // ---- inventory (directory/authenticationMethodDevices/hardwareOathDevices) ----------------------
 
@@ -342,11 +344,7 @@ export class Inventory {
   }
 
   unassign(user: SandboxUser, methodId: string): void {
-    const record = this.method(user, methodId);
-    record.assignedUserId = null;
-    record.methodCreatedAt = null;
-    record.status = 'available';
-    record.activatedAt = null;
+    this.release(this.method(user, methodId));
   }
 
   activate(user: SandboxUser, methodId: string, body: unknown, arrivedAt: number): void {
@@ -395,28 +393,12 @@ export class Inventory {
    * A refused code leaves the device in failedActivation; a later correct code can still activate it.
    */
   private checkCodeAndActivate(record: DeviceRecord, request: { verificationCode: string; displayName: string | undefined }, arrivedAt: number): void {
-    const { behaviour, counters } = this.context;
+    const { counters } = this.context;
     if (record.status === 'activated') {
       throw badRequest(`The token '${record.serialNumber}' is already activated. Unassign it before activating it again.`);
     }
     record.activationAttempts += 1;
-    let accepted = false;
-    if (behaviour.refuseActivations > 0) {
-      behaviour.refuseActivations -= 1;
-    } else {
-      const result = verifyTotp(
-        { secret: record.secret, hashFunction: record.hashFunction, periodSeconds: record.timeIntervalInSeconds, digits: CODE_DIGITS },
-        request.verificationCode,
-        arrivedAt,
-        behaviour.totpToleranceSteps,
-      );
-      if (result.ok && (record.lastAcceptedStep === null || result.step > record.lastAcceptedStep)) {
-        accepted = true;
-        record.lastAcceptedStep = result.step;
-        record.driftSteps = result.drift;
-      }
-    }
-    if (!accepted) {
+    if (!this.acceptCode(record, request.verificationCode, arrivedAt, true)) {
       record.status = 'failedActivation';
       record.activationRefused += 1;
       counters.activationsRefused += 1;
@@ -425,6 +407,88 @@ export class Inventory {
     record.status = 'activated';
     record.activatedAt = this.context.now();
     if (request.displayName !== undefined) record.displayName = request.displayName;
+  }
+
+  /**
+   * Real TOTP against the device's seed, hash and interval at the sandbox-clock moment the request
+   * arrived, |Δsteps| ≤ totpToleranceSteps, never a step already used; an accepted code is remembered.
+   * `refuseActivations` refuses activations only, never sign-ins.
+   */
+  private acceptCode(record: DeviceRecord, code: string, arrivedAt: number, activation: boolean): boolean {
+    const { behaviour } = this.context;
+    if (activation && behaviour.refuseActivations > 0) {
+      behaviour.refuseActivations -= 1;
+      return false;
+    }
+    const result = verifyTotp(
+      { secret: record.secret, hashFunction: record.hashFunction, periodSeconds: record.timeIntervalInSeconds, digits: CODE_DIGITS },
+      code,
+      arrivedAt,
+      behaviour.totpToleranceSteps,
+    );
+    if (!result.ok || (record.lastAcceptedStep !== null && result.step <= record.lastAcceptedStep)) return false;
+    record.lastAcceptedStep = result.step;
+    record.driftSteps = result.drift;
+    return true;
+  }
+
+  // ---- the portal and Security info: Entra changed behind the caller's back -------------------------
+  // Reached through the inspection routes (/_sandbox/portal/…) and Sandbox.portal, never through Graph:
+  // they are what an administrator in the Entra admin center or a user in Security info does, so tests
+  // and demos can make Entra drift from what Tokenfleet believes.
+
+  /** A user activates their token in Security info with the code it shows. */
+  portalActivate(deviceId: string, code: string, arrivedAt: number): void {
+    const record = this.get(deviceId);
+    if (!record.assignedUserId) throw badRequest(`The token '${record.serialNumber}' is not assigned to anyone; only its user can activate it.`);
+    this.checkCodeAndActivate(record, { verificationCode: code, displayName: undefined }, arrivedAt);
+  }
+
+  /** An administrator takes the token back from its user (it stays in the inventory). */
+  portalUnassign(deviceId: string): void {
+    const record = this.get(deviceId);
+    if (!record.assignedUserId) throw badRequest(`The token '${record.serialNumber}' is not assigned to anyone.`);
+    this.release(record);
+  }
+
+  /** An administrator deletes the token; the portal unassigns it first in the same click. */
+  portalDelete(deviceId: string): void {
+    const record = this.get(deviceId);
+    this.devices.delete(record.id);
+  }
+
+  /** An administrator gives the token to another user: unassigned from the one who had it, assigned (not activated) to the new one. */
+  portalReassign(deviceId: string, userKey: string): void {
+    const record = this.get(deviceId);
+    const user = this.context.directory.find(userKey);
+    if (!user) throw userNotFound(userKey);
+    if (record.assignedUserId === user.id) throw badRequest(`The token '${record.serialNumber}' is already assigned to this user.`);
+    this.release(record);
+    this.assignTo(record, user);
+  }
+
+  /** A device added by hand in the portal or by another tool: a Graph create body. */
+  portalCreate(body: unknown): DeviceRecord {
+    return this.create(body);
+  }
+
+  /**
+   * The user signs in with a code from the token: accepted as an activation is (real TOTP, no replay),
+   * only while the token is activated, and the device's `lastUsedDateTime` moves to now.
+   */
+  signIn(deviceId: string, code: string, arrivedAt: number): string {
+    const record = this.get(deviceId);
+    if (record.status !== 'activated') throw badRequest(`The token '${record.serialNumber}' is not activated; it cannot sign anyone in.`);
+    if (!this.acceptCode(record, code, arrivedAt, false)) throw badRequest('The code is not valid for this token: sign-in refused.');
+    record.lastUsedDateTime = isoTime(this.context.now());
+    return record.lastUsedDateTime;
+  }
+
+  private release(record: DeviceRecord): void {
+    record.assignedUserId = null;
+    record.methodCreatedAt = null;
+    record.status = 'available';
+    record.activatedAt = null;
   }
 }
 

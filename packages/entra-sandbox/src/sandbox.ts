@@ -238,6 +238,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       throw new GraphError(401, 'unauthenticated', 'The sandbox inspection routes need Authorization: Bearer <the sandbox client secret>.');
     }
     const route = `${exchange.method} /${exchange.segments.join('/')}`;
+    if (exchange.segments[1] === 'portal') return handlePortal(exchange, bodyText);
     switch (route) {
       case 'GET /_sandbox/calls':
         return sendJson(exchange, 200, { value: sandbox.inspect.calls() });
@@ -264,6 +265,44 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         return sendEmpty(exchange, 204);
       default:
         throw new GraphError(404, 'itemNotFound', `No sandbox route ${route}.`);
+    }
+  };
+
+  /**
+   * `/_sandbox/portal/devices[/{id}[/{action}]]`: the portal and Security info (Sandbox.portal). Answers
+   * as Graph does: 204 for a change, 201 with the device for a create, Graph's error envelope otherwise.
+   */
+  const handlePortal = (exchange: Exchange, bodyText: string): void => {
+    const [, , collection, deviceId, action, ...rest] = exchange.segments;
+    const body = bodyText ? parseJsonBody(bodyText) : {};
+    const field = (name: string): string => {
+      const value = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined;
+      if (typeof value !== 'string' || value.length === 0) throw new GraphError(400, 'badRequest', `The property '${name}' is required.`);
+      return value;
+    };
+    const route = `${exchange.method} ${action ?? (deviceId ? '{id}' : '')}`;
+    if (collection !== 'devices' || rest.length > 0) throw new GraphError(404, 'itemNotFound', `No sandbox route ${exchange.method} ${exchange.url.pathname}.`);
+    switch (route) {
+      case 'POST ': {
+        if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new GraphError(400, 'badRequest', 'The body must be a Graph create body.');
+        return sendJson(exchange, 201, sandbox.portal.createDevice(body as Record<string, unknown>));
+      }
+      case 'DELETE {id}':
+        sandbox.portal.delete(deviceId!);
+        return sendEmpty(exchange, 204);
+      case 'POST activate':
+        sandbox.portal.activate(deviceId!, field('verificationCode'));
+        return sendEmpty(exchange, 204);
+      case 'POST unassign':
+        sandbox.portal.unassign(deviceId!);
+        return sendEmpty(exchange, 204);
+      case 'POST reassign':
+        sandbox.portal.reassign(deviceId!, field('user'));
+        return sendEmpty(exchange, 204);
+      case 'POST sign-in':
+        return sendJson(exchange, 200, { lastUsedDateTime: sandbox.portal.signIn(deviceId!, field('verificationCode')) });
+      default:
+        throw new GraphError(404, 'itemNotFound', `No sandbox route ${exchange.method} ${exchange.url.pathname}.`);
     }
   };
 
@@ -334,6 +373,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       devices: () => inventory.inspect(),
       counters: () => ({ ...counters }),
       users: () => directory.users.map((user) => ({ ...user })),
+    },
+    portal: {
+      activate: (deviceId, code) => inventory.portalActivate(deviceId, code, now()),
+      unassign: (deviceId) => inventory.portalUnassign(deviceId),
+      delete: (deviceId) => inventory.portalDelete(deviceId),
+      reassign: (deviceId, user) => inventory.portalReassign(deviceId, user),
+      createDevice: (body) => inventory.inspectOne(inventory.portalCreate(body)),
+      signIn: (deviceId, code) => inventory.signIn(deviceId, code, now()),
     },
     now,
     async close() {

@@ -161,9 +161,29 @@ export interface Sandbox {
     counters(): SandboxCounters;
     users(): SandboxUser[];
   };
+  /**
+   * Entra changed behind the caller's back, as an administrator in the portal or a user in Security info
+   * would change it (also served as `/_sandbox/portal/…`, see the README). Each throws the GraphError
+   * the matching route answers (404 unknown device or user, 400 a refused code or state).
+   */
+  portal: SandboxPortal;
   /** The sandbox clock (epoch ms). */
   now(): number;
   close(): Promise<void>;
+}
+
+export interface SandboxPortal {
+  /** The user activates the token in Security info with the code it shows now. */
+  activate(deviceId: string, verificationCode: string): void;
+  unassign(deviceId: string): void;
+  /** Deletes the device, assigned or not (the portal unassigns in the same click). */
+  delete(deviceId: string): void;
+  /** Unassigns from whoever holds it and assigns to `user` (id or UPN), not activated. */
+  reassign(deviceId: string, user: string): void;
+  /** Adds a device with a Graph create body (`assignTo` allowed): one Tokenfleet never made. */
+  createDevice(body: Record<string, unknown>): SandboxDevice;
+  /** The user signs in with a code: checked like an activation; `lastUsedDateTime` becomes now (returned). */
+  signIn(deviceId: string, verificationCode: string): string;
 }
 
 export const DEFAULT_TENANT_ID = '5a4d0b1e-0000-4000-8000-000000000001';

@@ -95,3 +95,8 @@ export async function enqueueOperations(queue: TenantQueue, operations: Operatio
 export async function enqueueImportExpansion(queue: TenantQueue, tenantId: string, importId: string): Promise<void> {
   await queue.add('import.expand', { tenantId, importId }, { jobId: `expand-${importId}` });
 }
+
+/** The job of one sync run: its id is the run's, so asking twice for the same run queues it once. */
+export async function enqueueInventorySync(queue: TenantQueue, tenantId: string, syncId: string): Promise<void> {
+  await queue.add('inventory.sync', { tenantId, syncId }, { jobId: `sync-${syncId}` });
+}

@@ -90,6 +90,9 @@ export function Overview() {
                       <th scope="row">
                         {tenant.name}
                         <span className="muted small block">{tenant.id}</span>
+                        <Link className="small block" to="/entra-sync">
+                          Entra sync and unmanaged devices
+                        </Link>
                       </th>
                       <td>{tenant.mode === 'sandbox' ? <span className="badge badge-sandbox">SANDBOX</span> : 'Live'}</td>
                       <td className="num">{formatCount(tenant.queue.waiting)}</td>

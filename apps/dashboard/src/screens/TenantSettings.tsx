@@ -1,12 +1,15 @@
 // Tenant settings (admin): the policies each Entra tenant runs under: whether a token's seed is kept
-// once Entra holds the token active, and after how many days without use an active token counts as
-// OBSOLETE. Every change is audited by the API.
+// once Entra holds the token active, after how many days without use an active token counts as
+// OBSOLETE, and how often the tenant is reconciled with Entra. Every change is audited by the API.
 import { useId, useState, type FormEvent } from 'react';
 import { api } from '../api/client';
 import type { Tenant } from '@tokenfleet/contract';
 import { useConfirm } from '../components/ConfirmDialog';
-import { EmptyState, ErrorMessage, Loading, PageTitle } from '../components/ui';
+import { TenantList } from '../components/TenantList';
+import { ErrorMessage, PageTitle } from '../components/ui';
 import { useResource, useSubmission } from '../hooks';
+import { Link } from '../router';
+import { SYNC_INTERVAL_HOURS_DEFAULT, SYNC_INTERVAL_HOURS_MAX, SYNC_INTERVAL_HOURS_MIN } from '@tokenfleet/contract/values';
 
 export function TenantSettings() {
   const tenants = useResource(() => api.get<Tenant[]>('/tenants'), []);
@@ -38,6 +41,15 @@ export function TenantSettings() {
     });
   }
 
+  async function saveInterval(tenant: Tenant, hours: number) {
+    setSaved('');
+    await attempt(async () => {
+      await api.patch<Tenant>(`/tenants/${encodeURIComponent(tenant.id)}/settings`, { syncIntervalHours: hours });
+      setSaved(`${tenant.name}: reconciled with Entra every ${hours} h.`);
+      void tenants.reload();
+    });
+  }
+
   return (
     <section>
       <PageTitle title="Tenant settings">Tenant settings</PageTitle>
@@ -45,12 +57,8 @@ export function TenantSettings() {
       <p role="status" aria-live="polite" className="muted">
         {saved}
       </p>
-      {!tenants.data ? (
-        !tenants.error && <Loading what="tenants" />
-      ) : tenants.data.length === 0 ? (
-        <EmptyState title="No tenant is configured yet." />
-      ) : (
-        tenants.data.map((tenant) => (
+      <TenantList tenants={tenants}>
+        {(tenant) => (
           <fieldset key={tenant.id} className="card">
             <legend>
               {tenant.name} <span className="mono muted">{tenant.id}</span>
@@ -75,9 +83,10 @@ export function TenantSettings() {
               Keeping seeds lets Tokenfleet test codes, resynchronise and re-activate tokens, and answer other systems' code checks through the validation API;
               purging leaves nothing to steal, but a token whose seed is purged validates nothing at /validate.
             </p>
+            <SyncInterval tenant={tenant} onSave={(hours) => void saveInterval(tenant, hours)} />
           </fieldset>
-        ))
-      )}
+        )}
+      </TenantList>
       {confirmElement}
     </section>
   );
@@ -106,6 +115,33 @@ function ObsoleteAfterForm({ tenant, onSave }: { tenant: Tenant; onSave: (days: 
       <button type="submit" disabled={value === current}>
         Save
       </button>
+    </form>
+  );
+}
+
+/** How often the tenant is reconciled with Entra: a number of hours, saved on its own button. */
+function SyncInterval({ tenant, onSave }: { tenant: Tenant; onSave: (hours: number) => void }) {
+  const [hours, setHours] = useState(String(tenant.settings.syncIntervalHours));
+  const id = `sync-interval-${tenant.id}`;
+  const value = Number(hours);
+  const valid = hours.trim() !== '' && Number.isFinite(value) && value >= SYNC_INTERVAL_HOURS_MIN && value <= SYNC_INTERVAL_HOURS_MAX;
+  return (
+    <form
+      className="inline-form"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (valid) onSave(value);
+      }}
+    >
+      <label htmlFor={id}>Reconcile with Entra every (hours)</label>{' '}
+      <input id={id} type="number" min={SYNC_INTERVAL_HOURS_MIN} max={SYNC_INTERVAL_HOURS_MAX} step="any" value={hours} onChange={(event) => setHours(event.target.value)} />{' '}
+      <button type="submit" disabled={!valid || value === tenant.settings.syncIntervalHours}>
+        Save interval
+      </button>
+      <p className="help">
+        Each sync reads every hardware OATH device of the tenant from Graph and takes in what changed there (default {SYNC_INTERVAL_HOURS_DEFAULT} h). An admin
+        can also sync at once from the <Link to="/entra-sync">Entra sync</Link> screen.
+      </p>
     </form>
   );
 }
