@@ -6,3 +6,4 @@ export * from './lifecycle';
 export * from './seeds';
 export * from './seedfile';
 export * from './validation';
+export * from './webhooks';

@@ -10,6 +10,7 @@ export const JOB_NAMES = [
   'token.delete',
   'import.expand',
   'inventory.sync',
+  'webhook.deliver',
 ] as const;
 
 export type JobName = (typeof JOB_NAMES)[number];
@@ -28,6 +29,8 @@ export interface JobPayloads {
   'token.delete': OperationJob;
   'import.expand': { tenantId: string; importId: string };
   'inventory.sync': { tenantId: string };
+  /** Carries out one accepted webhook delivery (its row holds the event). */
+  'webhook.deliver': { tenantId: string; deliveryId: string };
 }
 
 /** Operation kinds are the token job kinds: one operation row per token and step. */
@@ -49,4 +52,9 @@ export function operationJobId(kind: OperationKind, tokenId: string, generation:
 export function tenantQueueName(tenantId: string): string {
   if (!/^[A-Za-z0-9_-]+$/.test(tenantId)) throw new Error(`tenant id not usable in a queue name: ${tenantId}`);
   return `graph-${tenantId}`;
+}
+
+/** Job id of a webhook delivery's n-th run (a redelivery is a new run): `webhook-<deliveryId>-r<run>`. */
+export function webhookJobId(deliveryId: string, run: number): string {
+  return `webhook-${deliveryId}-r${run}`;
 }

@@ -9,6 +9,7 @@ import { tokenAssign } from './token-assign';
 import { tokenCreate } from './token-create';
 import { tokenDelete } from './token-delete';
 import { tokenUnassign } from './token-unassign';
+import { webhookDeliver } from './webhook-deliver';
 
 export const handlers: { [K in JobName]: Handler<K> } = {
   'token.create': tokenCreate,
@@ -18,4 +19,5 @@ export const handlers: { [K in JobName]: Handler<K> } = {
   'token.delete': tokenDelete,
   'import.expand': importExpand,
   'inventory.sync': inventorySync,
+  'webhook.deliver': webhookDeliver,
 };
