@@ -39,5 +39,5 @@ export {
   unlockValidationUser,
 } from './validation-store';
 export type { ApiKeyLookup, ValidationSubject, AcceptResult, FailureResult, LockPolicy, SoftwareSeed, ValidationAudit, ValidationTokenRow, ValidationUserRow } from './validation-store';
-export { decideHeld, heldCounts, receiveDelivery, recordRefusal, redeliver, webhookActor, webhookSecretBinding, webhookTokenAction, WebhookActionConflict } from './webhook-store';
-export type { ReceivedEvent, Receipt, Refusal, WebhookTokenAction } from './webhook-store';
+export { decideHeld, heldCounts, receiveDelivery, recordRefusal, redeliver, webhookActor, webhookSecretBinding, assignAndActivate } from './webhook-store';
+export type { ReceivedEvent, Receipt, Refusal } from './webhook-store';

@@ -3,11 +3,11 @@
 // on held deliveries. The API receives; the worker carries out (apps/worker/src/jobs/webhook-deliver.ts).
 import { randomUUID } from 'node:crypto';
 import { and, count, eq, gt, inArray, sql } from 'drizzle-orm';
-import { applyTokenEvent, GUARD_WINDOW_MS, guardHolds, REDELIVERABLE_STATUSES, type OperationKind, type TokenEvent, type TokenEventType, type WebhookEventType } from '@tokenfleet/domain';
+import { GUARD_WINDOW_MS, guardHolds, REDELIVERABLE_STATUSES, type WebhookEventType } from '@tokenfleet/domain';
 import { appendAudit } from './audit';
 import type { Database, DbOrTx } from './client';
-import { requestOperation } from './operation-store';
-import { operations, tokens, webhookDeliveries, webhookSources, type Operation, type OperationParams, type WebhookDelivery, type WebhookSource } from './schema';
+import { operations, webhookDeliveries, webhookSources, type Operation, type WebhookDelivery, type WebhookSource } from './schema';
+import { requestTokenAction } from './token-actions';
 
 /** The actor every audit row of a source's deliveries names. */
 export function webhookActor(source: Pick<WebhookSource, 'name'>): string {
@@ -177,44 +177,17 @@ export async function heldCounts(db: DbOrTx): Promise<Map<string, number>> {
   return new Map(rows.map((row) => [row.sourceId, row.held]));
 }
 
-/** What a webhook (or the joiner list) asks of one token: the operator's actions, nothing else. */
-export type WebhookTokenAction = 'assign' | 'unassign' | 'disable';
-
-/** The life cycle refused the action (wrong state, or the same action already under way). */
-export class WebhookActionConflict extends Error {
-  override readonly name = 'WebhookActionConflict';
-  constructor(readonly tokenId: string, message: string, readonly code: 'invalid_state' | 'operation_in_progress' = 'invalid_state') {
-    super(message);
-  }
-}
-
-const ACTION_STEPS: Record<WebhookTokenAction, { kind: OperationKind; event: TokenEventType }> = {
-  assign: { kind: 'token.assign', event: 'assigned' },
-  unassign: { kind: 'token.unassign', event: 'unassigned' },
-  disable: { kind: 'token.unassign', event: 'disabled' },
-};
-
 /**
- * One token action on behalf of a webhook, inside the caller's transaction: locks the token, checks the
- * transition, writes the operation and its audit row. The caller enqueues the operations after COMMIT.
- * `disable` is refused until the life cycle's Graph deactivate exists (see docs/webhooks.md).
+ * Assigns a stock token to a user through the one token-action path (token-actions.ts) and marks the
+ * assignment to be followed by an activation, as an import's is (the worker's token.assign queues it):
+ * a hire the HR system names has the token in hand. Inside the caller's transaction; enqueue after COMMIT.
  */
-export async function webhookTokenAction(
-  tx: DbOrTx,
-  input: { tokenId: string; action: WebhookTokenAction; actor: string; params?: OperationParams },
-): Promise<{ operations: Operation[] }> {
-  const [token] = await tx.select({ id: tokens.id, tenantId: tokens.tenantId, state: tokens.state }).from(tokens).where(eq(tokens.id, input.tokenId)).for('update');
-  if (!token) throw new WebhookActionConflict(input.tokenId, `token ${input.tokenId} not found`);
-  const step = ACTION_STEPS[input.action];
-  const verdict = applyTokenEvent(token.state, { type: step.event } as TokenEvent);
-  if (!verdict.ok) throw new WebhookActionConflict(token.id, verdict.reason);
-  if (input.action === 'disable') throw new WebhookActionConflict(token.id, 'disabling in Entra is not available in this build');
-  const [inFlight] = await tx
-    .select({ id: operations.id, status: operations.status })
-    .from(operations)
-    .where(and(eq(operations.tokenId, token.id), eq(operations.kind, step.kind), inArray(operations.status, ['pending', 'queued', 'running'])))
-    .limit(1);
-  if (inFlight) throw new WebhookActionConflict(token.id, `the token already has a ${input.action} operation ${inFlight.status}`, 'operation_in_progress');
-  const operation = await requestOperation(tx, { tenantId: token.tenantId, tokenId: token.id, kind: step.kind, actor: input.actor, ...(input.params ? { params: input.params } : {}) });
-  return { operations: [operation] };
+export async function assignAndActivate(tx: DbOrTx, input: { tokenId: string; upn: string; actor: string }): Promise<Operation[]> {
+  const { operations: written } = await requestTokenAction(tx, { tokenId: input.tokenId, action: 'assign', actor: input.actor, params: { upn: input.upn } });
+  const marked: Operation[] = [];
+  for (const operation of written) {
+    const [row] = await tx.update(operations).set({ params: { ...operation.params, activate: true } }).where(eq(operations.id, operation.id)).returning();
+    marked.push(row!);
+  }
+  return marked;
 }

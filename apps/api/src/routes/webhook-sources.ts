@@ -26,12 +26,12 @@ import {
   PG_UNIQUE_VIOLATION,
   redeliver,
   tokens,
-  WebhookActionConflict,
   webhookDeliveries,
   webhookJoiners,
   webhookSecretBinding,
   webhookSources,
-  webhookTokenAction,
+  assignAndActivate,
+  TokenStateConflict,
   type Database,
   type WebhookDelivery,
   type WebhookSource,
@@ -333,22 +333,22 @@ export function webhookJoinerRoutes(router: Router, deps: ApiDeps): void {
     const queued = await db.transaction(async (tx) => {
       const [token] = await tx.select({ id: tokens.id, assignedUpn: tokens.assignedUpn }).from(tokens).where(eq(tokens.id, tokenId));
       if (!token) throw notFound(`Token ${tokenId}`);
-      let result;
+      let written;
       try {
         // Assigned and then activated, as a token.assign event does: the joiner has the token in hand.
-        result = await webhookTokenAction(tx, { tokenId, action: 'assign', actor, params: { upn: joiner.upn, activate: true } });
+        written = await assignAndActivate(tx, { tokenId, upn: joiner.upn, actor });
       } catch (error) {
-        if (error instanceof WebhookActionConflict) throw conflict(`This token is not in stock: ${error.message}`, error.code);
+        if (error instanceof TokenStateConflict) throw conflict(`This token is not in stock: ${error.message}`, error.code);
         throw error;
       }
       const [resolved] = await tx
         .update(webhookJoiners)
-        .set({ status: 'assigned', tokenId, operationId: result.operations[0]!.id, resolvedBy: actor, resolvedAt: new Date() })
+        .set({ status: 'assigned', tokenId, operationId: written[0]!.id, resolvedBy: actor, resolvedAt: new Date() })
         .where(and(eq(webhookJoiners.id, joiner.id), eq(webhookJoiners.status, 'waiting')))
         .returning();
       if (!resolved) throw conflict(`${joiner.upn} was given a token meanwhile`);
       await appendAudit(tx, { actor, action: 'webhook_joiner.assigned', outcome: 'info', tenantId: joiner.tenantId, targetType: 'webhook_joiner', targetId: joiner.id, tokenId, detail: { upn: joiner.upn } });
-      return result.operations;
+      return written;
     });
     await enqueueAfterCommit(deps, queued, (error) => req.log.error({ error: describeErrorForLog(error) }, 'could not enqueue; the reconciler will'));
     send(res, endpoints.assignJoiner, 202, { operationId: queued[0]!.id });

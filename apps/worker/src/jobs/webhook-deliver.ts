@@ -10,19 +10,19 @@ import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import {
   appendAudit,
   tokens,
+  assignAndActivate,
+  requestTokenAction,
+  TokenStateConflict,
   webhookActor,
-  WebhookActionConflict,
   webhookDeliveries,
   webhookJoiners,
   webhookSources,
-  webhookTokenAction,
   type DbOrTx,
   type Operation,
   type Token,
   type WebhookDelivery,
   type WebhookDeliveryResult,
   type WebhookSource,
-  type WebhookTokenAction,
 } from '@tokenfleet/db';
 import type { LeaverPolicy, TokenState, WebhookEventType } from '@tokenfleet/domain';
 import { enqueueOperations } from '@tokenfleet/queue';
@@ -47,8 +47,8 @@ interface EventData {
 /** Tokens a leaver holds: assigned to them in any state that still ties the token to them. */
 const HELD_STATES: readonly TokenState[] = ['assigned', 'active', 'disabled', 'failed'];
 
-/** What a leaver event does to one token under the source's policy; null leaves it as it is. */
-export function leaverAction(policy: LeaverPolicy, state: TokenState): WebhookTokenAction | null {
+/** What a leaver event does to one token under the source's policy; null leaves it as it is. Never delete. */
+export function leaverAction(policy: LeaverPolicy, state: TokenState): 'disable' | 'unassign' | null {
   if (policy === 'unassign') return 'unassign';
   // Disable: an activated token is deactivated and stays assigned; one never activated has nothing to
   // deactivate and goes back to stock (it could not sign in, and a queued activation must not reach it).
@@ -138,7 +138,7 @@ class DeliveryWork {
   async carryOut(type: WebhookEventType, data: EventData, userId: string | null): Promise<void> {
     switch (type) {
       case 'token.assign':
-        return this.assign(data.upn!, userId!, data.serialNumber!);
+        return this.assign(data.upn!, data.serialNumber!);
       case 'token.unassign': {
         const token = await this.tokenBySerial(data.serialNumber!);
         if (!HELD_STATES.includes(token.state)) throw new Rejection('not_assigned', `Token ${token.serialNumber} is ${token.state}, not assigned to anyone`);
@@ -176,20 +176,28 @@ class DeliveryWork {
       );
   }
 
-  private async act(token: Token, action: WebhookTokenAction, params?: Record<string, unknown>): Promise<boolean> {
+  /**
+   * One token action through the operator's path (requestTokenAction), in a savepoint: a token the life
+   * cycle refuses is left alone and named in the result, and the others go ahead.
+   */
+  private async act(token: Token, action: 'assign' | 'disable' | 'unassign', upn?: string): Promise<boolean> {
     try {
-      const { operations } = await this.tx.transaction((savepoint) => webhookTokenAction(savepoint, { tokenId: token.id, action, actor: this.actor, ...(params ? { params } : {}) }));
-      this.operations.push(...operations);
+      const written = await this.tx.transaction(async (savepoint) =>
+        action === 'assign'
+          ? assignAndActivate(savepoint, { tokenId: token.id, upn: upn!, actor: this.actor })
+          : (await requestTokenAction(savepoint, { tokenId: token.id, action, actor: this.actor })).operations,
+      );
+      this.operations.push(...written);
       this.result.tokens.push({ tokenId: token.id, serialNumber: token.serialNumber, action });
       return true;
     } catch (error) {
-      if (!(error instanceof WebhookActionConflict)) throw error;
+      if (!(error instanceof TokenStateConflict)) throw error;
       this.result.skipped.push({ tokenId: token.id, serialNumber: token.serialNumber, reason: error.message });
       return false;
     }
   }
 
-  private async assign(upn: string, userId: string, serialNumber: string): Promise<void> {
+  private async assign(upn: string, serialNumber: string): Promise<void> {
     const token = await this.tokenBySerial(serialNumber);
     if (!token.graphDeviceId) throw new Rejection('not_created', `Token ${serialNumber} is not in Entra yet (${token.state}); redeliver once its import has created it`);
     if (token.assignedUpn?.toLowerCase() === upn.toLowerCase() && ['assigned', 'active'].includes(token.state)) {
@@ -197,7 +205,7 @@ class DeliveryWork {
       return;
     }
     // Assigned and then activated: the hire has the token in hand (token-assign.ts queues the activation).
-    if (!(await this.act(token, 'assign', { upn, userId, activate: true }))) {
+    if (!(await this.act(token, 'assign', upn))) {
       throw new Rejection('token_not_in_stock', `Token ${serialNumber} cannot be assigned to ${upn}: ${this.result.skipped[0]!.reason}`);
     }
     await this.tx
