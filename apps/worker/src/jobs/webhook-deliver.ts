@@ -28,7 +28,7 @@ import type { LeaverPolicy, TokenState, WebhookEventType } from '@tokenfleet/dom
 import { enqueueOperations } from '@tokenfleet/queue';
 import type { JobContext } from '../context';
 import { isWait, outageOf, PermanentFailure } from '../errors';
-import { lookUpUserId } from '../graph-call';
+import { callGraph, okOrThrow } from '../graph-call';
 import { describeFailure } from '../operation-runner';
 import type { Handler } from './handler';
 
@@ -70,7 +70,8 @@ export const webhookDeliver: Handler<'webhook.deliver'> = async (job, jc) => {
   const data = ((delivery.payload as { data?: EventData } | null)?.data ?? {}) as EventData;
   try {
     // The directory first, outside any transaction: a user.* event, or an assignment, names a person.
-    const userId = data.upn ? await lookUpUserId(jc, data.upn, {}) : null;
+    // Asked afresh, not from the worker's cache of ids: a leaver may have been deleted since.
+    const userId = data.upn ? await lookUpUserAfresh(jc, data.upn) : null;
     if (data.upn && !userId) throw new Rejection('user_not_found', `There is no user ${data.upn} in Entra`);
     const queued = await jc.db.transaction(async (tx) => {
       // Once: a second run of the same job (a stalled worker's) finds the delivery finished.
@@ -99,6 +100,13 @@ export const webhookDeliver: Handler<'webhook.deliver'> = async (job, jc) => {
     throw error;
   }
 };
+
+/** The user's Entra id, or null for a definite "no such user"; Graph failing or throttling throws (the job waits). */
+async function lookUpUserAfresh(jc: JobContext, upn: string): Promise<string | null> {
+  const user = okOrThrow(await callGraph(jc, { action: 'getUser', write: false, detail: { upn } }, () => jc.tenant.graph.getUser(upn)), 'looking up the user');
+  if (user) jc.tenant.userIds.set(upn.toLowerCase(), user.id);
+  return user?.id ?? null;
+}
 
 /** Ends a delivery that did nothing, with why, audited with the source as the actor. */
 async function settle(jc: JobContext, delivery: WebhookDelivery, source: WebhookSource, status: 'rejected' | 'failed', code: string, reason: string): Promise<void> {
