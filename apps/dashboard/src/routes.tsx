@@ -16,6 +16,8 @@ import { TenantSettings } from './screens/TenantSettings';
 import { TokenDetail } from './screens/TokenDetail';
 import { Tokens } from './screens/Tokens';
 import { Validation } from './screens/Validation';
+import { Joiners } from './screens/Joiners';
+import { Webhooks } from './screens/Webhooks';
 
 export interface ScreenRoute {
   /** `/tokens/:id` style. */
@@ -35,8 +37,11 @@ export const ROUTES: readonly ScreenRoute[] = [
   { path: '/failed', role: 'viewer', nav: 'Failed jobs', render: () => <FailedJobs /> },
   { path: '/audit', role: 'viewer', nav: 'Audit trail', render: () => <AuditTrail /> },
   { path: '/validation', role: 'viewer', nav: 'Validation', render: () => <Validation /> },
+  { path: '/joiners', role: 'operator', nav: 'Needs a token', render: () => <Joiners /> },
   { path: '/accounts', role: 'admin', nav: 'Accounts', render: () => <Accounts /> },
   { path: '/api-keys', role: 'admin', nav: 'API keys', render: () => <ApiKeys /> },
+  { path: '/webhooks', role: 'admin', nav: 'Webhooks', render: () => <Webhooks /> },
+  { path: '/webhooks/:id', role: 'admin', render: ({ id }) => <Webhooks sourceId={id!} /> },
   { path: '/settings', role: 'admin', nav: 'Tenant settings', render: () => <TenantSettings /> },
 ];
 
