@@ -41,7 +41,8 @@ describe('the Webhooks screen in a browser', () => {
     await page.getByRole('heading', { name: 'Copy the secret for "personio" now' }).waitFor();
     await page.getByRole('button', { name: 'Copy to clipboard' }).click();
     await page.getByRole('button', { name: 'Copied' }).waitFor();
-    secret = await page.evaluate(() => navigator.clipboard.readText());
+    // The page's own clipboard (the test's Node process has no DOM types, hence the cast).
+    secret = await page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText());
     expect(secret).toMatch(/^whsec_/);
     expect(await page.getByLabel('Signing secret').inputValue()).toBe(secret);
     await page.getByRole('button', { name: 'I have stored it' }).click();

@@ -3,7 +3,7 @@
 // period), change its leaver policy and guard threshold, disable it; the banner for deliveries the
 // mass-change guard holds, with release and discard; and per source its deliveries, newest first, with
 // the outcome, the operations each caused and a redeliver action for those that failed after acceptance.
-import { useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useState, type FormEvent } from 'react';
 import { api } from '../api/client';
 import type { CreatedWebhookSource, LeaverPolicy, Page, RotatedWebhookSecret, WebhookDelivery, WebhookSignatureScheme, WebhookSource } from '@tokenfleet/contract';
 import { WEBHOOK_ROTATION_GRACE_HOURS_DEFAULT } from '@tokenfleet/contract/values';
@@ -14,6 +14,7 @@ import { usePagedList, useResource, useSubmission } from '../hooks';
 import { Link } from '../router';
 
 const POLL_MS = 3_000;
+const DELIVERIES_PER_PAGE = 50;
 
 const STATUS_LABELS: Record<WebhookDelivery['status'], string> = {
   queued: 'Accepted, queued',
@@ -317,18 +318,17 @@ function SourceSettings({ source, onSaved }: { source: WebhookSource; onSaved: (
 }
 
 function Deliveries({ source }: { source: WebhookSource }) {
-  const deliveries = usePagedList((cursor) => api.get<Page<WebhookDelivery>>(`/webhook-sources/${source.id}/deliveries`, { limit: 50, cursor }), [source.id]);
+  const deliveries = usePagedList((cursor) => api.get<Page<WebhookDelivery>>(`/webhook-sources/${source.id}/deliveries`, { limit: DELIVERIES_PER_PAGE, cursor }), [source.id]);
   const { error, attempt } = useSubmission();
   const { reload, items } = deliveries;
-  // New deliveries arrive while the screen is open: look again every few seconds.
-  useResource(
-    async () => {
-      await reload();
-      return null;
-    },
-    [source.id],
-    { pollMs: () => POLL_MS },
-  );
+  // New deliveries arrive while the screen is open: look again every few seconds, unless the admin has
+  // paged further back (a reload would take those pages away).
+  const pagedBack = items.length > DELIVERIES_PER_PAGE;
+  useEffect(() => {
+    if (pagedBack) return undefined;
+    const timer = setInterval(() => void reload(), POLL_MS);
+    return () => clearInterval(timer);
+  }, [reload, pagedBack]);
 
   async function redeliver(delivery: WebhookDelivery) {
     await attempt(async () => {
