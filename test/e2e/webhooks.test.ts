@@ -105,6 +105,22 @@ describe('HR webhooks against the sandbox', () => {
     }
   }, 60_000);
 
+  it('under the default policy, user.left disables the leaver\'s token in Entra and keeps it assigned', async () => {
+    const created = await system.call('/api/v1/webhook-sources', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bamboo-e2e' }) });
+    const disabling = (await created.json()) as { id: string; secret: string; leaverPolicy: string };
+    expect(disabling.leaverPolicy).toBe('disable');
+    const response = await deliver(system.api.url, disabling.id, signDelivery(disabling.secret, webhookEvent('user.left', { upn: users[4] })));
+    expect(response.status).toBe(202);
+    const row = await settled(((await response.json()) as { deliveryId: string }).deliveryId);
+    expect(row.status).toBe('done');
+    expect(row.result?.tokens).toEqual([expect.objectContaining({ serialNumber: SERIALS[4], action: 'disable' })]);
+    await untilState(SERIALS[4]!, 'disabled');
+    expect(deviceOf(SERIALS[4]!).status).not.toBe('activated');
+    expect(deviceOf(SERIALS[4]!).assignedTo).not.toBeNull();
+    expect((await tokenBySerial(SERIALS[4]!)).assignedUpn).toBe(users[4]);
+    for (const serial of SERIALS.slice(1, 4)) expect(deviceOf(serial).status).toBe('activated');
+  }, 60_000);
+
   it('an unknown serial or an unknown user is rejected with its reason and changes nothing', async () => {
     const before = system.sandbox.inspect.calls().filter((call) => call.write).length;
     const unknownSerial = await settled(await send(webhookEvent('token.assign', { upn: users[1], serialNumber: 'NO-SUCH-SERIAL' })));

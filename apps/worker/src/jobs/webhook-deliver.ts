@@ -45,15 +45,17 @@ interface EventData {
 }
 
 /** Tokens a leaver holds: assigned to them in any state that still ties the token to them. */
-const HELD_STATES: readonly TokenState[] = ['assigned', 'active', 'disabled', 'failed'];
+const HELD_STATES: readonly TokenState[] = ['assigned', 'active', 'disabled', 'failed', 'lost'];
 
 /** What a leaver event does to one token under the source's policy; null leaves it as it is. Never delete. */
 export function leaverAction(policy: LeaverPolicy, state: TokenState): 'disable' | 'unassign' | null {
   if (policy === 'unassign') return 'unassign';
   // Disable: an activated token is deactivated and stays assigned; one never activated has nothing to
   // deactivate and goes back to stock (it could not sign in, and a queued activation must not reach it).
+  // Disabled or lost: out of service already (a lost token stays lost, never disabled back into a state
+  // an enable could leave).
   if (state === 'active') return 'disable';
-  if (state === 'disabled') return null;
+  if (state === 'disabled' || state === 'lost') return null;
   return 'unassign';
 }
 
