@@ -37,7 +37,6 @@ import {
   type WebhookSource,
 } from '@tokenfleet/db';
 import { REDELIVERABLE_STATUSES, WEBHOOK_SECRET_BYTES, WEBHOOK_SECRET_PREFIX } from '@tokenfleet/domain';
-import { enqueueWebhookDelivery } from '@tokenfleet/queue';
 import { principalOf } from '../auth';
 import { route, send } from '../contract-routes';
 import type { ApiDeps } from '../deps';
@@ -45,6 +44,7 @@ import { ApiError, conflict, describeErrorForLog, notFound } from '../errors';
 import { numericCursor } from '../paging';
 import { isUuid, parseInput, pathId } from '../validation';
 import { enqueueAfterCommit } from './tokens';
+import { enqueueDeliveries } from '../webhooks/delivery-route';
 
 function newSecret(): string {
   return `${WEBHOOK_SECRET_PREFIX}${randomBytes(WEBHOOK_SECRET_BYTES).toString('base64')}`;
@@ -258,16 +258,6 @@ export function webhookSourceRoutes(router: Router, deps: ApiDeps): void {
     await enqueueDeliveries(deps, req, [row]);
     send(res, endpoints.redeliverWebhook, 202, { deliveryId: row.id, status: 'queued' });
   });
-}
-
-async function enqueueDeliveries(deps: ApiDeps, req: Request, rows: WebhookDelivery[]): Promise<void> {
-  for (const row of rows) {
-    try {
-      await enqueueWebhookDelivery(deps.queues(row.tenantId), row);
-    } catch (error) {
-      req.log.error({ error: describeErrorForLog(error), deliveryId: row.id }, 'could not enqueue a webhook delivery; the reconciler will');
-    }
-  }
 }
 
 /** Deliveries as the API shows them, each with the operations it caused. */

@@ -8,7 +8,7 @@ import express, { type ErrorRequestHandler, type Request, type RequestHandler, t
 import { eq } from 'drizzle-orm';
 import { endpoints, WebhookEvent } from '@tokenfleet/contract';
 import { WEBHOOK_BODY_MAX_BYTES, WEBHOOK_EVENT_TYPES } from '@tokenfleet/contract/values';
-import { receiveDelivery, recordRefusal, webhookSecretBinding, webhookSources, type WebhookSource } from '@tokenfleet/db';
+import { receiveDelivery, recordRefusal, webhookSecretBinding, webhookSources, type WebhookDelivery, type WebhookSource } from '@tokenfleet/db';
 import { isLeaverEvent, type WebhookEventType } from '@tokenfleet/domain';
 import { enqueueWebhookDelivery } from '@tokenfleet/queue';
 import { expressPath, send } from '../contract-routes';
@@ -32,6 +32,20 @@ export function validSecrets(deps: Pick<ApiDeps, 'vault'>, source: WebhookSource
     secrets.push(deps.vault.decrypt(binding, source.previousSecretKeyId, source.previousSecretCiphertext));
   }
   return secrets;
+}
+
+/**
+ * Enqueues committed deliveries; a failure is only logged: they are stored as queued, and the worker's
+ * reconciler enqueues queued deliveries whose job Redis does not know.
+ */
+export async function enqueueDeliveries(deps: Pick<ApiDeps, 'queues'>, req: Request, rows: WebhookDelivery[]): Promise<void> {
+  for (const row of rows) {
+    try {
+      await enqueueWebhookDelivery(deps.queues(row.tenantId), row);
+    } catch (error) {
+      req.log.error({ error: describeErrorForLog(error), deliveryId: row.id }, 'could not enqueue a webhook delivery; the reconciler will');
+    }
+  }
 }
 
 export function webhookDeliveryRouter(deps: ApiDeps): Router {
@@ -115,14 +129,7 @@ export function webhookDeliveryRouter(deps: ApiDeps): Router {
         payload: event.data as unknown as Record<string, unknown>,
         bodyBytes: body.length,
       });
-      if (receipt.status === 'queued') {
-        try {
-          await enqueueWebhookDelivery(deps.queues(source.tenantId), receipt.delivery);
-        } catch (error) {
-          // Stored: the worker's reconciler enqueues queued deliveries that were never queued.
-          req.log.error({ error: describeErrorForLog(error), deliveryId: receipt.delivery.id }, 'could not enqueue a webhook delivery; the reconciler will');
-        }
-      }
+      if (receipt.status === 'queued') await enqueueDeliveries(deps, req, [receipt.delivery]);
       send(res, endpoint, receipt.status === 'duplicate' ? 200 : 202, { deliveryId: receipt.delivery.id, status: receipt.status });
     } catch (error) {
       next(error);

@@ -157,11 +157,7 @@ class DeliveryWork {
       case 'user.left':
         await this.leave(await this.tokensOf(data.upn!, userId!));
         // Someone who left no longer needs a token.
-        await this.tx
-          .update(webhookJoiners)
-          .set({ status: 'dismissed', resolvedBy: this.actor, resolvedAt: new Date() })
-          .where(and(eq(webhookJoiners.tenantId, this.delivery.tenantId), eq(webhookJoiners.status, 'waiting'), sql`lower(${webhookJoiners.upn}) = ${data.upn!.toLowerCase()}`));
-        return;
+        return this.resolveJoiner(data.upn!, { status: 'dismissed' });
       case 'user.joined':
         return this.joined(data.upn!, userId!);
     }
@@ -218,9 +214,14 @@ class DeliveryWork {
     if (!(await this.act(token, 'assign', upn))) {
       throw new Rejection('token_not_in_stock', `Token ${serialNumber} cannot be assigned to ${upn}: ${this.result.skipped[0]!.reason}`);
     }
+    await this.resolveJoiner(upn, { status: 'assigned', tokenId: token.id, operationId: this.operations[0]!.id });
+  }
+
+  /** Takes the user off the Needs a token list, if they are waiting there. */
+  private async resolveJoiner(upn: string, change: Pick<typeof webhookJoiners.$inferInsert, 'status' | 'tokenId' | 'operationId'>): Promise<void> {
     await this.tx
       .update(webhookJoiners)
-      .set({ status: 'assigned', tokenId: token.id, operationId: this.operations[0]!.id, resolvedBy: this.actor, resolvedAt: new Date() })
+      .set({ ...change, resolvedBy: this.actor, resolvedAt: new Date() })
       .where(and(eq(webhookJoiners.tenantId, this.delivery.tenantId), eq(webhookJoiners.status, 'waiting'), sql`lower(${webhookJoiners.upn}) = ${upn.toLowerCase()}`));
   }
 
