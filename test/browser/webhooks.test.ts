@@ -64,7 +64,7 @@ describe('the Webhooks screen in a browser', () => {
     await rows.filter({ hasText: 'user.joined' }).filter({ hasText: 'Carried out' }).waitFor({ timeout: 20_000 });
     await expect.poll(() => rows.filter({ hasText: 'user.joined' }).textContent()).toContain(`${joiner} waits for a token`);
     await rows.filter({ hasText: 'Refused' }).filter({ hasText: 'no v1 signature in webhook-signature matches' }).waitFor();
-    await screenshot(page, 'webhooks');
+    await screenshot(page, 'webhooks', { fullPage: true });
 
     await page.getByRole('link', { name: 'Needs a token' }).first().click();
     await page.getByRole('row', { name: new RegExp(joiner) }).waitFor();

@@ -408,7 +408,7 @@ function Deliveries({ source }: { source: WebhookSource }) {
           </table>
         </div>
       )}
-      <LoadMore shown={items.length} hasMore={deliveries.hasMore} loading={deliveries.loading} onMore={() => void deliveries.loadMore()} noun="delivery" />
+      <LoadMore shown={items.length} hasMore={deliveries.hasMore} loading={deliveries.loading} onMore={() => void deliveries.loadMore()} noun="message" />
     </>
   );
 }
