@@ -8,11 +8,13 @@ import type { Role } from './values';
 
 export type Method = 'get' | 'post' | 'patch' | 'delete';
 
-/** A success answer: a JSON body of this schema, a CSV file, or nothing (204). */
+/** A success answer: a JSON body of this schema, a CSV file, other text of a media type, or nothing (204). */
 export interface Reply {
   description: string;
   body?: z.ZodType;
   csv?: true;
+  /** A text body of this media type (e.g. Prometheus's exposition format). */
+  text?: string;
 }
 
 export interface Endpoint {
@@ -132,14 +134,28 @@ export const endpoints = {
   // ---- The document and the overview --------------------------------------------------------------------
   openApi: endpoint({ method: 'get', path: '/openapi.json', summary: 'This document', access: 'viewer', responses: { 200: { description: 'OpenAPI 3.1', body: z.looseObject({ openapi: z.literal('3.1.0') }) } } }),
   overview: endpoint({ method: 'get', path: '/overview', summary: 'Totals and queue state per tenant', access: 'viewer', responses: { 200: { description: 'Overview', body: s.Overview } } }),
+  metrics: endpoint({
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics (viewer): queues, write budget, Graph calls, tokens, imports',
+    description:
+      'The Prometheus text format. Scrape it with an API key as the bearer credential (`authorization: { credentials: <key> }` in the scrape config). ' +
+      'Gauges are read from PostgreSQL and Redis at each scrape; Graph call counters and histograms come from the worker sharing this process, ' +
+      'or from `WORKER_METRICS_PORT` where the worker runs on its own. The metrics are listed in docs/metrics.md.',
+    access: 'viewer',
+    responses: { 200: { description: 'Metrics', text: 'text/plain' } },
+  }),
 
   // ---- Imports ------------------------------------------------------------------------------------------
   upload: endpoint({
     method: 'post',
     path: '/imports',
-    summary: 'Upload a seed file (operator). Form fields may come before or after the file.',
-    description: 'A file refused as a whole (wrong PSKC key, missing columns) answers 400 `seed_file_rejected` with the `importId` it was recorded under.',
+    summary: 'Upload a seed file (operator). Options as form fields or query parameters.',
+    description:
+      'The options may come as query parameters or as form fields; `mode` also after the file (it is applied when the body is complete), while `tenantId` and `pskcKey`, which the file is read with, must come before it or in the query. ' +
+      'The same option given twice with different values is refused. A file refused as a whole (wrong PSKC key, missing columns) answers 400 `seed_file_rejected` with the `importId` it was recorded under.',
     access: 'operator',
+    query: s.UploadQuery,
     form: s.UploadForm,
     responses: { 202: { description: 'Accepted; poll the import', body: s.Accepted } },
     errors: { 413: 'The file is larger than UPLOAD_MAX_BYTES (the import is recorded as failed)' },
