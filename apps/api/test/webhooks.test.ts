@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { auditEvents, webhookDeliveries } from '@tokenfleet/db';
 import { deliver, signDelivery, webhookEvent, type SignedDelivery } from '@tokenfleet/test-harness/webhooks';
-import { webhookJobId, webhookSecretKey } from '@tokenfleet/domain';
+import { webhookJobId } from '@tokenfleet/domain';
 import { startApi, type RunningApi } from '../src/index';
 import { checkAnswer } from './contract-check';
 import { startTestApi, type Answer, type TestApi } from './helpers';
@@ -188,12 +188,32 @@ describe('a source of the body-HMAC scheme (HiBob, BambooHR style)', () => {
   it('accepts the hex HMAC-SHA256 of the body in its header with a webhook-id, and refuses a wrong one', async () => {
     const source = await createSource({ scheme: 'hmac-sha256', signatureHeader: 'X-HR-Signature' });
     const body = JSON.stringify(assign());
-    const mac = createHmac('sha256', webhookSecretKey(source.secret)!).update(body).digest('hex');
+    // The secret pasted into the sender as it is: the HMAC is keyed with its text.
+    const mac = createHmac('sha256', source.secret).update(body).digest('hex');
     const headers = { 'content-type': 'application/json', 'x-hr-signature': mac, 'webhook-id': `evt-${randomUUID()}` };
     expect((await send({ headers, body }, source.id)).status).toBe(202);
     expect((await send({ headers, body }, source.id)).body.status).toBe('duplicate');
     expect((await send({ headers: { ...headers, 'x-hr-signature': mac.replace(/^./, mac[0] === 'a' ? 'b' : 'a') }, body }, source.id)).body.error.code).toBe('invalid_signature');
     expect((await send({ headers: { ...headers, 'webhook-id': '' }, body }, source.id)).status).toBe(400);
+  });
+});
+
+describe('a source keyed with the sending system\'s own secret (BambooHR, HiBob make theirs)', () => {
+  it('verifies with the secret the admin entered, and takes a new one at rotation; a Standard Webhooks source refuses one', async () => {
+    const vendorSecret = 'bamboo-generated-secret-0123456789';
+    const source = await createSource({ scheme: 'hmac-sha512', signatureHeader: 'Bob-Signature', secret: vendorSecret });
+    expect(source.secret).toBe(vendorSecret);
+    const body = JSON.stringify(webhookEvent('user.joined', { upn: 'new.hire@contoso.example' }));
+    const signed = (secret: string) => ({ headers: { 'content-type': 'application/json', 'bob-signature': createHmac('sha512', secret).update(body).digest('hex'), 'webhook-id': `evt-${randomUUID()}` }, body });
+    expect((await send(signed(vendorSecret), source.id)).status).toBe(202);
+    const rotated = await t.call('POST', `/api/v1/webhook-sources/${source.id}/rotate`, { json: { secret: 'the-next-vendor-secret-abcdef', graceHours: 0 } });
+    expect(rotated.status).toBe(200);
+    expect((await send(signed('the-next-vendor-secret-abcdef'), source.id)).status).toBe(202);
+    expect((await send(signed(vendorSecret), source.id)).status).toBe(401);
+
+    expect((await t.call('POST', '/api/v1/webhook-sources', { json: { name: 'own secret std', secret: vendorSecret } })).status).toBe(400);
+    const standard = await createSource();
+    expect((await t.call('POST', `/api/v1/webhook-sources/${standard.id}/rotate`, { json: { secret: vendorSecret } })).status).toBe(400);
   });
 });
 

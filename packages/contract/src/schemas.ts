@@ -433,6 +433,8 @@ export const WebhookSource = z
   })
   .meta({ id: 'WebhookSource' });
 export const CreatedWebhookSource = WebhookSource.extend({ secret: z.string().describe('whsec_ + base64 of 32 random bytes; shown only in this answer') });
+/** The secret an HR system of the body-HMAC kind made itself (BambooHR, HiBob), entered by the admin. */
+const VendorSecret = z.string().min(16, 'at least 16 characters').max(512).describe('hmac-* schemes only: the sending system\'s own secret; otherwise Tokenfleet makes one');
 const WebhookSourceName = z.string().trim().min(1).max(WEBHOOK_SOURCE_NAME_MAX_LENGTH).regex(API_KEY_NAME_PATTERN, 'letters, digits, spaces and . _ @ - only');
 export const NewWebhookSource = z
   .object({
@@ -441,10 +443,15 @@ export const NewWebhookSource = z
     signatureHeader: SignatureHeader.optional(),
     leaverPolicy: z.enum(LEAVER_POLICIES).default('disable'),
     leaverThreshold: z.number().int().min(1).max(WEBHOOK_THRESHOLD_MAX).default(DEFAULT_LEAVER_THRESHOLD),
+    secret: VendorSecret.optional(),
   })
   .refine((input) => (input.scheme === 'standard') === (input.signatureHeader === undefined), {
     message: 'the hmac-sha256 and hmac-sha512 schemes need a signatureHeader; the standard scheme takes none',
     path: ['signatureHeader'],
+  })
+  .refine((input) => input.scheme !== 'standard' || input.secret === undefined, {
+    message: 'a Standard Webhooks source gets a whsec_ secret made by Tokenfleet; only the hmac-* schemes take the sending system\'s own',
+    path: ['secret'],
   });
 export const WebhookSourceChange = z.strictObject({
   name: WebhookSourceName.optional(),
@@ -454,6 +461,7 @@ export const WebhookSourceChange = z.strictObject({
 });
 export const SecretRotation = z.strictObject({
   graceHours: z.number().min(0).max(WEBHOOK_ROTATION_GRACE_HOURS_MAX).default(WEBHOOK_ROTATION_GRACE_HOURS_DEFAULT).describe('how long the old secret stays valid'),
+  secret: VendorSecret.optional(),
 });
 export const RotatedWebhookSecret = z.object({ source: WebhookSource, secret: z.string().describe('the new secret; shown only in this answer') });
 

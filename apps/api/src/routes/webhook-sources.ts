@@ -40,7 +40,7 @@ import { REDELIVERABLE_STATUSES, WEBHOOK_SECRET_BYTES, WEBHOOK_SECRET_PREFIX } f
 import { principalOf } from '../auth';
 import { route, send } from '../contract-routes';
 import type { ApiDeps } from '../deps';
-import { ApiError, conflict, describeErrorForLog, notFound } from '../errors';
+import { ApiError, badRequest, conflict, describeErrorForLog, notFound } from '../errors';
 import { numericCursor } from '../paging';
 import { isUuid, parseInput, pathId } from '../validation';
 import { enqueueAfterCommit } from './tokens';
@@ -102,7 +102,7 @@ export function webhookSourceRoutes(router: Router, deps: ApiDeps): void {
     const input = parseInput(NewWebhookSource, req.body, 'request body');
     const actor = principalOf(res).actor;
     const id = randomUUID();
-    const secret = newSecret();
+    const secret = input.secret ?? newSecret();
     const encrypted = deps.vault.encrypt(webhookSecretBinding(id), secret);
     let row: WebhookSource;
     try {
@@ -129,7 +129,7 @@ export function webhookSourceRoutes(router: Router, deps: ApiDeps): void {
           tenantId: deps.tenant.id,
           targetType: 'webhook_source',
           targetId: id,
-          detail: { name: input.name, scheme: input.scheme, leaverPolicy: input.leaverPolicy, leaverThreshold: input.leaverThreshold },
+          detail: { name: input.name, scheme: input.scheme, leaverPolicy: input.leaverPolicy, leaverThreshold: input.leaverThreshold, secretFrom: input.secret ? 'sender' : 'tokenfleet' },
         });
         return created!;
       });
@@ -183,9 +183,12 @@ export function webhookSourceRoutes(router: Router, deps: ApiDeps): void {
 
   route(router, endpoints.rotateWebhookSecret, async (req, res) => {
     const existing = await findSource(db, pathId(req.params));
-    const { graceHours } = parseInput(SecretRotation, req.body ?? {}, 'request body');
+    const { graceHours, secret: given } = parseInput(SecretRotation, req.body ?? {}, 'request body');
+    if (given !== undefined && existing.scheme === 'standard') {
+      throw badRequest('A Standard Webhooks source gets a whsec_ secret made by Tokenfleet; only the hmac-* schemes take the sending system\'s own', [{ path: 'secret', message: 'not for this scheme' }]);
+    }
     const actor = principalOf(res).actor;
-    const secret = newSecret();
+    const secret = given ?? newSecret();
     const encrypted = deps.vault.encrypt(webhookSecretBinding(existing.id), secret);
     const expiresAt = new Date(Date.now() + graceHours * 3_600_000);
     const row = await db.transaction(async (tx) => {

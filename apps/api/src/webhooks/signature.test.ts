@@ -4,7 +4,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
-import { webhookSecretKey } from '@tokenfleet/domain';
 import { verifySignature, type SignatureInput } from './signature';
 
 const SECRET = `whsec_${Buffer.alloc(32, 1).toString('base64')}`;
@@ -48,7 +47,8 @@ describe('Standard Webhooks signatures', () => {
 });
 
 describe('the body-HMAC scheme', () => {
-  const key = webhookSecretKey(SECRET)!;
+  // Keyed with the secret's text, as the senders of this kind do.
+  const key = Buffer.from(SECRET, 'utf8');
   const check = (value: string, algorithm: 'sha256' | 'sha512' = 'sha256', id: string | null = 'evt-1') =>
     verifySignature({
       scheme: algorithm === 'sha256' ? 'hmac-sha256' : 'hmac-sha512',

@@ -2,7 +2,7 @@
 // Standard Webhooks: HMAC-SHA256 with the secret's key bytes over `{webhook-id}.{webhook-timestamp}.{body}`,
 // `v1,<base64>` in webhook-signature (several space-separated, for rotations on the sender's side), the
 // timestamp within five minutes either way. The hmac-* schemes (BambooHR, HiBob and the like): the body's
-// HMAC in a header the source names, hex or base64, keyed with the same secret's key bytes. Every
+// HMAC in a header the source names, hex or base64, keyed with the secret's text (UTF-8), as those senders do. Every
 // comparison is constant-time; a failure says which check failed, never what was expected.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { WEBHOOK_TOLERANCE_SECONDS, type WebhookSignatureScheme } from '@tokenfleet/contract/values';
@@ -31,8 +31,12 @@ const header = (headers: SignatureInput['headers'], name: string): string | unde
 const WEBHOOK_ID = /^[\x21-\x7e]{1,256}$/;
 
 export function verifySignature(input: SignatureInput): SignatureVerdict {
-  const keys = input.secrets.map(webhookSecretKey).filter((key): key is Uint8Array => key !== null);
-  return input.scheme === 'standard' ? verifyStandard(input, keys) : verifyBodyHmac(input, keys, input.scheme === 'hmac-sha256' ? 'sha256' : 'sha512');
+  if (input.scheme === 'standard') {
+    // Standard Webhooks keys the HMAC with the bytes the base64 after `whsec_` encodes.
+    return verifyStandard(input, input.secrets.map(webhookSecretKey).filter((key): key is Uint8Array => key !== null));
+  }
+  // HR systems of the body-HMAC kind key it with the secret as the text it is (their own, or ours pasted in).
+  return verifyBodyHmac(input, input.secrets.map((secret) => Buffer.from(secret, 'utf8')), input.scheme === 'hmac-sha256' ? 'sha256' : 'sha512');
 }
 
 function verifyStandard(input: SignatureInput, keys: Uint8Array[]): SignatureVerdict {

@@ -214,6 +214,7 @@ function NewSourceForm({ onCreated }: { onCreated: (created: CreatedWebhookSourc
   const [name, setName] = useState('');
   const [scheme, setScheme] = useState<WebhookSignatureScheme>('standard');
   const [signatureHeader, setSignatureHeader] = useState('');
+  const [ownSecret, setOwnSecret] = useState('');
   const [leaverPolicy, setLeaverPolicy] = useState<LeaverPolicy>('disable');
   const [threshold, setThreshold] = useState('50');
   const { working, error, attempt } = useSubmission();
@@ -225,12 +226,13 @@ function NewSourceForm({ onCreated }: { onCreated: (created: CreatedWebhookSourc
         await api.post<CreatedWebhookSource>('/webhook-sources', {
           name: name.trim(),
           scheme,
-          ...(scheme === 'standard' ? {} : { signatureHeader: signatureHeader.trim() }),
+          ...(scheme === 'standard' ? {} : { signatureHeader: signatureHeader.trim(), ...(ownSecret ? { secret: ownSecret } : {}) }),
           leaverPolicy,
           leaverThreshold: Number(threshold),
         }),
       );
       setName('');
+      setOwnSecret('');
     });
   }
 
@@ -254,6 +256,12 @@ function NewSourceForm({ onCreated }: { onCreated: (created: CreatedWebhookSourc
           <div className="field">
             <label htmlFor={`${ids}-header`}>Signature header</label>
             <input id={`${ids}-header`} required value={signatureHeader} onChange={(event) => setSignatureHeader(event.target.value)} placeholder="Bob-Signature" />
+          </div>
+        )}
+        {scheme !== 'standard' && (
+          <div className="field">
+            <label htmlFor={`${ids}-own-secret`}>The system's own secret (if it made one)</label>
+            <input id={`${ids}-own-secret`} type="password" autoComplete="off" minLength={16} value={ownSecret} onChange={(event) => setOwnSecret(event.target.value)} placeholder="empty: Tokenfleet makes one" />
           </div>
         )}
         <LeaverFields ids={ids} policy={leaverPolicy} onPolicy={setLeaverPolicy} threshold={threshold} onThreshold={setThreshold} />
