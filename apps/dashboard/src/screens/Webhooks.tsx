@@ -193,7 +193,7 @@ export function HeldBanner({ sources, onDecided }: { sources: readonly WebhookSo
         <p key={source.id}>
           <strong>
             {source.heldCount} leaver event{source.heldCount === 1 ? '' : 's'} from "{source.name}" held
-          </strong>{' '}
+          </strong>
           : more than {source.leaverThreshold} within an hour, so the mass-change guard stopped them. <Link to={`/webhooks/${source.id}`}>See them</Link>{' '}
           <button type="button" onClick={() => void decide(source, 'release')}>
             Release
