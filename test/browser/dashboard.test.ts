@@ -41,7 +41,7 @@ describe('the operator dashboard in a browser', () => {
   it('signs an operator in, and says that it runs against the sandbox', async () => {
     page = await signIn(browser, system.api.url, operator);
     await expect.poll(() => page.getByRole('note').textContent()).toContain('SANDBOX');
-    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual(['Overview', 'Imports', 'Tokens', 'Failed jobs', 'Audit trail', 'Validation', 'Entra sync']);
+    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual(['Overview', 'Imports', 'Tokens', 'Failed jobs', 'Audit trail', 'Validation', 'Entra sync', 'Needs a token']);
   });
 
   it('uploads messy.csv and follows its progress to the end without reloading, then shows the six row errors', async () => {

@@ -29,6 +29,8 @@ import { validationAdminRoutes } from './validation/admin-routes';
 import { withValidationRoutes } from './validation/openapi';
 import { redactRequest } from './validation/log-redaction';
 import { validationRouter } from './validation/routes';
+import { webhookDeliveryRouter } from './webhooks/delivery-route';
+import { webhookJoinerRoutes, webhookSourceRoutes } from './routes/webhook-sources';
 
 export const API_BASE_PATH = '/api/v1';
 
@@ -71,6 +73,8 @@ export function createApiRouter(deps: ApiDeps): Router {
   accountRoutes(router, deps, sessions);
   tenantRoutes(router, deps);
   validationAdminRoutes(router, deps);
+  webhookSourceRoutes(router, deps);
+  webhookJoinerRoutes(router, deps);
   router.use(unknownRoute);
   return router;
 }
@@ -108,7 +112,9 @@ export function createApp(deps: ApiDeps): Express {
 
   app.use(requestLog({ quietPaths: [`${API_BASE_PATH}/health`, `${API_BASE_PATH}/ready`] }));
 
-  app.use(API_BASE_PATH, helmet(), express.json({ limit: JSON_BODY_LIMIT }), createApiRouter(deps));
+  // Webhook deliveries ahead of the JSON parser: their signature is over the raw bytes as sent, and they
+  // authenticate by it rather than by a key or session (docs/webhooks.md).
+  app.use(API_BASE_PATH, helmet(), webhookDeliveryRouter(deps), express.json({ limit: JSON_BODY_LIMIT }), createApiRouter(deps));
 
   const board = queueBoard(deps, QUEUE_BOARD_PATH);
   app.use(

@@ -10,3 +10,4 @@ export { ensureAccount } from './routes/accounts';
 export { hashPassword, verifyPassword } from './passwords';
 export { SESSION_COOKIE, CSRF_HEADER } from './sessions';
 export { openApiDocument } from './app';
+export { webhookDeliveryRouter } from './webhooks/delivery-route';

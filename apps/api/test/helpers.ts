@@ -16,6 +16,8 @@ export interface TestApi {
   url: string;
   keys: RoleKeys;
   queuePrefix: string;
+  /** The master key the API encrypts with (a second API process on the same database needs it). */
+  masterKey: string;
   /** Every log line the API wrote, as text (for redaction checks). */
   logs: () => string;
   call: (method: string, path: string, options?: { key?: string | null; json?: unknown; headers?: Record<string, string> }) => Promise<Answer>;
@@ -54,13 +56,14 @@ export async function startTestApi(options: { env?: Record<string, string>; over
     }),
   );
   const queuePrefix = testRedisPrefix('api');
+  const masterKey = randomBytes(32).toString('base64');
   const api = await startApi(config, {
     port: 0,
     host: '127.0.0.1',
     logger,
     queuePrefix,
     skipMigrations: true,
-    env: { TOKENFLEET_MASTER_KEY: randomBytes(32).toString('base64') },
+    env: { TOKENFLEET_MASTER_KEY: masterKey },
     ...options.overrides,
   });
 
@@ -99,6 +102,7 @@ export async function startTestApi(options: { env?: Record<string, string>; over
     url: api.url,
     keys,
     queuePrefix,
+    masterKey,
     logs: () => logLines.join(''),
     call,
     upload,

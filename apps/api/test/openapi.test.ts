@@ -4,10 +4,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import type { Router } from 'express';
-import { operations, tokens, unmanagedDevices } from '@tokenfleet/db';
+import { operations, tokens, unmanagedDevices, webhookDeliveries } from '@tokenfleet/db';
 import { base32Decode, hotp, totpCode, totpStep, type TotpKey } from '@tokenfleet/domain';
 import { sampleFile } from '@tokenfleet/test-harness/samples';
-import { createApiRouter, openApiDocument } from '../src/index';
+import { createApiRouter, openApiDocument, webhookDeliveryRouter } from '../src/index';
+import { deliver, signDelivery, webhookEvent } from '@tokenfleet/test-harness/webhooks';
+import { checkAnswer } from './contract-check';
 import { answeredRoutes, documentedOperations } from './contract-check';
 import { startTestApi, type TestApi } from './helpers';
 
@@ -49,7 +51,8 @@ const SEEDS = sampleFile('token2-classic.csv')
 
 describe('the OpenAPI document', () => {
   it('describes exactly the routes the router has', () => {
-    const registered = registeredRoutes(createApiRouter(t.api.deps));
+    // The webhook delivery route sits ahead of the JSON parser (app.ts), outside the main router.
+    const registered = [...registeredRoutes(createApiRouter(t.api.deps)), ...registeredRoutes(webhookDeliveryRouter(t.api.deps))].sort();
     expect(registered.length).toBeGreaterThan(30);
     expect(registered).toEqual(documentedOperations());
   });
@@ -161,6 +164,38 @@ describe('the OpenAPI document', () => {
     await ok('GET', '/api/v1/validation/users');
     await ok('POST', `/api/v1/validation/users/${validationUser.body.userid}/unlock`);
     await ok('GET', `/api/v1/tokens/${checked}/validations`);
+
+    const source = await ok('POST', '/api/v1/webhook-sources', { json: { name: 'contract walk hr' } });
+    await ok('GET', '/api/v1/webhook-sources');
+    await ok('GET', `/api/v1/webhook-sources/${source.body.id}`);
+    await ok('PATCH', `/api/v1/webhook-sources/${source.body.id}`, { json: { leaverThreshold: 1 } });
+    const rotated = await ok('POST', `/api/v1/webhook-sources/${source.body.id}/rotate`, { json: {} });
+    const deliveries: { status: number; text: string }[] = [];
+    for (const event of [webhookEvent('user.left', { upn: 'a@contoso.example' }), webhookEvent('user.left', { upn: 'b@contoso.example' })]) {
+      const delivery = signDelivery(rotated.body.secret, event);
+      const response = await deliver(t.url, source.body.id, delivery);
+      const text = await response.text();
+      const answer = { status: response.status, headers: response.headers, text, body: JSON.parse(text) };
+      checkAnswer('POST', `/api/v1/webhooks/${source.body.id}`, answer);
+      deliveries.push(answer);
+      if (deliveries.length === 1) {
+        const again = await deliver(t.url, source.body.id, delivery);
+        const againText = await again.text();
+        checkAnswer('POST', `/api/v1/webhooks/${source.body.id}`, { status: again.status, headers: again.headers, text: againText, body: JSON.parse(againText) });
+        expect(again.status).toBe(200);
+      }
+    }
+    expect(deliveries.map((answer) => answer.status)).toEqual([202, 202]);
+    const listed = await ok('GET', `/api/v1/webhook-sources/${source.body.id}/deliveries`);
+    await ok('POST', `/api/v1/webhook-sources/${source.body.id}/held`, { json: { action: 'discard' } });
+    await t.api.deps.db.update(webhookDeliveries).set({ status: 'failed' }).where(eq(webhookDeliveries.id, listed.body.items.at(-1).id));
+    await ok('POST', `/api/v1/webhook-deliveries/${listed.body.items.at(-1).id}/redeliver`);
+    const joiners = await t.api.deps.sql`insert into webhook_joiners (id, tenant_id, upn) values (gen_random_uuid(), ${t.api.deps.tenant.id}, 'joiner@contoso.example'), (gen_random_uuid(), ${t.api.deps.tenant.id}, 'other@contoso.example') returning id`;
+    await ok('GET', '/api/v1/webhook-joiners');
+    const stock = await tokenId(s3!, 'created');
+    await t.api.deps.db.update(operations).set({ status: 'succeeded' }).where(eq(operations.tokenId, stock));
+    await ok('POST', `/api/v1/webhook-joiners/${joiners[0]!.id}/assign`, { json: { tokenId: stock } });
+    await ok('POST', `/api/v1/webhook-joiners/${joiners[1]!.id}/dismiss`);
 
     const signedIn = await ok('POST', '/api/v1/session', { key: null, json: { username: 'walker', password } });
     const cookie = signedIn.headers.get('set-cookie')!.split(';')[0]!;

@@ -3,13 +3,14 @@
 // in place, keeping the address so the person lands where they were.
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { api, loadSession, onOutage, onSessionLost, signOut } from './api/client';
-import type { Overview as OverviewData, Session } from '@tokenfleet/contract';
+import type { Overview as OverviewData, Session, WebhookSource } from '@tokenfleet/contract';
 import { NavigationFocus } from './components/NavigationFocus';
 import { ErrorMessage, Loading } from './components/ui';
 import { useResource } from './hooks';
 import { Link, useLocation } from './router';
 import { findRoute, isCurrentNav, ROUTES } from './routes';
 import { NotFound } from './screens/NotFound';
+import { HeldBanner } from './screens/Webhooks';
 import { SignIn } from './screens/SignIn';
 import { roleAllows, SessionContext, useSession } from './session';
 
@@ -136,10 +137,17 @@ function Shell({ children }: { children: ReactNode }) {
         </ul>
       </nav>
       <main id="main" className="content" tabIndex={-1}>
+        {roleAllows(user.role, 'admin') && !pathname.startsWith('/webhooks') && <HeldWebhooksBanner />}
         {children}
       </main>
     </div>
   );
+}
+
+/** On every screen an admin opens: leaver events the mass-change guard holds, to release or discard. */
+function HeldWebhooksBanner() {
+  const sources = useResource(() => api.get<WebhookSource[]>('/webhook-sources'), [], { pollMs: () => 15_000 });
+  return <HeldBanner sources={sources.data ?? []} onDecided={() => void sources.reload()} />;
 }
 
 function Screen() {

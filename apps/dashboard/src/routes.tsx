@@ -17,6 +17,8 @@ import { TenantSettings } from './screens/TenantSettings';
 import { TokenDetail } from './screens/TokenDetail';
 import { Tokens } from './screens/Tokens';
 import { Validation } from './screens/Validation';
+import { Joiners } from './screens/Joiners';
+import { Webhooks } from './screens/Webhooks';
 
 export interface ScreenRoute {
   /** `/tokens/:id` style. */
@@ -37,8 +39,11 @@ export const ROUTES: readonly ScreenRoute[] = [
   { path: '/audit', role: 'viewer', nav: 'Audit trail', render: () => <AuditTrail /> },
   { path: '/validation', role: 'viewer', nav: 'Validation', render: () => <Validation /> },
   { path: '/entra-sync', role: 'viewer', nav: 'Entra sync', render: () => <EntraSync /> },
+  { path: '/joiners', role: 'operator', nav: 'Needs a token', render: () => <Joiners /> },
   { path: '/accounts', role: 'admin', nav: 'Accounts', render: () => <Accounts /> },
   { path: '/api-keys', role: 'admin', nav: 'API keys', render: () => <ApiKeys /> },
+  { path: '/webhooks', role: 'admin', nav: 'Webhooks', render: () => <Webhooks /> },
+  { path: '/webhooks/:id', role: 'admin', render: ({ id }) => <Webhooks sourceId={id!} /> },
   { path: '/settings', role: 'admin', nav: 'Tenant settings', render: () => <TenantSettings /> },
 ];
 

@@ -16,6 +16,7 @@ import { enqueueImportExpansion, enqueueOperations, QUEUE_JOB_RATE_CEILING, type
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { failOperation } from './operation-runner';
+import { enqueueStrandedDeliveries } from './webhook-reconciler';
 import { claimsOfEndedLeaders, releaseOperations } from './store';
 
 export interface ReconcileOptions {
@@ -36,6 +37,8 @@ export interface ReconcileReport {
   orphansRequeued: number;
   importsExpanded: number;
   importsAbandoned: number;
+  /** Queued webhook deliveries whose job was never added (the API stopped between its commit and its enqueue). */
+  webhookDeliveriesEnqueued: number;
 }
 
 export async function reconcileTenant(
@@ -46,7 +49,7 @@ export async function reconcileTenant(
   options: ReconcileOptions,
   logger?: Logger,
 ): Promise<ReconcileReport> {
-  const report: ReconcileReport = { importsFinished: 0, enqueued: 0, requeued: 0, failedJobsRecorded: 0, orphansRequeued: 0, importsExpanded: 0, importsAbandoned: 0 };
+  const report: ReconcileReport = { importsFinished: 0, enqueued: 0, requeued: 0, failedJobsRecorded: 0, orphansRequeued: 0, importsExpanded: 0, importsAbandoned: 0, webhookDeliveriesEnqueued: 0 };
   const client = redis;
   const before = new Date(Date.now() - options.graceMs);
   const batch = options.batch ?? 1_000;
@@ -135,8 +138,9 @@ export async function reconcileTenant(
   }
   report.importsAbandoned = abandoned.length;
   report.importsFinished = await settleFinishedImports(db, tenantId);
+  report.webhookDeliveriesEnqueued = await enqueueStrandedDeliveries(db, client, queue, tenantId, before);
 
-  if (report.enqueued + report.requeued + report.failedJobsRecorded + report.orphansRequeued + report.importsExpanded + report.importsAbandoned > 0) logger?.info({ tenantId, ...report }, 'reconciler repaired queue state');
+  if (report.enqueued + report.requeued + report.failedJobsRecorded + report.orphansRequeued + report.importsExpanded + report.importsAbandoned + report.webhookDeliveriesEnqueued > 0) logger?.info({ tenantId, ...report }, 'reconciler repaired queue state');
   return report;
 }
 

@@ -25,6 +25,11 @@ export interface Endpoint {
   description?: string;
   /** `public`: no credentials (probes, signing in); otherwise the least role that may call it. */
   access: 'public' | Role;
+  /**
+   * A public route authenticated by something other than a key or session: `webhookSignature`, the
+   * webhook delivery route, whose caller proves itself by signing the raw body (docs/webhooks.md).
+   */
+  security?: 'webhookSignature';
   params?: z.ZodObject;
   query?: z.ZodObject;
   body?: z.ZodType;
@@ -393,6 +398,112 @@ export const endpoints = {
     params: IdParams,
     query: s.PageQuery,
     responses: { 200: { description: 'A page of validations', body: s.pageOf(s.TokenValidation) } },
+    errors: NOT_FOUND,
+  }),
+
+  // ---- Webhooks: sources (admin), deliveries, the joiners waiting for a token (docs/webhooks.md) ---------
+  deliverWebhook: endpoint({
+    method: 'post',
+    path: '/webhooks/{sourceId}',
+    summary: 'Receive an event from an HR system (signed, no key or session)',
+    description:
+      'Authenticated by its signature over the raw body: Standard Webhooks (`webhook-id`, `webhook-timestamp` within five minutes, `webhook-signature: v1,<base64 HMAC-SHA256 of {id}.{timestamp}.{body}>`, several space-separated allowed), or for sources of an hmac-* scheme the hex or base64 HMAC of the body in the source\'s header plus a `webhook-id` (or `X-Request-Id`) for idempotency. Answers 202 once the event is stored and queued; a repeated webhook-id answers 200 `duplicate` and is never acted on twice. Refusals are recorded and change nothing.',
+    access: 'public',
+    security: 'webhookSignature',
+    params: z.object({ sourceId: z.string() }),
+    body: s.WebhookEvent,
+    responses: { 200: { description: 'Received before under this webhook-id; not acted on again', body: s.WebhookReceipt }, 202: { description: 'Stored and queued (or held by the mass-change guard)', body: s.WebhookReceipt } },
+    errors: {
+      401: 'Missing, forged or unverifiable signature (`missing_signature`, `invalid_signature`), or a timestamp more than five minutes away (`stale_timestamp`, `future_timestamp`)',
+      403: 'The source is disabled (`source_disabled`)',
+      404: 'No such source (`unknown_source`)',
+      422: 'A well-signed body that is not an event Tokenfleet knows (`unknown_event_type`, `invalid_event`)',
+    },
+  }),
+  listWebhookSources: endpoint({ method: 'get', path: '/webhook-sources', summary: 'Webhook sources (admin)', access: 'admin', responses: { 200: { description: 'Sources', body: z.array(s.WebhookSource) } } }),
+  createWebhookSource: endpoint({
+    method: 'post',
+    path: '/webhook-sources',
+    summary: 'Create a webhook source (admin); its secret is shown only here',
+    access: 'admin',
+    body: s.NewWebhookSource,
+    responses: { 201: { description: 'Created', body: s.CreatedWebhookSource } },
+    errors: { 409: 'The name is taken' },
+  }),
+  getWebhookSource: endpoint({ method: 'get', path: '/webhook-sources/{id}', summary: 'A webhook source (admin)', access: 'admin', params: IdParams, responses: { 200: { description: 'The source', body: s.WebhookSource } }, errors: NOT_FOUND }),
+  changeWebhookSource: endpoint({
+    method: 'patch',
+    path: '/webhook-sources/{id}',
+    summary: 'Rename, change the leaver policy or guard threshold, disable or enable a source (admin; audited)',
+    access: 'admin',
+    params: IdParams,
+    body: s.WebhookSourceChange,
+    responses: { 200: { description: 'The source', body: s.WebhookSource } },
+    errors: { ...NOT_FOUND, 409: 'The name is taken' },
+  }),
+  rotateWebhookSecret: endpoint({
+    method: 'post',
+    path: '/webhook-sources/{id}/rotate',
+    summary: 'Make a new secret; the old one stays valid for graceHours (admin; audited)',
+    access: 'admin',
+    params: IdParams,
+    body: s.SecretRotation,
+    responses: { 200: { description: 'The new secret, shown only here', body: s.RotatedWebhookSecret } },
+    errors: NOT_FOUND,
+  }),
+  listWebhookDeliveries: endpoint({
+    method: 'get',
+    path: '/webhook-sources/{id}/deliveries',
+    summary: "A source's deliveries, newest first, with their outcome and the operations each caused (admin)",
+    access: 'admin',
+    params: IdParams,
+    query: s.WebhookDeliveryQuery,
+    responses: { 200: { description: 'A page of deliveries', body: s.pageOf(s.WebhookDelivery) } },
+    errors: NOT_FOUND,
+  }),
+  decideHeldDeliveries: endpoint({
+    method: 'post',
+    path: '/webhook-sources/{id}/held',
+    summary: 'Release (carry out) or discard every delivery the mass-change guard holds for a source (admin; audited)',
+    access: 'admin',
+    params: IdParams,
+    body: s.HeldDecision,
+    responses: { 200: { description: 'How many were released or discarded', body: s.HeldDecisionResult } },
+    errors: NOT_FOUND,
+  }),
+  redeliverWebhook: endpoint({
+    method: 'post',
+    path: '/webhook-deliveries/{id}/redeliver',
+    summary: 'Carry out again a delivery that was accepted and then rejected or failed (admin; audited)',
+    access: 'admin',
+    params: IdParams,
+    responses: { 202: { description: 'Queued again', body: s.WebhookReceipt } },
+    errors: { ...NOT_FOUND, 409: 'Not rejected or failed' },
+  }),
+  listWebhookJoiners: endpoint({
+    method: 'get',
+    path: '/webhook-joiners',
+    summary: 'Joiners an HR system announced who still need a token, oldest first',
+    access: 'viewer',
+    responses: { 200: { description: 'Joiners', body: z.array(s.WebhookJoiner) } },
+  }),
+  assignJoiner: endpoint({
+    method: 'post',
+    path: '/webhook-joiners/{id}/assign',
+    summary: 'Assign a stock token to a joiner and activate it (operator)',
+    access: 'operator',
+    params: IdParams,
+    body: s.JoinerAssignment,
+    responses: { 202: { description: 'Operation queued', body: s.OperationQueued } },
+    errors: { ...NOT_FOUND, 409: 'The joiner has a token already, or the token is not in stock' },
+  }),
+  dismissJoiner: endpoint({
+    method: 'post',
+    path: '/webhook-joiners/{id}/dismiss',
+    summary: 'Take a joiner off the list without a token (operator)',
+    access: 'operator',
+    params: IdParams,
+    responses: { 204: { description: 'Dismissed' } },
     errors: NOT_FOUND,
   }),
 } satisfies Record<string, Endpoint>;

@@ -50,6 +50,7 @@ function parameters(endpoint: Endpoint, components: Record<string, JsonSchema>):
 function errorResponses(endpoint: Endpoint): Record<string, JsonSchema> {
   const errors: Record<number, string> = { 400: 'Invalid input' };
   if (endpoint.access !== 'public') Object.assign(errors, { 401: 'No or unknown credentials', 403: 'The caller lacks the role' });
+  if (endpoint.security === 'webhookSignature') Object.assign(errors, { 413: 'The body is larger than this API accepts' });
   if (endpoint.body) Object.assign(errors, { 413: 'The JSON body is larger than this API accepts', 415: 'The body is not UTF-8 JSON' });
   const all = {
     ...errors,
@@ -79,7 +80,7 @@ function operation(endpoint: Endpoint, components: Record<string, JsonSchema>): 
     summary: endpoint.summary,
     ...(endpoint.description ? { description: endpoint.description } : {}),
     'x-tokenfleet-access': endpoint.access,
-    ...(endpoint.access === 'public' ? { security: [] } : {}),
+    ...(endpoint.security ? { security: [{ [endpoint.security]: [] }] } : endpoint.access === 'public' ? { security: [] } : {}),
     ...(params.length > 0 ? { parameters: params } : {}),
     ...(requestBody ? { requestBody } : {}),
     responses: { ...responses, ...errorResponses(endpoint) },
@@ -108,6 +109,12 @@ export function buildOpenApiDocument(table: Record<string, Endpoint> = endpoints
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer <key>`' },
         session: { type: 'apiKey', in: 'cookie', name: 'tf_session', description: 'The dashboard session; state-changing requests also need X-CSRF-Token' },
+        webhookSignature: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'webhook-signature',
+          description: "Standard Webhooks: `v1,<base64 HMAC-SHA256 over {webhook-id}.{webhook-timestamp}.{raw body}>` with the source's whsec_ secret, or the body's HMAC in the header a source of an hmac-* scheme names (docs/webhooks.md)",
+        },
       },
       schemas: components,
     },

@@ -34,7 +34,16 @@ import {
   UPN_PATTERN,
   USERNAME_MAX_LENGTH,
   USERNAME_PATTERN,
+  HEADER_NAME_PATTERN,
+  LEAVER_POLICIES,
+  WEBHOOK_DELIVERY_STATUSES,
+  WEBHOOK_ROTATION_GRACE_HOURS_DEFAULT,
+  WEBHOOK_ROTATION_GRACE_HOURS_MAX,
+  WEBHOOK_SIGNATURE_SCHEMES,
+  WEBHOOK_SOURCE_NAME_MAX_LENGTH,
+  WEBHOOK_THRESHOLD_MAX,
 } from './values';
+import { DEFAULT_LEAVER_THRESHOLD } from '@tokenfleet/domain/webhooks';
 
 // ---- Building blocks -------------------------------------------------------------------------------------
 
@@ -475,6 +484,108 @@ export const TokenValidation = z
   })
   .meta({ id: 'TokenValidation' });
 
+// ---- Webhooks (docs/webhooks.md) ------------------------------------------------------------------------
+
+const SerialNumber = z.string().trim().min(1).max(128);
+const EventTime = z.union([z.iso.datetime({ offset: true }), z.number()]).describe('when it happened: ISO 8601, or Unix seconds');
+
+/** The events an HR system sends, as the delivery route parses them (`{type, timestamp, data}`). */
+export const TokenAssignEvent = z.object({ type: z.literal('token.assign'), timestamp: EventTime, data: z.object({ upn: Upn, serialNumber: SerialNumber }) });
+export const TokenUnassignEvent = z.object({ type: z.literal('token.unassign'), timestamp: EventTime, data: z.object({ serialNumber: SerialNumber }) });
+export const UserJoinedEvent = z.object({ type: z.literal('user.joined'), timestamp: EventTime, data: z.object({ upn: Upn }) });
+export const UserLeftEvent = z.object({ type: z.literal('user.left'), timestamp: EventTime, data: z.object({ upn: Upn }) });
+export const WebhookEvent = z
+  .discriminatedUnion('type', [TokenAssignEvent, TokenUnassignEvent, UserJoinedEvent, UserLeftEvent])
+  .meta({
+    id: 'WebhookEvent',
+    description:
+      'token.assign: assign the token with that serial to the user and activate it. token.unassign / user.left: the leaver\'s tokens stop signing in, by the source\'s leaver policy (disable, or unassign back to stock); never deleted. user.joined: the joiner waits on the "needs a token" list.',
+  });
+export const WebhookReceipt = z.object({
+  deliveryId: Id,
+  status: z.enum(['queued', 'held', 'duplicate']).describe('queued: carried out by the worker; held: stopped by the mass-change guard until an admin decides; duplicate: this webhook-id was received before and is not acted on again'),
+});
+
+const SignatureHeader = z.string().trim().regex(HEADER_NAME_PATTERN, 'must be an HTTP header name such as Bob-Signature');
+export const WebhookSource = z
+  .object({
+    id: Id,
+    tenantId: z.string(),
+    name: z.string(),
+    scheme: z.enum(WEBHOOK_SIGNATURE_SCHEMES),
+    signatureHeader: z.string().nullable().describe('the header holding the body HMAC, for the hmac-* schemes'),
+    deliveryUrl: z.string().describe('where the source sends its events'),
+    leaverPolicy: z.enum(LEAVER_POLICIES),
+    leaverThreshold: z.number().int().describe('leaver events per rolling hour beyond which the rest are held'),
+    disabled: z.boolean(),
+    previousSecretExpiresAt: Time.nullable().describe('after a rotation, the old secret is accepted until then'),
+    heldCount: Count.describe('deliveries held by the mass-change guard, waiting for release or discard'),
+    lastDeliveryAt: Time.nullable(),
+    createdBy: z.string(),
+    createdAt: Time,
+    updatedAt: Time,
+  })
+  .meta({ id: 'WebhookSource' });
+export const CreatedWebhookSource = WebhookSource.extend({ secret: z.string().describe('whsec_ + base64 of 32 random bytes; shown only in this answer') });
+/** The secret an HR system of the body-HMAC kind made itself (BambooHR, HiBob), entered by the admin. */
+const VendorSecret = z.string().min(16, 'at least 16 characters').max(512).describe('hmac-* schemes only: the sending system\'s own secret; otherwise Tokenfleet makes one');
+const WebhookSourceName = z.string().trim().min(1).max(WEBHOOK_SOURCE_NAME_MAX_LENGTH).regex(API_KEY_NAME_PATTERN, 'letters, digits, spaces and . _ @ - only');
+export const NewWebhookSource = z
+  .object({
+    name: WebhookSourceName,
+    scheme: z.enum(WEBHOOK_SIGNATURE_SCHEMES).default('standard'),
+    signatureHeader: SignatureHeader.optional(),
+    leaverPolicy: z.enum(LEAVER_POLICIES).default('disable'),
+    leaverThreshold: z.number().int().min(1).max(WEBHOOK_THRESHOLD_MAX).default(DEFAULT_LEAVER_THRESHOLD),
+    secret: VendorSecret.optional(),
+  })
+  .refine((input) => (input.scheme === 'standard') === (input.signatureHeader === undefined), {
+    message: 'the hmac-sha256 and hmac-sha512 schemes need a signatureHeader; the standard scheme takes none',
+    path: ['signatureHeader'],
+  })
+  .refine((input) => input.scheme !== 'standard' || input.secret === undefined, {
+    message: 'a Standard Webhooks source gets a whsec_ secret made by Tokenfleet; only the hmac-* schemes take the sending system\'s own',
+    path: ['secret'],
+  });
+export const WebhookSourceChange = z.strictObject({
+  name: WebhookSourceName.optional(),
+  leaverPolicy: z.enum(LEAVER_POLICIES).optional(),
+  leaverThreshold: z.number().int().min(1).max(WEBHOOK_THRESHOLD_MAX).optional(),
+  disabled: z.boolean().optional(),
+});
+export const SecretRotation = z.strictObject({
+  graceHours: z.number().min(0).max(WEBHOOK_ROTATION_GRACE_HOURS_MAX).default(WEBHOOK_ROTATION_GRACE_HOURS_DEFAULT).describe('how long the old secret stays valid'),
+  secret: VendorSecret.optional(),
+});
+export const RotatedWebhookSecret = z.object({ source: WebhookSource, secret: z.string().describe('the new secret; shown only in this answer') });
+
+export const WebhookDeliveryOperation = z.object({ id: Id, kind: z.enum(OPERATION_KINDS), status: z.enum(OPERATION_STATUSES), tokenId: Id, serialNumber: z.string() });
+export const WebhookDelivery = z
+  .object({
+    id: Id,
+    sourceId: Id,
+    webhookId: z.string().nullable(),
+    status: z.enum(WEBHOOK_DELIVERY_STATUSES),
+    eventType: z.string().nullable(),
+    data: z.record(z.string(), z.unknown()).nullable().describe('the event\'s data as received (a UPN, a serial)'),
+    reasonCode: z.string().nullable().describe('why it was refused or rejected, stable: invalid_signature, stale_timestamp, unknown_serial, user_not_found, ...'),
+    reason: z.string().nullable(),
+    result: z.record(z.string(), z.unknown()).nullable().describe('what it did: the tokens it acted on and those it left alone'),
+    operations: z.array(WebhookDeliveryOperation),
+    redeliverable: z.boolean(),
+    receivedAt: Time,
+    finishedAt: Time.nullable(),
+  })
+  .meta({ id: 'WebhookDelivery' });
+export const WebhookDeliveryQuery = PageQuery.extend({ status: z.enum(WEBHOOK_DELIVERY_STATUSES).optional() });
+export const HeldDecision = z.strictObject({ action: z.enum(['release', 'discard']) });
+export const HeldDecisionResult = z.object({ count: Count });
+
+export const WebhookJoiner = z
+  .object({ id: Id, upn: z.string(), sourceId: Id.nullable(), sourceName: z.string().nullable(), deliveryId: Id.nullable(), createdAt: Time })
+  .meta({ id: 'WebhookJoiner' });
+export const JoinerAssignment = z.object({ tokenId: IdInput });
+
 // ---- The types the API answers with and the dashboard reads ----------------------------------------------
 
 export type Page<T> = { items: T[]; nextCursor: string | null };
@@ -511,3 +622,10 @@ export type ValidationSettings = z.output<typeof ValidationSettings>;
 export type ValidationUser = z.output<typeof ValidationUser>;
 export type ValidationUserToken = z.output<typeof ValidationUserToken>;
 export type TokenValidation = z.output<typeof TokenValidation>;
+export type WebhookSource = z.output<typeof WebhookSource>;
+export type CreatedWebhookSource = z.output<typeof CreatedWebhookSource>;
+export type RotatedWebhookSecret = z.output<typeof RotatedWebhookSecret>;
+export type WebhookDelivery = z.output<typeof WebhookDelivery>;
+export type WebhookJoiner = z.output<typeof WebhookJoiner>;
+export type WebhookEvent = z.output<typeof WebhookEvent>;
+export type WebhookReceipt = z.output<typeof WebhookReceipt>;

@@ -11,6 +11,7 @@ export {
   IMPORT_MODES,
   IMPORT_STATUSES,
   KEY_ROLES,
+  LEAVER_POLICIES,
   OPERATION_STATUSES,
   ROLES,
   SYNC_INTERVAL_HOURS_DEFAULT,
@@ -21,7 +22,14 @@ export {
   UNFINISHED_OPERATION_STATUSES,
   UPN_PATTERN,
   VALIDATOR_ROLE,
+  WEBHOOK_DELIVERY_STATUSES,
+  WEBHOOK_EVENT_TYPES,
+  WEBHOOK_SIGNATURE_SCHEMES,
   type AuditOutcome,
+  type LeaverPolicy,
+  type WebhookDeliveryStatus,
+  type WebhookEventType,
+  type WebhookSignatureScheme,
   type HashFunction,
   type ImportFormat,
   type ImportMode,
@@ -77,3 +85,16 @@ export const USER_SEARCH_MAX_RESULTS = 20;
 
 /** Failures without a Graph error code (a timeout, a crash) group and filter under this code. */
 export const UNKNOWN_ERROR_CODE = 'unknown';
+
+/** Webhook sources: names as API keys' names; the guard's threshold per source and rolling hour. */
+export const WEBHOOK_SOURCE_NAME_MAX_LENGTH = 100;
+export const WEBHOOK_THRESHOLD_MAX = 100_000;
+/** How long the previous secret stays valid after a rotation, by default and at most (hours). */
+export const WEBHOOK_ROTATION_GRACE_HOURS_DEFAULT = 24;
+export const WEBHOOK_ROTATION_GRACE_HOURS_MAX = 24 * 30;
+/** The largest delivery body accepted: HR events are a few hundred bytes. */
+export const WEBHOOK_BODY_MAX_BYTES = 64 * 1024;
+/** Standard Webhooks' timestamp tolerance, either way. */
+export const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
+/** A header name as HTTP allows it. */
+export const HEADER_NAME_PATTERN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/;

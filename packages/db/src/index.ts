@@ -55,3 +55,5 @@ export {
   SYNC_STALE_AFTER_MS,
 } from './inventory-sync-store';
 export type { EntraDevice, EntraTransition, PageToken, SyncSummary, TransitionOutcome } from './inventory-sync-store';
+export { decideHeld, heldCounts, receiveDelivery, recordRefusal, redeliver, webhookActor, webhookSecretBinding, assignAndActivate } from './webhook-store';
+export type { ReceivedEvent, Receipt, Refusal } from './webhook-store';

@@ -31,12 +31,17 @@ import {
   IMPORT_MODES,
   IMPORT_STATUSES,
   KEY_ROLES,
+  LEAVER_POLICIES,
   OPERATION_KINDS,
   OPERATION_STATUSES,
   ROLES,
   SYNC_STATUSES,
   TENANT_MODES,
   TOKEN_STATES,
+  WEBHOOK_DELIVERY_STATUSES,
+  WEBHOOK_SIGNATURE_SCHEMES,
+  DEFAULT_LEAVER_THRESHOLD,
+  IDEMPOTENT_STATUSES,
 } from '@tokenfleet/domain';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -555,6 +560,129 @@ export const unmanagedDevices = pgTable(
   ],
 );
 
+/**
+ * Webhook sources: one per HR or onboarding system that sends joiner and leaver events (docs/webhooks.md).
+ * The signing secret is encrypted like a seed (bound to `webhook-source:<id>`); after a rotation the
+ * previous one stays valid until `previousSecretExpiresAt`.
+ */
+export const webhookSources = pgTable(
+  'webhook_sources',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    name: text('name').notNull(),
+    scheme: text('scheme', { enum: WEBHOOK_SIGNATURE_SCHEMES }).notNull().default('standard'),
+    /** The header carrying the body's HMAC for the `hmac-*` schemes (e.g. `Bob-Signature`). */
+    signatureHeader: text('signature_header'),
+    secretKeyId: text('secret_key_id').notNull(),
+    secretCiphertext: bytea('secret_ciphertext').notNull(),
+    previousSecretKeyId: text('previous_secret_key_id'),
+    previousSecretCiphertext: bytea('previous_secret_ciphertext'),
+    previousSecretExpiresAt: timestamptz('previous_secret_expires_at'),
+    leaverPolicy: text('leaver_policy', { enum: LEAVER_POLICIES }).notNull().default('disable'),
+    /** Leaver events per rolling hour beyond which the rest are held for an admin. */
+    leaverThreshold: integer('leaver_threshold').notNull().default(DEFAULT_LEAVER_THRESHOLD),
+    /** An admin released held events: the guard counts from here (or from an hour ago, whichever is later). */
+    guardResetAt: timestamptz('guard_reset_at'),
+    disabledAt: timestamptz('disabled_at'),
+    createdBy: text('created_by').notNull(),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    updatedAt: timestamptz('updated_at')
+      .notNull()
+      .defaultNow()
+      .$onUpdate(() => new Date()),
+  },
+  (table) => [
+    uniqueIndex('webhook_sources_name_lower_unique').on(sql`lower(${table.name})`),
+    check('webhook_sources_scheme_valid', oneOf(table.scheme, WEBHOOK_SIGNATURE_SCHEMES)),
+    check('webhook_sources_leaver_policy_valid', oneOf(table.leaverPolicy, LEAVER_POLICIES)),
+    check('webhook_sources_threshold_positive', sql`${table.leaverThreshold} > 0`),
+    check('webhook_sources_header_for_hmac', sql`(${table.scheme} = 'standard') = (${table.signatureHeader} is null)`),
+    check('webhook_sources_previous_complete', sql`(${table.previousSecretKeyId} is null) = (${table.previousSecretCiphertext} is null)`),
+  ],
+);
+
+/** What a delivery did: the tokens it touched and why some were left alone. Never a secret. */
+export interface WebhookDeliveryResult {
+  tokens?: { tokenId: string; serialNumber: string; action: string }[];
+  skipped?: { tokenId: string; serialNumber: string; reason: string }[];
+  note?: string;
+}
+
+/**
+ * Every delivery to a source, refused ones included. The webhook-id is the idempotency key: the partial
+ * unique index lets one delivery per id and source hold it (so two API processes receiving the same
+ * id at the same moment store it once); refusals and duplicates do not hold it.
+ */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: uuid('id').primaryKey(),
+    sourceId: uuid('source_id')
+      .notNull()
+      .references(() => webhookSources.id, { onDelete: 'cascade' }),
+    tenantId: text('tenant_id').notNull(),
+    webhookId: text('webhook_id'),
+    status: text('status', { enum: WEBHOOK_DELIVERY_STATUSES }).notNull(),
+    /** As sent (an unknown type is recorded too, with its refusal). */
+    eventType: text('event_type'),
+    /** Counts towards the mass-change guard. */
+    leaver: boolean('leaver').notNull().default(false),
+    /** The event as parsed (`type`, `timestamp`, `data`), for accepted deliveries. */
+    payload: jsonb('payload').$type<Record<string, unknown>>(),
+    reasonCode: text('reason_code'),
+    reason: text('reason'),
+    result: jsonb('result').$type<WebhookDeliveryResult>(),
+    operationIds: jsonb('operation_ids').$type<string[]>().notNull().default([]),
+    /** Jobs started for it (a redelivery is another run, with its own job id). */
+    runs: integer('runs').notNull().default(0),
+    bodyBytes: integer('body_bytes').notNull().default(0),
+    receivedAt: timestamptz('received_at').notNull().defaultNow(),
+    finishedAt: timestamptz('finished_at'),
+    updatedAt: timestamptz('updated_at')
+      .notNull()
+      .defaultNow()
+      .$onUpdate(() => new Date()),
+  },
+  (table) => [
+    uniqueIndex('webhook_deliveries_source_webhook_id_unique')
+      .on(table.sourceId, table.webhookId)
+      .where(sql`${table.webhookId} is not null and ${oneOf(table.status, IDEMPOTENT_STATUSES)}`),
+    index('webhook_deliveries_source_received_idx').on(table.sourceId, table.receivedAt),
+    index('webhook_deliveries_guard_idx').on(table.sourceId, table.receivedAt).where(sql`${table.leaver}`),
+    index('webhook_deliveries_status_idx').on(table.status, table.updatedAt),
+    check('webhook_deliveries_status_valid', oneOf(table.status, WEBHOOK_DELIVERY_STATUSES)),
+  ],
+);
+
+export const WEBHOOK_JOINER_STATUSES = ['waiting', 'assigned', 'dismissed'] as const;
+
+/** Joiners announced by `user.joined` without a serial: they wait here until an operator hands them a token. */
+export const webhookJoiners = pgTable(
+  'webhook_joiners',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    sourceId: uuid('source_id').references(() => webhookSources.id, { onDelete: 'set null' }),
+    deliveryId: uuid('delivery_id'),
+    upn: text('upn').notNull(),
+    userId: text('user_id'),
+    status: text('status', { enum: WEBHOOK_JOINER_STATUSES }).notNull().default('waiting'),
+    tokenId: uuid('token_id'),
+    operationId: uuid('operation_id'),
+    resolvedBy: text('resolved_by'),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    resolvedAt: timestamptz('resolved_at'),
+  },
+  (table) => [
+    uniqueIndex('webhook_joiners_waiting_upn_unique').on(table.tenantId, sql`lower(${table.upn})`).where(sql`${table.status} = 'waiting'`),
+    index('webhook_joiners_status_created_idx').on(table.status, table.createdAt),
+    check('webhook_joiners_status_valid', oneOf(table.status, WEBHOOK_JOINER_STATUSES)),
+  ],
+);
+
 // ---------------------------------------------------------------------------------------------------------
 // Row types
 
@@ -581,3 +709,7 @@ export type NewValidationUser = typeof validationUsers.$inferInsert;
 export type NewSession = typeof sessions.$inferInsert;
 export type InventorySync = typeof inventorySyncs.$inferSelect;
 export type UnmanagedDevice = typeof unmanagedDevices.$inferSelect;
+export type WebhookSource = typeof webhookSources.$inferSelect;
+export type WebhookDelivery = typeof webhookDeliveries.$inferSelect;
+export type NewWebhookDelivery = typeof webhookDeliveries.$inferInsert;
+export type WebhookJoiner = typeof webhookJoiners.$inferSelect;

@@ -8,3 +8,4 @@ export * from './seeds';
 export * from './seedfile';
 export * from './validation';
 export * from './reconciliation';
+export * from './webhooks';

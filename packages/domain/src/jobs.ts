@@ -12,6 +12,7 @@ export const JOB_NAMES = [
   'token.update',
   'import.expand',
   'inventory.sync',
+  'webhook.deliver',
 ] as const;
 
 export type JobName = (typeof JOB_NAMES)[number];
@@ -33,6 +34,8 @@ export interface JobPayloads {
   'import.expand': { tenantId: string; importId: string };
   /** `syncId` names the inventory_syncs row; a job without one (an old scheduler's) opens its own. */
   'inventory.sync': { tenantId: string; syncId?: string };
+  /** Carries out one accepted webhook delivery (its row holds the event). */
+  'webhook.deliver': { tenantId: string; deliveryId: string };
 }
 
 /** Operation kinds are the token job kinds: one operation row per token and step. */
@@ -54,4 +57,9 @@ export function operationJobId(kind: OperationKind, tokenId: string, generation:
 export function tenantQueueName(tenantId: string): string {
   if (!/^[A-Za-z0-9_-]+$/.test(tenantId)) throw new Error(`tenant id not usable in a queue name: ${tenantId}`);
   return `graph-${tenantId}`;
+}
+
+/** Job id of a webhook delivery's n-th run (a redelivery is a new run): `webhook-<deliveryId>-r<run>`. */
+export function webhookJobId(deliveryId: string, run: number): string {
+  return `webhook-${deliveryId}-r${run}`;
 }

@@ -55,3 +55,27 @@ export type HashFunction = (typeof HASH_FUNCTIONS)[number];
 
 /** A user principal name as far as Tokenfleet checks one: `name@domain`, no spaces. */
 export const UPN_PATTERN = /^[^\s@]+@[^\s@]+$/;
+
+/** The events an HR system may send to a webhook source (docs/webhooks.md). */
+export const WEBHOOK_EVENT_TYPES = ['token.assign', 'token.unassign', 'user.joined', 'user.left'] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/**
+ * How a source signs: `standard` is Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature);
+ * `hmac-sha256` and `hmac-sha512` are a hex (or base64) HMAC of the raw body in a header the source names,
+ * as BambooHR and HiBob send.
+ */
+export const WEBHOOK_SIGNATURE_SCHEMES = ['standard', 'hmac-sha256', 'hmac-sha512'] as const;
+export type WebhookSignatureScheme = (typeof WEBHOOK_SIGNATURE_SCHEMES)[number];
+
+/** What a leaver event does to the leaver's tokens: deactivate in Entra (kept assigned), or back to stock. */
+export const LEAVER_POLICIES = ['disable', 'unassign'] as const;
+export type LeaverPolicy = (typeof LEAVER_POLICIES)[number];
+
+/**
+ * Where a delivery is. Refused and duplicate are final at receipt; an accepted one is queued, held by the
+ * mass-change guard, then done, rejected (a definite refusal found by the worker: unknown serial or user,
+ * a token the life cycle cannot move), failed (attempts spent), or discarded by an admin.
+ */
+export const WEBHOOK_DELIVERY_STATUSES = ['refused', 'duplicate', 'queued', 'held', 'done', 'rejected', 'failed', 'discarded'] as const;
+export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];

@@ -3,7 +3,7 @@
 // deterministic job ids.
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
-import { operationJobId, tenantQueueName, type JobName, type JobPayloads, type OperationKind } from '@tokenfleet/domain';
+import { operationJobId, tenantQueueName, webhookJobId, type JobName, type JobPayloads, type OperationKind } from '@tokenfleet/domain';
 
 /** The BullMQ key prefix of every Tokenfleet queue (and of the write budget); API and worker must agree. */
 export const DEFAULT_QUEUE_PREFIX = 'tf';
@@ -99,4 +99,16 @@ export async function enqueueImportExpansion(queue: TenantQueue, tenantId: strin
 /** The job of one sync run: its id is the run's, so asking twice for the same run queues it once. */
 export async function enqueueInventorySync(queue: TenantQueue, tenantId: string, syncId: string): Promise<void> {
   await queue.add('inventory.sync', { tenantId, syncId }, { jobId: `sync-${syncId}` });
+}
+
+/**
+ * A delivery whose directory look-up keeps failing (Graph answering 5xx) is tried this often, with the
+ * usual backoff capped at five minutes: about two hours before it is recorded as failed (and can be
+ * redelivered). Graph out of reach or throttling spends no attempts at all.
+ */
+export const WEBHOOK_JOB_ATTEMPTS = 30;
+
+/** Adds the job of a delivery's current run; safe to repeat (the run is part of the job id). */
+export async function enqueueWebhookDelivery(queue: TenantQueue, delivery: { id: string; tenantId: string; runs: number }): Promise<void> {
+  await queue.add('webhook.deliver', { tenantId: delivery.tenantId, deliveryId: delivery.id }, { jobId: webhookJobId(delivery.id, delivery.runs), attempts: WEBHOOK_JOB_ATTEMPTS });
 }

@@ -7,6 +7,7 @@ import { useConfirm } from '../components/ConfirmDialog';
 import { EmptyState, ErrorMessage, Loading, PageTitle, Time } from '../components/ui';
 import { useResource, useSubmission } from '../hooks';
 import { KEY_ROLE_OPTIONS, RoleField } from '../components/RoleField';
+import { SecretNotice } from '../components/SecretNotice';
 
 export function ApiKeys() {
   const keys = useResource(() => api.get<ApiKey[]>('/api-keys'), []);
@@ -141,32 +142,9 @@ function NewKeyForm({ onCreated }: { onCreated: (key: CreatedApiKey) => void }) 
 }
 
 function NewKeyNotice({ created, onDone }: { created: CreatedApiKey; onDone: () => void }) {
-  const [copied, setCopied] = useState(false);
-  const ids = useId();
-
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(created.key);
-      setCopied(true);
-    } catch {
-      setCopied(false);
-    }
-  }
-
   return (
-    <div className="card key-notice" role="region" aria-labelledby={`${ids}-title`}>
-      <h2 id={`${ids}-title`}>Copy the key for "{created.name}" now</h2>
+    <SecretNotice title={`Copy the key for "${created.name}" now`} label="API key" value={created.key} onDone={onDone}>
       <p>This is the only time it is shown. Store it in the calling system's secret store; if it is lost, revoke it and make a new one.</p>
-      <label htmlFor={`${ids}-key`}>API key</label>
-      <input id={`${ids}-key`} className="mono key-value" readOnly value={created.key} onFocus={(event) => event.target.select()} />
-      <div className="button-row">
-        <button type="button" onClick={() => void copy()}>
-          {copied ? 'Copied' : 'Copy to clipboard'}
-        </button>
-        <button type="button" className="primary" onClick={onDone}>
-          I have stored it
-        </button>
-      </div>
-    </div>
+    </SecretNotice>
   );
 }

@@ -11,6 +11,7 @@ import { tokenDeactivate } from './token-deactivate';
 import { tokenDelete } from './token-delete';
 import { tokenUnassign } from './token-unassign';
 import { tokenUpdate } from './token-update';
+import { webhookDeliver } from './webhook-deliver';
 
 export const handlers: { [K in JobName]: Handler<K> } = {
   'token.create': tokenCreate,
@@ -22,4 +23,5 @@ export const handlers: { [K in JobName]: Handler<K> } = {
   'token.update': tokenUpdate,
   'import.expand': importExpand,
   'inventory.sync': inventorySync,
+  'webhook.deliver': webhookDeliver,
 };
