@@ -8,6 +8,8 @@ import { operations, tokens } from '@tokenfleet/db';
 import { base32Decode, hotp, totpCode, totpStep, type TotpKey } from '@tokenfleet/domain';
 import { sampleFile } from '@tokenfleet/test-harness/samples';
 import { createApiRouter, openApiDocument } from '../src/index';
+import { PortalSessionStore } from '../src/portal/sessions';
+import { createSetupToken } from '../src/sign-in/setup-link';
 import { answeredRoutes, documentedOperations } from './contract-check';
 import { startTestApi, type TestApi } from './helpers';
 
@@ -141,6 +143,22 @@ describe('the OpenAPI document', () => {
     const cookie = signedIn.headers.get('set-cookie')!.split(';')[0]!;
     await ok('GET', '/api/v1/session', { key: null, headers: { cookie } });
     await ok('DELETE', '/api/v1/session', { key: null, headers: { cookie, 'x-csrf-token': signedIn.body.csrfToken } });
+
+    await ok('GET', '/api/v1/session/options', { key: null });
+    const setupToken = await createSetupToken(t.api.deps.db);
+    await ok('POST', '/api/v1/setup', { key: null, json: { token: setupToken, username: 'first-admin', password } });
+
+    // The portal, with a session as Sign in with Microsoft makes one (sign-in.test.ts and portal.test.ts go through the sandbox).
+    const portalCookie = `tf_my_session=${await new PortalSessionStore(t.api.deps.db, 3600_000).create({ tenantId: t.api.deps.tenant.id, objectId: 'walker-oid', upn: 'walker@contoso.example', name: 'Walker' })}`;
+    const portal = await ok('GET', '/api/v1/my/session', { key: null, headers: { cookie: portalCookie } });
+    const portalHeaders = { cookie: portalCookie, 'x-csrf-token': portal.body.csrfToken };
+    const [stock] = await t.api.deps.db.update(tokens).set({ state: 'created', graphDeviceId: 'walk-device' }).where(eq(tokens.importId, messy.body.id)).returning();
+    const stockKey: TotpKey = { secret: base32Decode(t.api.deps.vault.decrypt(stock!.id, stock!.secretKeyId!, stock!.secretCiphertext!))!, hashFunction: stock!.hashFunction, periodSeconds: stock!.timeIntervalSeconds, digits: stock!.digits };
+    await ok('POST', '/api/v1/my/tokens/activate', { key: null, headers: portalHeaders, json: { serialNumber: stock!.serialNumber, code: totpCode(stockKey, Date.now()) } });
+    await ok('GET', '/api/v1/my/tokens', { key: null, headers: portalHeaders });
+    await ok('POST', `/api/v1/my/tokens/${stock!.id}/test`, { key: null, headers: portalHeaders, json: { code: totpCode(stockKey, Date.now()) } });
+    await ok('POST', `/api/v1/my/tokens/${stock!.id}/lost`, { key: null, headers: portalHeaders });
+    await ok('DELETE', '/api/v1/my/session', { key: null, headers: portalHeaders });
 
     const unanswered = documentedOperations().filter((name) => ![...(answeredRoutes.get(name) ?? [])].some((status) => status < 300));
     expect(unanswered).toEqual([]);

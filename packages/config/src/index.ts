@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { PASSWORD_MIN_LENGTH, USERNAME_MAX_LENGTH, USERNAME_PATTERN } from '@tokenfleet/contract/values';
 import type { ConnectionSettings } from '@tokenfleet/graph';
+import { signInEnvSchema, toSignInConfig, type SignInConfig } from './sign-in';
 import { toValidationConfig, validationEnvSchema, type ValidationConfig } from './validation';
 
 const DEFAULTS = {
@@ -47,7 +48,7 @@ const envSchema = z.object({
   WORKER_CONCURRENCY: positiveInt('WORKER_CONCURRENCY').default(25),
   UPLOAD_MAX_BYTES: positiveInt('UPLOAD_MAX_BYTES').default(64 * 1024 * 1024),
   SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(8443),
-}).extend(validationEnvSchema.shape);
+}).extend(validationEnvSchema.shape).extend(signInEnvSchema.shape);
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -75,6 +76,8 @@ export interface Config {
   sandboxPort: number;
   /** The TOTPRadius-compatible validation API. */
   validation: ValidationConfig;
+  /** Signing in: Microsoft, local accounts, session age, group roles. */
+  signIn: SignInConfig;
 }
 
 export class ConfigError extends Error {
@@ -116,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (Boolean(e.TOKENFLEET_BOOTSTRAP_ADMIN_USERNAME) !== Boolean(e.TOKENFLEET_BOOTSTRAP_ADMIN_PASSWORD)) {
     problems.push('set both TOKENFLEET_BOOTSTRAP_ADMIN_USERNAME and TOKENFLEET_BOOTSTRAP_ADMIN_PASSWORD, or neither');
   }
+  const signIn = toSignInConfig(e, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -137,8 +141,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
     sandboxPort: e.SANDBOX_PORT,
     validation: toValidationConfig(e),
+    signIn,
   };
 }
 export * from './graph-connection';
 export * from './logger';
 export type { ValidationConfig } from './validation';
+export type { SignInConfig } from './sign-in';

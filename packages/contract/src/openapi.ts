@@ -78,7 +78,7 @@ function operation(endpoint: Endpoint, components: Record<string, JsonSchema>): 
     summary: endpoint.summary,
     ...(endpoint.description ? { description: endpoint.description } : {}),
     'x-tokenfleet-access': endpoint.access,
-    ...(endpoint.access === 'public' ? { security: [] } : {}),
+    ...(endpoint.access === 'public' ? { security: [] } : endpoint.access === 'self-service' ? { security: [{ portalSession: [] }] } : {}),
     ...(params.length > 0 ? { parameters: params } : {}),
     ...(requestBody ? { requestBody } : {}),
     responses: { ...responses, ...errorResponses(endpoint) },
@@ -107,6 +107,7 @@ export function buildOpenApiDocument(table: Record<string, Endpoint> = endpoints
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer <key>`' },
         session: { type: 'apiKey', in: 'cookie', name: 'tf_session', description: 'The dashboard session; state-changing requests also need X-CSRF-Token' },
+        portalSession: { type: 'apiKey', in: 'cookie', name: 'tf_my_session', description: "A self-service portal session (/my, any user of the tenant signed in with Microsoft); opens only the /my routes; writes also need X-CSRF-Token" },
       },
       schemas: components,
     },

@@ -301,9 +301,45 @@ export const AuditListQuery = AuditFilters.extend(PageQuery.shape);
 
 // ---- Tenants ---------------------------------------------------------------------------------------------
 
-export const TenantSettings = z.object({ purgeSeedsWhenActive: z.boolean() });
+/** The self-service portal (/my) of a tenant: whether it is open, which stock tokens people may activate, and how often they may try. */
+export const SelfServiceSettings = z.object({
+  enabled: z.boolean(),
+  eligibleImportIds: z.array(Id).max(1000).nullable().describe('only tokens of these imports may be activated by their holders; null: every token in stock'),
+  attemptsPerHour: z.number().int().min(1).max(100).describe('activation and test attempts one person may make per hour'),
+});
+export const TenantSettings = z.object({ purgeSeedsWhenActive: z.boolean(), selfService: SelfServiceSettings });
 export const Tenant = z.object({ id: z.string(), name: z.string(), mode: z.enum(TENANT_MODES), settings: TenantSettings }).meta({ id: 'Tenant' });
-export const TenantSettingsChange = z.strictObject({ purgeSeedsWhenActive: z.boolean() });
+export const TenantSettingsChange = z.strictObject({ purgeSeedsWhenActive: z.boolean().optional(), selfService: z.strictObject(SelfServiceSettings.shape).partial().optional() });
+
+// ---- Signing in and the first admin (docs/sign-in.md) -----------------------------------------------------
+
+export const SignInOptions = z
+  .object({
+    microsoft: z.object({ enabled: z.boolean(), sandbox: z.boolean(), startUrl: z.string().describe('navigate the browser here to sign in with Microsoft') }),
+    local: z.boolean().describe('local accounts (break-glass) may sign in with a password'),
+    setupRequired: z.boolean().describe('no admin exists yet: the console printed a one-time setup link'),
+  })
+  .meta({ id: 'SignInOptions' });
+export const SetupRequest = z.object({ token: z.string().min(16).max(200), username: z.string().trim().min(1).max(USERNAME_MAX_LENGTH).regex(USERNAME_PATTERN), password: z.string().min(PASSWORD_MIN_LENGTH).max(PASSWORD_MAX_LENGTH) });
+
+// ---- The self-service portal (/my) -------------------------------------------------------------------------
+
+export const PortalSession = z
+  .object({
+    user: z.object({ upn: z.string(), name: z.string() }),
+    csrfToken: z.string(),
+    selfService: z.object({ enabled: z.boolean() }),
+  })
+  .meta({ id: 'PortalSession' });
+export const PortalToken = z
+  .object({ id: Id, serialNumber: z.string(), manufacturer: z.string(), model: z.string(), state: z.enum(TOKEN_STATES), lastUsedAt: Time.nullable(), activating: z.boolean().describe('an activation is under way') })
+  .meta({ id: 'PortalToken' });
+const OtpCode = z.string().trim().regex(/^\d{6,8}$/, 'the code is the 6 to 8 digits the token shows');
+export const PortalActivation = z.object({ serialNumber: z.string().trim().min(1).max(100), code: OtpCode });
+export const PortalActivationStarted = z.object({ token: PortalToken, operationId: Id });
+export const PortalCode = z.object({ code: OtpCode });
+export const PortalCodeVerdict = z.object({ valid: z.boolean() });
+export const PortalLostReport = z.object({ token: PortalToken, disabled: z.boolean().describe('the token was disabled at once'), helpdeskNotified: z.boolean() });
 
 // ---- The validation API as the dashboard sees it (docs/validation-api.md) -------------------------------
 
@@ -388,6 +424,12 @@ export type RetryResult = z.output<typeof RetryResult>;
 export type AuditEvent = z.output<typeof AuditEvent>;
 export type Tenant = z.output<typeof Tenant>;
 export type TenantSettings = z.output<typeof TenantSettings>;
+export type SelfServiceSettings = z.output<typeof SelfServiceSettings>;
+export type SignInOptions = z.output<typeof SignInOptions>;
+export type PortalSession = z.output<typeof PortalSession>;
+export type PortalToken = z.output<typeof PortalToken>;
+export type PortalActivationStarted = z.output<typeof PortalActivationStarted>;
+export type PortalLostReport = z.output<typeof PortalLostReport>;
 export type UploadFields = z.output<typeof UploadFields>;
 export type ValidationSettings = z.output<typeof ValidationSettings>;
 export type ValidationUser = z.output<typeof ValidationUser>;

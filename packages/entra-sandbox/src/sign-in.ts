@@ -228,8 +228,8 @@ li button:hover{background:#eef4ff}.upn{color:#555}.roles{float:right;color:#0b5
     const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
     const signature = sign('sha256', Buffer.from(`${header}.${payload}`), this.privateKey).toString('base64url');
     if (fault !== 'tampered') return `${header}.${payload}.${signature}`;
-    // Signed, then changed on the way: the payload claims the admin role the signature does not cover.
-    const forged = Buffer.from(JSON.stringify({ ...claims, roles: ['Tokenfleet.Admin'] })).toString('base64url');
+    // Signed, then changed on the way: the payload claims the admin role and a longer life, which the signature does not cover.
+    const forged = Buffer.from(JSON.stringify({ ...claims, roles: ['Tokenfleet.Admin'], exp: Number(claims.exp) + 86_400 })).toString('base64url');
     return `${header}.${forged}.${signature}`;
   }
 }

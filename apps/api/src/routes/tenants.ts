@@ -8,10 +8,11 @@ import { principalOf } from '../auth';
 import { route, send } from '../contract-routes';
 import type { ApiDeps } from '../deps';
 import { notFound } from '../errors';
+import { selfServiceSettings } from '../portal/settings';
 import { parseInput } from '../validation';
 
 function tenantItem(row: Tenant): TenantView {
-  return { id: row.id, name: row.name, mode: row.mode, settings: { purgeSeedsWhenActive: row.settings.purgeSeedsWhenActive === true } };
+  return { id: row.id, name: row.name, mode: row.mode, settings: { purgeSeedsWhenActive: row.settings.purgeSeedsWhenActive === true, selfService: selfServiceSettings(row) } };
 }
 
 export function tenantRoutes(router: Router, deps: ApiDeps): void {
@@ -27,7 +28,12 @@ export function tenantRoutes(router: Router, deps: ApiDeps): void {
     const updated = await db.transaction(async (tx) => {
       const [existing] = await tx.select().from(tenants).where(eq(tenants.id, tenantId)).for('update');
       if (!existing) throw notFound(`tenant ${tenantId}`);
-      const [row] = await tx.update(tenants).set({ settings: { ...existing.settings, ...change } }).where(eq(tenants.id, tenantId)).returning();
+      const settings = {
+        ...existing.settings,
+        ...(change.purgeSeedsWhenActive === undefined ? {} : { purgeSeedsWhenActive: change.purgeSeedsWhenActive }),
+        ...(change.selfService ? { selfService: { ...selfServiceSettings(existing), ...change.selfService } } : {}),
+      };
+      const [row] = await tx.update(tenants).set({ settings }).where(eq(tenants.id, tenantId)).returning();
       await appendAudit(tx, {
         actor: principalOf(res).actor,
         action: 'tenant.settings_changed',

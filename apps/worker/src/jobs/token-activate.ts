@@ -1,9 +1,10 @@
 // token.activate: sends one verification code for an assigned token. The code is computed inside the
 // Graph client immediately before the request leaves, for the window Graph's clock is in.
-import { base32Decode, type TotpKey } from '@tokenfleet/domain';
+import { base32Decode, totpStep, type TotpKey } from '@tokenfleet/domain';
 import { eq } from 'drizzle-orm';
 import { tenants, transitionToken, type Token } from '@tokenfleet/db';
-import { codeAtSendTime, waitForFreshWindow, windowStillFresh, WindowClosing } from '../activation-gate';
+import { CODE_MIN_LIFETIME_MS, codeAtSendTime, waitForFreshWindow, windowStillFresh, WindowClosing } from '../activation-gate';
+import type { JobContext } from '../context';
 import { delayJob, PermanentFailure } from '../errors';
 import { callGraph, lookUpDevice, permanentFrom } from '../graph-call';
 import { runOperation } from '../operation-runner';
@@ -29,7 +30,11 @@ export const tokenActivate: Handler<'token.activate'> = (job, jc) =>
       }
     }
 
-    await waitForFreshWindow(jc, token.timeIntervalSeconds);
+    // A person who activated the token themselves (the self-service portal) typed a code: it is sent while
+    // its window is still current, as the proof they hold the device; after that the seed's code is.
+    const userCode = heldUserCode(jc, token, op.params.userCode);
+    const codeSource = userCode ? 'holder' : 'seed';
+    if (!userCode) await waitForFreshWindow(jc, token.timeIntervalSeconds);
     const key = seedKey(jc, token);
     const activate = () =>
       callGraph(
@@ -38,12 +43,12 @@ export const tokenActivate: Handler<'token.activate'> = (job, jc) =>
           action: 'activate',
           write: true,
           ...audit,
-          detail: { periodSeconds: token.timeIntervalSeconds, hashFunction: token.hashFunction },
+          detail: { periodSeconds: token.timeIntervalSeconds, hashFunction: token.hashFunction, codeSource },
           carries: [op.id],
           // A budget wait may have eaten the margin: look again, and stop before anything is marked sent.
-          beforeSend: () => windowStillFresh(jc, token.timeIntervalSeconds),
+          beforeSend: () => (userCode ? Promise.resolve() : windowStillFresh(jc, token.timeIntervalSeconds)),
         },
-        () => jc.tenant.graph.activate(userId, token.graphMethodId ?? deviceId, codeAtSendTime(jc, key), token.displayName),
+        () => jc.tenant.graph.activate(userId, token.graphMethodId ?? deviceId, userCode ? () => userCode : codeAtSendTime(jc, key), token.displayName),
       );
     // Graph saw nothing of a code that was never sent: the budget has its write back, the job waits.
     const outcome = await activate().catch((error: unknown) => (error instanceof WindowClosing ? delayJob(jc, error.waitMs) : Promise.reject(error)));
@@ -62,6 +67,24 @@ export const tokenActivate: Handler<'token.activate'> = (job, jc) =>
       });
     }
   });
+
+/**
+ * The holder's code, if one came with the operation and Graph's clock is still in its window with enough of
+ * it left for the request to arrive; otherwise null (the seed's code is sent instead).
+ */
+function heldUserCode(jc: JobContext, token: Token, sealed: unknown): string | null {
+  if (typeof sealed !== 'object' || sealed === null) return null;
+  const { keyId, ciphertext, step } = sealed as { keyId?: unknown; ciphertext?: unknown; step?: unknown };
+  if (typeof keyId !== 'string' || typeof ciphertext !== 'string' || typeof step !== 'number') return null;
+  const now = jc.tenant.graph.now();
+  const periodMs = token.timeIntervalSeconds * 1000;
+  if (totpStep(now, token.timeIntervalSeconds) !== step || (step + 1) * periodMs - now < CODE_MIN_LIFETIME_MS) return null;
+  try {
+    return jc.vault.decrypt(`user-code:${token.id}`, keyId, Buffer.from(ciphertext, 'base64'));
+  } catch {
+    return null;
+  }
+}
 
 function requireAssigned(token: Token): { userId: string; deviceId: string } {
   if (token.state !== 'assigned' || !token.graphDeviceId || !token.assignedUserId) {

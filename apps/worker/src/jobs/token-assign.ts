@@ -38,7 +38,10 @@ export const tokenAssign: Handler<'token.assign'> = (job, jc) =>
       await transitionToken(tx, token, { type: 'assigned' }, { assignedUserId: userId, assignedUpn: upn, graphMethodId: methodId, lastError: null }, { actor: 'worker', operationId: op.id, importId: op.importId, detail: { upn } });
       await completeOperation(tx, op, graph);
       return op.params.activate === true
-        ? insertOperations(tx, [{ tenantId: op.tenantId, tokenId: token.id, kind: 'token.activate', generation: op.generation, importId: op.importId, createdBy: 'worker', params: { upn } }])
+        ? insertOperations(tx, [
+            // A self-service activation carries the holder's code on to the activation (portal/routes.ts in the API).
+            { tenantId: op.tenantId, tokenId: token.id, kind: 'token.activate', generation: op.generation, importId: op.importId, createdBy: 'worker', params: { upn, ...(op.params.userCode ? { userCode: op.params.userCode } : {}) } },
+          ])
         : [];
     });
     await enqueueOperations(jc.tenant.queue, next);
