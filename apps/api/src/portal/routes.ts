@@ -43,7 +43,8 @@ export function portalRoutes(router: Router, deps: ApiDeps, store: PortalSession
     const rows = await db
       .select({
         ...portalColumns,
-        activating: sql<boolean>`exists (select 1 from ${operations} where ${operations.tokenId} = ${tokens.id} and ${operations.kind} in ('token.assign', 'token.activate') and ${operations.status} in ('pending', 'queued', 'running'))`,
+        // Spelled out: inside a subquery drizzle would leave the columns unqualified, and `id` would be the operation's.
+        activating: sql<boolean>`exists (select 1 from operations o where o.token_id = "tokens"."id" and o.kind in ('token.assign', 'token.activate') and o.status in ('pending', 'queued', 'running'))`,
       })
       .from(tokens)
       .where(and(heldBy(user), ne(tokens.state, 'deleted'), extra))
