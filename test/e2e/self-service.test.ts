@@ -50,7 +50,7 @@ async function portalOf(upn: string): Promise<Portal> {
   expect(signedIn.status).toBe(302);
   expect(signedIn.location).toBe('/my');
   const cookie = signedIn.sessionCookie!;
-  const session = await (await fetch(`${system.api.url}/api/v1/my/session`, { headers: { cookie } })).json();
+  const session = (await (await fetch(`${system.api.url}/api/v1/my/session`, { headers: { cookie } })).json()) as { csrfToken: string };
   const call: Portal['call'] = async (method, path, json) => {
     const response = await fetch(`${system.api.url}/api/v1/my${path}`, {
       method,
@@ -105,7 +105,7 @@ describe('self-service activation at /my', () => {
     expect(device).toMatchObject({ status: 'activated', assignedTo: expect.objectContaining({ id: user.id }) });
     const audit = await system.client.db.select().from(auditEvents).where(eq(auditEvents.tokenId, started.body.token.id));
     expect(audit.find((row) => row.action === 'self_service.activation_requested')).toMatchObject({ actor: 'user:user3@contoso.example', outcome: 'success' });
-    expect(audit.find((row) => row.action === 'graph.activate')).toMatchObject({ outcome: 'success', detail: expect.objectContaining({ codeSource: 'holder' }) });
+    expect(audit.find((row) => row.action === 'graph.activate')).toMatchObject({ outcome: 'success', detail: expect.objectContaining({ code: 'typed by the holder' }) });
   });
 
   it('answers a serial that is someone else\'s exactly as an unknown one', async () => {
@@ -131,7 +131,7 @@ describe('self-service activation at /my', () => {
     const [mine] = (await uma.call('GET', '/tokens')).body as { id: string }[];
     const lost = await uma.call('POST', `/tokens/${mine!.id}/lost`);
     expect(lost.status).toBe(200);
-    expect(lost.body).toMatchObject({ disabled: true, helpdeskNotified: true, token: { state: 'disabled' } });
+    expect(lost.body).toMatchObject({ disabled: true, helpdeskNotified: true, token: { state: 'lost' } });
     const [row] = await system.client.db.select().from(auditEvents).where(and(eq(auditEvents.tokenId, mine!.id), eq(auditEvents.action, 'token.reported_lost')));
     expect(row).toMatchObject({ actor: 'user:user3@contoso.example', outcome: 'info' });
   });

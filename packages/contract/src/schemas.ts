@@ -181,6 +181,9 @@ export const Token = z
     importId: Id.nullable(),
     lastError: z.string().nullable(),
     lastUsedAt: Time.nullable(),
+    comment: z.string().nullable().describe("an operator's note, Tokenfleet's own"),
+    lostAt: Time.nullable().describe('when the token was reported lost'),
+    lostNote: z.string().nullable().describe("the reporter's note"),
     createdAt: Time,
     updatedAt: Time,
   })
@@ -193,6 +196,9 @@ export const TokenOperation = z.object({
   attempts: Count,
   lastErrorCode: z.string().nullable(),
   lastErrorMessage: z.string().nullable(),
+  createdBy: z.string(),
+  chainId: Id.nullable().describe('the first operation of the operator action this step belongs to (reassign, delete of an assigned token)'),
+  createdAt: Time,
   updatedAt: Time,
 });
 export const TokenDetail = Token.extend({
@@ -214,6 +220,18 @@ export const TokenListQuery = PageQuery.extend({
 
 export const AssignRequest = z.object({ upn: Upn });
 export const OperationQueued = z.object({ operationId: Id });
+export const DeleteRequest = z.object({ confirm: z.string().trim().max(256).optional().describe("required when the token is assigned: its user's UPN") });
+export const EnableRequest = z.object({ verificationCode: Code.optional().describe('required when the seed was purged: the code the token shows now') });
+export const LostReport = z.object({ note: z.string().trim().min(1, "say where or how it was lost").max(1000).describe("the reporter's note") });
+export const TokenEdit = z
+  .object({
+    displayName: z.string().trim().min(1).max(256).optional().describe('the name Entra shows'),
+    comment: z.string().trim().max(1000).nullable().optional().describe("Tokenfleet's own note; null or empty clears it"),
+  })
+  .refine((edit) => edit.displayName !== undefined || edit.comment !== undefined, { message: 'give a displayName, a comment, or both' });
+export const TokenActionAnswer = z
+  .object({ token: Token, operationId: Id.nullable().describe('the operation that carries the action into Entra, if one was queued') })
+  .meta({ id: 'TokenActionAnswer' });
 export const CodeCheck = z.object({ code: Code });
 export const CodeVerdict = z.object({ valid: z.boolean(), drift: z.number().int().nullable() });
 export const ResyncRequest = z.object({ code1: Code, code2: Code });
@@ -339,7 +357,7 @@ export const PortalActivation = z.object({ serialNumber: z.string().trim().min(1
 export const PortalActivationStarted = z.object({ token: PortalToken, operationId: Id });
 export const PortalCode = z.object({ code: OtpCode });
 export const PortalCodeVerdict = z.object({ valid: z.boolean() });
-export const PortalLostReport = z.object({ token: PortalToken, disabled: z.boolean().describe('the token was disabled at once'), helpdeskNotified: z.boolean() });
+export const PortalLostReport = z.object({ token: PortalToken, disabled: z.boolean().describe('out of service at once (marked lost; Entra deactivates it through the queue)'), helpdeskNotified: z.boolean() });
 
 // ---- The validation API as the dashboard sees it (docs/validation-api.md) -------------------------------
 

@@ -8,6 +8,8 @@ export const JOB_NAMES = [
   'token.activate',
   'token.unassign',
   'token.delete',
+  'token.deactivate',
+  'token.update',
   'import.expand',
   'inventory.sync',
 ] as const;
@@ -26,6 +28,8 @@ export interface JobPayloads {
   'token.activate': OperationJob;
   'token.unassign': OperationJob;
   'token.delete': OperationJob;
+  'token.deactivate': OperationJob;
+  'token.update': OperationJob;
   'import.expand': { tenantId: string; importId: string };
   'inventory.sync': { tenantId: string };
 }

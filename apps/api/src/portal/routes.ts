@@ -8,7 +8,7 @@
 import { and, eq, inArray, ne, or, sql } from 'drizzle-orm';
 import type { Router } from 'express';
 import { endpoints, PortalActivation, PortalCode, type PortalToken } from '@tokenfleet/contract';
-import { appendAudit, operations, requestOperation, tenants, tokens, transitionToken, updateTokenFields, type Database, type Operation, type Token } from '@tokenfleet/db';
+import { appendAudit, operations, operatorCodeBinding, requestOperation, requestTokenAction, tenants, tokens, TokenStateConflict, updateTokenFields, type Database, type Operation, type Token } from '@tokenfleet/db';
 import { totpStep, UNFINISHED_OPERATION_STATUSES, verifyTotp } from '@tokenfleet/domain';
 import { route, send } from '../contract-routes';
 import type { ApiDeps } from '../deps';
@@ -117,13 +117,14 @@ export function portalRoutes(router: Router, deps: ApiDeps, store: PortalSession
       const now = Date.now();
       const verdict = verifyTotp(key, code, now, CODE_WINDOW_STEPS, token.driftSteps);
       if (!verdict.ok) return { refused: 'wrong_code' as const, token };
-      // The person's code goes to Entra as the proof they hold the device: kept encrypted beside the
-      // operation (bound to the token) for the few seconds until the worker sends it, never in job data.
-      const sealed = deps.vault.encrypt(`user-code:${token.id}`, code);
-      const userCode = { keyId: sealed.keyId, ciphertext: sealed.ciphertext.toString('base64'), step: totpStep(now, key.periodSeconds) + verdict.drift };
+      // The person's code goes to Entra as the proof they hold the device: sealed in the operation row as
+      // an operator's typed code is (bound to the token, removed once sent), never in job data.
+      const sealed = deps.vault.encrypt(operatorCodeBinding(token.id), code);
+      const sealedCode = { keyId: sealed.keyId, ciphertext: sealed.ciphertext.toString('base64'), step: totpStep(now, key.periodSeconds) + verdict.drift };
+      const params = { upn: user.upn, selfService: true, sealedCode };
       const operation: Operation = own
-        ? await requestOperation(tx, { tenantId: token.tenantId, tokenId: token.id, kind: 'token.activate', params: { upn: user.upn, userCode }, actor: user.actor })
-        : await requestOperation(tx, { tenantId: token.tenantId, tokenId: token.id, kind: 'token.assign', params: { upn: user.upn, activate: true, userCode }, actor: user.actor });
+        ? await requestOperation(tx, { tenantId: token.tenantId, tokenId: token.id, kind: 'token.activate', params, actor: user.actor })
+        : await requestOperation(tx, { tenantId: token.tenantId, tokenId: token.id, kind: 'token.assign', params: { ...params, activate: true }, actor: user.actor });
       // Reserved for this person from now on: it leaves the stock (no one else can claim it) and shows in their list.
       if (!own) await updateTokenFields(tx, token.id, { assignedUpn: user.upn });
       await audit(user, 'self_service.activation_requested', 'success', token, { serialNumber, assigned: !own, operationId: operation.id }, tx);
@@ -154,15 +155,21 @@ export function portalRoutes(router: Router, deps: ApiDeps, store: PortalSession
   route(router, endpoints.portalReportLost, guarded, async (req, res) => {
     const user = portalUserOf(res);
     const owned = await ownToken(user, pathId(req.params));
-    const disabled = await db.transaction(async (tx) => {
-      const [token] = await tx.select().from(tokens).where(eq(tokens.id, owned.id)).for('update');
-      // An active token is disabled at once (refused for sign-in and validation); the helpdesk takes it from there.
-      const disable = token!.state === 'active';
-      if (disable) await transitionToken(tx, token!, { type: 'disabled' }, {}, { actor: user.actor, detail: { reason: 'reported lost by its holder' } });
-      await audit(user, 'token.reported_lost', 'info', token!, { serialNumber: token!.serialNumber, state: token!.state, disabled: disable, helpdesk: 'needs action: unassign and retire or replace the token' }, tx);
-      return disable;
+    // The life-cycle path (packages/db/src/token-actions.ts): marked lost at once, queued activations
+    // cancelled, and Entra deactivates it ahead of the tenant's other work. The helpdesk sees it on the
+    // dashboard (the token's state, and the audit row below naming the holder).
+    const result = await db.transaction(async (tx) => {
+      try {
+        const done = await requestTokenAction(tx, { tokenId: owned.id, action: 'lost', actor: user.actor, params: { note: 'reported lost by its holder on the self-service portal' } });
+        await audit(user, 'token.reported_lost', 'info', done.token, { serialNumber: done.token.serialNumber, helpdesk: 'needs action: replace the token' }, tx);
+        return done;
+      } catch (error) {
+        if (error instanceof TokenStateConflict) throw conflict(error.message, 'not_reportable');
+        throw error;
+      }
     });
+    await enqueueAfterCommit(deps, result.operations, (error) => req.log.error({ error: describeErrorForLog(error) }, 'could not enqueue; the reconciler will'));
     const token = await ownToken(user, owned.id);
-    send(res, endpoints.portalReportLost, 200, { token, disabled, helpdeskNotified: true });
+    send(res, endpoints.portalReportLost, 200, { token, disabled: true, helpdeskNotified: true });
   });
 }
