@@ -10,12 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { base32Decode, totpCode } from '@tokenfleet/domain';
 import { startFullSystem, type FullSystem } from '../support/full-system';
-import { sampleFile } from '../support/samples';
+import { classicSeeds, sampleFile } from '../support/samples';
 import { ensureDashboardBuilt, launchChromium, pageErrors, VIEWPORT } from './support';
 
 let system: FullSystem;
 let browser: Browser;
-const [first] = sampleFile('token2-classic.csv').toString('utf8').split('\n').slice(1).filter(Boolean).map((line) => ({ serial: line.split(',')[1]!, secret: line.split(',')[2]! }));
+const [first] = classicSeeds();
 
 /** The SHA-256 of the sandbox server certificate's public key, as Chromium's SPKI pin list wants it. */
 function sandboxSpki(): Promise<string> {
@@ -80,29 +80,28 @@ describe('Sign in with Microsoft (SANDBOX) in a browser', () => {
 });
 
 describe('the self-service portal at /my in a browser', () => {
-  it('lets an employee activate a stock token with its serial and the code it shows, and shows it active', async () => {
+  /** Signs the employee in at /my and types the serial and the code the token shows, as they would. */
+  async function activateAs(upn: string): Promise<Page> {
     const page = await freshPage();
     await page.goto('/my');
     await page.getByRole('link', { name: 'Sign in with Microsoft' }).click();
-    await pickSandboxUser(page, 'user1@contoso.example');
+    await pickSandboxUser(page, upn);
     await page.getByRole('heading', { name: 'Activate a token' }).waitFor();
     await page.getByLabel('Serial number').fill(first!.serial);
     await page.getByLabel('Code on the display').fill(await codeOnDisplay(first!.secret));
     await page.getByRole('button', { name: 'Activate' }).click();
+    return page;
+  }
+
+  it('lets an employee activate a stock token with its serial and the code it shows, and shows it active', async () => {
+    const page = await activateAs('user1@contoso.example');
     const row = page.locator(`tr[data-serial="${first!.serial}"]`);
     await expect.poll(() => row.locator('.badge').textContent(), { timeout: 60_000 }).toMatch(/active/i);
     await page.context().close();
   });
 
   it("does not let a second employee activate the first one's token", async () => {
-    const page = await freshPage();
-    await page.goto('/my');
-    await page.getByRole('link', { name: 'Sign in with Microsoft' }).click();
-    await pickSandboxUser(page, 'user2@contoso.example');
-    await page.getByRole('heading', { name: 'Activate a token' }).waitFor();
-    await page.getByLabel('Serial number').fill(first!.serial);
-    await page.getByLabel('Code on the display').fill(await codeOnDisplay(first!.secret));
-    await page.getByRole('button', { name: 'Activate' }).click();
+    const page = await activateAs('user2@contoso.example');
     await page.getByText('No token with this serial number can be activated by you').waitFor();
     expect(await page.getByText('No token is assigned to you yet.').isVisible()).toBe(true);
     // The first one's token is still theirs, and active.

@@ -7,17 +7,12 @@ import { and, eq } from 'drizzle-orm';
 import { auditEvents, tokens } from '@tokenfleet/db';
 import { base32Decode, totpCode, type TotpKey } from '@tokenfleet/domain';
 import { signInWithSandbox } from '@tokenfleet/test-harness';
-import { sampleFile } from '@tokenfleet/test-harness/samples';
+import { classicSeeds, sampleFile } from '@tokenfleet/test-harness/samples';
 import { startFullSystem, type FullSystem } from '../support/full-system';
 import { waitUntil } from '../support/wait';
 
 let system: FullSystem;
-const SEEDS = sampleFile('token2-classic.csv')
-  .toString('utf8')
-  .split('\n')
-  .slice(1)
-  .filter(Boolean)
-  .map((line) => ({ serial: line.split(',')[1]!, secret: line.split(',')[2]! }));
+const SEEDS = classicSeeds();
 
 beforeAll(async () => {
   system = await startFullSystem();

@@ -4,7 +4,7 @@
 // (sessions.ts): only the token's SHA-256 is stored, CSRF on writes, idle and absolute expiry.
 import { randomBytes } from 'node:crypto';
 import { and, eq, gt, lt } from 'drizzle-orm';
-import type { Request, RequestHandler, Response } from 'express';
+import type { RequestHandler, Response } from 'express';
 import { portalSessions, type Database, type PortalSession } from '@tokenfleet/db';
 import { ApiError } from '../errors';
 import { hashToken, readCookie, requireCsrf } from '../sessions';
@@ -80,8 +80,4 @@ export function portalUserOf(res: Response): PortalUser {
   const user = res.locals.portalUser as PortalUser | undefined;
   if (!user) throw new Error('portal route reached without a portal session');
   return user;
-}
-
-export function isPortalRequest(req: Request): boolean {
-  return req.path === '/my' || req.path.startsWith('/my/');
 }

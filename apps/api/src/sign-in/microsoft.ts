@@ -7,9 +7,9 @@
 // in to the portal (`?to=my`) gets a portal session, whatever their role. A refusal is a page naming why.
 import { createHash, randomBytes } from 'node:crypto';
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type Request, type Router } from 'express';
 import helmet from 'helmet';
-import { ROLES } from '@tokenfleet/contract';
+import type { Role } from '@tokenfleet/contract';
 import { accounts, appendAudit, type Account } from '@tokenfleet/db';
 import { SignInRefused, type EntraSignIn, type VerifiedIdentity } from '@tokenfleet/graph';
 import type { ApiDeps } from '../deps';
@@ -145,7 +145,7 @@ export function microsoftSignInRouter(deps: ApiDeps, stores: { sessions: Session
  * The account of an Entra identity, made at its first sign-in, its role set to what the ID token says
  * now. Matched by object id only: a local account of the same name is never taken over.
  */
-async function entraAccount(deps: ApiDeps, identity: VerifiedIdentity, role: (typeof ROLES)[number]): Promise<Account | { refused: string; message: string }> {
+async function entraAccount(deps: ApiDeps, identity: VerifiedIdentity, role: Role): Promise<Account | { refused: string; message: string }> {
   return deps.db.transaction(async (tx) => {
     const [existing] = await tx.select().from(accounts).where(eq(accounts.entraObjectId, identity.objectId)).for('update');
     if (existing?.disabledAt) return { refused: 'account_disabled', message: `The Tokenfleet account of ${identity.username} is disabled; ask a Tokenfleet admin.` };

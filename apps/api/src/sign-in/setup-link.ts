@@ -43,9 +43,9 @@ export function setupLink(baseUrl: string, token: string): string {
 
 /** What the console shows: the link, and what it is for. */
 export function printSetupLink(link: string): void {
-  console.log(
+  process.stdout.write(
     `\n  No admin exists yet. Open this link to create the first admin (it works once, for ${SETUP_LINK_LIFETIME_MS / 60_000} minutes;` +
-      `\n  a restart prints a new one):\n\n    ${link}\n`,
+      `\n  a restart prints a new one):\n\n    ${link}\n\n`,
   );
 }
 
