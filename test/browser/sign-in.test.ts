@@ -9,6 +9,7 @@ import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { base32Decode, totpCode } from '@tokenfleet/domain';
+import { createSetupToken } from '../../apps/api/src/sign-in/setup-link';
 import { startFullSystem, type FullSystem } from '../support/full-system';
 import { classicSeeds, sampleFile } from '../support/samples';
 import { ensureDashboardBuilt, launchChromium, pageErrors, VIEWPORT } from './support';
@@ -61,6 +62,22 @@ async function codeOnDisplay(secret: string): Promise<string> {
   if (left < 15_000) await new Promise((resolve) => setTimeout(resolve, left + 200));
   return totpCode({ secret: base32Decode(secret)!, hashFunction: 'hmacsha1', periodSeconds: 30, digits: 6 }, Date.now());
 }
+
+describe('the first minute in a browser', () => {
+  it('creates the first admin from the one-time setup link, signed in at once, the token gone from the address bar', async () => {
+    const token = (await createSetupToken(system.api.deps.db))!;
+    const page = await freshPage();
+    await page.goto(`/setup#${token}`);
+    await page.getByRole('heading', { name: 'Create the first admin' }).waitFor();
+    expect(page.url()).not.toContain(token);
+    await page.getByLabel('User name').fill('first.admin');
+    await page.getByLabel(/^Password/).fill('a long enough first password');
+    await page.getByRole('button', { name: 'Create admin and sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    expect(await page.locator('.topbar-user .role-tag').textContent()).toBe('admin');
+    await page.context().close();
+  });
+});
 
 describe('Sign in with Microsoft (SANDBOX) in a browser', () => {
   it('offers Microsoft first, and signs an operator in with the role the sandbox user carries', async () => {
