@@ -120,7 +120,8 @@ export async function startApi(config: Config, overrides: StartApiOverrides = {}
     const { port } = server.address() as AddressInfo;
     const url = `http://${overrides.host && overrides.host !== '0.0.0.0' ? overrides.host : '127.0.0.1'}:${port}`;
     logger.info({ url, mode: config.mode, tenant: tenant.id }, `Tokenfleet API listening on ${url}${config.mode === 'sandbox' ? ' (SANDBOX)' : ''}`);
-    if (overrides.announceSetupLink) {
+    // Without local accounts the first admin comes from Entra (an app role), so no link is made.
+    if (overrides.announceSetupLink && config.signIn.local) {
       const setupToken = await createSetupToken(db);
       // The link goes to the console only: never to the logger, whose lines may be shipped elsewhere.
       if (setupToken) overrides.announceSetupLink(setupLink(config.validation.publicUrl ?? url.replace('127.0.0.1', 'localhost'), setupToken));

@@ -141,13 +141,16 @@ describe('Sign in with Microsoft (the sandbox as the OpenID provider)', () => {
 });
 
 describe('local accounts turned off', () => {
-  it('refuses a password sign-in and says so in the sign-in options', async () => {
+  it('refuses a password sign-in and the setup link, and says so in the sign-in options', async () => {
     const off = await startTestApi({ env: { TOKENFLEET_LOCAL_SIGN_IN: 'off' } });
     try {
       const answer = await off.call('POST', '/api/v1/session', { key: null, json: { username: 'anyone', password: 'whatever it is' } });
       expect(answer.status).toBe(403);
       expect(answer.body.error.code).toBe('local_sign_in_off');
-      expect((await off.call('GET', '/api/v1/session/options', { key: null })).body.local).toBe(false);
+      expect((await off.call('GET', '/api/v1/session/options', { key: null })).body).toMatchObject({ local: false, setupRequired: false });
+      // Nor does a setup link make a local admin: the first admin is an Entra user with the admin app role.
+      const token = await createSetupToken(off.api.deps.db);
+      expect((await off.call('POST', '/api/v1/setup', { key: null, json: { token, username: 'first-admin', password: 'a long enough secret' } })).status).toBe(403);
     } finally {
       await off.close();
     }

@@ -129,7 +129,7 @@ export const endpoints = {
     access: 'public',
     body: s.SetupRequest,
     responses: { 201: { description: 'The admin, signed in', body: s.Session } },
-    errors: { 409: 'An admin exists already', 410: 'The link was used, has expired, or is not known' },
+    errors: { 403: 'Local accounts are turned off (TOKENFLEET_LOCAL_SIGN_IN=off)', 409: 'An admin exists already', 410: 'The link was used, has expired, or is not known' },
   }),
 
   // ---- The self-service portal (/my; a portal session from Sign in with Microsoft) -----------------------

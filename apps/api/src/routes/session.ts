@@ -27,7 +27,7 @@ export function sessionRoutes(router: Router, deps: ApiDeps, store: SessionStore
     send(res, endpoints.signInOptions, 200, {
       microsoft: { enabled: deps.config.signIn.microsoft, sandbox: deps.config.mode === 'sandbox', startUrl: START_PATH },
       local: deps.config.signIn.local,
-      setupRequired: !(await adminExists(db)),
+      setupRequired: deps.config.signIn.local && !(await adminExists(db)),
     });
   });
 

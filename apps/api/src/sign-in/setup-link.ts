@@ -51,6 +51,7 @@ export function printSetupLink(link: string): void {
 
 export function setupRoutes(router: Router, deps: ApiDeps, sessions: SessionStore): void {
   route(router, endpoints.completeSetup, async (req, res) => {
+    if (!deps.config.signIn.local) throw new ApiError(403, 'local_sign_in_off', 'Local accounts are turned off here: the first admin signs in with Microsoft, with the Tokenfleet.Admin app role');
     const input = parseInput(SetupRequest, req.body, 'request body');
     const passwordHash = await hashPassword(input.password);
     const account = await deps.db.transaction(async (tx) => {
