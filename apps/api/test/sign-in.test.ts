@@ -81,6 +81,9 @@ describe('Sign in with Microsoft (the sandbox as the OpenID provider)', () => {
     const bob = sandbox.inspect.users().find((user) => user.userPrincipalName === 'bob@contoso.example')!;
     const [account] = await t.api.deps.db.select().from(accounts).where(eq(accounts.entraObjectId, bob.id));
     expect(account).toMatchObject({ username: 'bob@contoso.example', role: 'operator', passwordHash: null });
+    // Admins see which accounts sign in with Microsoft.
+    const listed = await t.call('GET', '/api/v1/accounts');
+    expect(listed.body.find((item: { username: string }) => item.username === 'bob@contoso.example')).toMatchObject({ role: 'operator', source: 'microsoft' });
     // The session works on the operators' API, as any dashboard session does.
     const tokens = await fetch(`${t.url}/api/v1/tokens`, { headers: { cookie: result.sessionCookie! } });
     expect(tokens.status).toBe(200);

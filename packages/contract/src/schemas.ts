@@ -108,7 +108,16 @@ export const Session = z
   .meta({ id: 'Session' });
 
 export const Account = z
-  .object({ id: Id, username: z.string(), role: z.enum(ROLES), disabled: z.boolean(), lastLoginAt: Time.nullable(), createdAt: Time, updatedAt: Time })
+  .object({
+    id: Id,
+    username: z.string(),
+    role: z.enum(ROLES),
+    source: z.enum(['local', 'microsoft']).describe('microsoft: made by signing in with Microsoft; its role follows the Entra app role at every sign-in'),
+    disabled: z.boolean(),
+    lastLoginAt: Time.nullable(),
+    createdAt: Time,
+    updatedAt: Time,
+  })
   .meta({ id: 'Account' });
 export const NewAccount = z.object({ username: Username, password: Password, role: z.enum(ROLES) });
 export const AccountChange = z.strictObject({ role: z.enum(ROLES).optional(), password: Password.optional(), disabled: z.boolean().optional() });

@@ -5,7 +5,7 @@
 // and the ID token is verified by EntraSignIn against the tenant's published keys. An operator then gets
 // the dashboard's session (with the role the ID token carries, updated at every sign-in); a person signing
 // in to the portal (`?to=my`) gets a portal session, whatever their role. A refusal is a page naming why.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import express, { type Request, type Router } from 'express';
 import helmet from 'helmet';
@@ -162,7 +162,7 @@ async function entraAccount(deps: ApiDeps, identity: VerifiedIdentity, role: Rol
     }
     const [created] = await tx
       .insert(accounts)
-      .values({ id: crypto.randomUUID(), username: identity.username, passwordHash: null, role, entraObjectId: identity.objectId, displayName: identity.name, lastLoginAt: new Date() })
+      .values({ id: randomUUID(), username: identity.username, passwordHash: null, role, entraObjectId: identity.objectId, displayName: identity.name, lastLoginAt: new Date() })
       .returning();
     await appendAudit(tx, { actor: 'entra', action: 'account.created', outcome: 'success', targetType: 'account', targetId: created!.id, detail: { username: identity.username, role, source: 'sign in with Microsoft' } });
     return created!;
