@@ -59,7 +59,7 @@ export interface SandboxSignIn {
 }
 
 /** Signs a sandbox demo user in through the API at `apiUrl` (`to: 'my'` for the self-service portal). */
-export async function signInWithSandbox(apiUrl: string, sandbox: Sandbox, upn: string, options: { to?: 'my'; tamperState?: boolean } = {}): Promise<SandboxSignIn> {
+export async function signInWithSandbox(apiUrl: string, sandbox: Sandbox, upn: string, options: { to?: 'my'; tamperState?: boolean; cancel?: boolean } = {}): Promise<SandboxSignIn> {
   const user = sandbox.inspect.users().find((candidate) => candidate.userPrincipalName.toLowerCase() === upn.toLowerCase());
   if (!user) throw new Error(`the sandbox has no user ${upn}`);
   const start = await apiRequest(`${apiUrl}/auth/microsoft/start${options.to ? `?to=${options.to}` : ''}`);
@@ -67,7 +67,8 @@ export async function signInWithSandbox(apiUrl: string, sandbox: Sandbox, upn: s
   const stateCookie = cookiePair(start.cookies, 'tf_oidc_state');
   const page = await sandboxRequest(sandbox, start.location, 'GET');
   if (page.status !== 200 || !page.text.includes(user.id)) throw new Error(`the sandbox's sign-in page answered ${page.status} without ${upn}`);
-  const picked = await sandboxRequest(sandbox, start.location, 'POST', { user: user.id });
+  // Cancel: the person closes the page with "Cancel" instead of picking an account.
+  const picked = options.cancel ? await sandboxRequest(sandbox, `${start.location}&cancel=1`, 'GET') : await sandboxRequest(sandbox, start.location, 'POST', { user: user.id });
   if (picked.status !== 302 || !picked.location) throw new Error(`picking ${upn} answered ${picked.status}: ${picked.text.slice(0, 300)}`);
   const callback = new URL(picked.location);
   if (options.tamperState) callback.searchParams.set('state', 'someone-elses-state');

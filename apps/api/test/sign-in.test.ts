@@ -130,6 +130,13 @@ describe('Sign in with Microsoft (the sandbox as the OpenID provider)', () => {
     expect(refused.map((row) => [row.action, (row.detail as { reason: string }).reason])).toEqual([['session.refused', 'missing_role']]);
   });
 
+  it('says so when the person cancels at Microsoft', async () => {
+    const result = await signIn('alice@contoso.example', { cancel: true });
+    expect(result.status).toBe(401);
+    expect(reasonOf(result.text)).toBe('entra_access_denied');
+    expect(result.text).toContain('AADSTS65004');
+  });
+
   it('refuses a callback whose state is not the one this browser started with', async () => {
     const result = await signIn('alice@contoso.example', { tamperState: true });
     expect(result.status).toBe(400);

@@ -93,7 +93,8 @@ export function microsoftSignInRouter(deps: ApiDeps, stores: { sessions: Session
     if (!flow) return refuse(400, 'state_unknown', 'This sign-in has expired or was already completed. Start again from the sign-in page.');
     if (typeof req.query.error === 'string') {
       const description = typeof req.query.error_description === 'string' ? req.query.error_description.split(/\r?\n/, 1)[0]! : req.query.error;
-      return refuse(401, `entra_${req.query.error}`, `Microsoft did not sign you in: ${description}`);
+      // Entra's error codes are short snake_case words; anything else in the query is not carried into the audit trail.
+      return refuse(401, `entra_${req.query.error.replace(/[^a-z_]/gi, '').slice(0, 40)}`, `Microsoft did not sign you in: ${description.slice(0, 300)}`);
     }
     const code = typeof req.query.code === 'string' ? req.query.code : '';
     if (!code) return refuse(400, 'no_code', 'Microsoft sent no sign-in code back.');
