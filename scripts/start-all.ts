@@ -3,6 +3,7 @@
 // SANDBOX everywhere. `npm run start:api` and `npm run start:worker` run the parts alone for scaling out.
 import { ConfigError, createLogger, loadConfig } from '@tokenfleet/config';
 import { sandboxBanner, type Sandbox } from '@tokenfleet/entra-sandbox';
+import { printSetupLink } from '../apps/api/src/sign-in/setup-link';
 import { startApi } from '../apps/api/src/start';
 import { startWorker } from '../apps/worker/src/start-worker';
 import { startLocalSandbox } from './local-sandbox';
@@ -21,8 +22,13 @@ try {
     skipMigrations: true,
     graph: worker.context.tenant.graph,
     writeBlockedForMs: () => worker.context.tenant.budget.blockedForMs(),
+    announceSetupLink: printSetupLink,
   });
   console.log(`\nTokenfleet is running on ${api.url.replace('127.0.0.1', 'localhost')}${config.mode === 'sandbox' ? '  — SANDBOX: simulated Entra, no real tenant is touched' : ''}\n`);
+  if (config.mode === 'sandbox') {
+    console.log(`  Sign in with Microsoft (SANDBOX) at ${api.url.replace('127.0.0.1', 'localhost')}: the sandbox's demo users sign in at once with their roles`);
+    console.log(`  (alice: admin, bob: operator, judy: viewer); every other demo user is an employee for the self-service portal at /my.\n`);
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -31,13 +31,14 @@ export async function ensureDashboardBuilt(): Promise<void> {
   await promisify(execFile)('npm', ['run', '--silent', 'build', '--workspace', '@tokenfleet/dashboard'], { cwd: join(DASHBOARD_DIR, '..', '..') });
 }
 
-export function launchChromium(): Promise<Browser> {
+/** `extraArgs`: e.g. the sandbox's key pinned with --ignore-certificate-errors-spki-list (sign-in.test.ts). */
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`Chromium is not at ${CHROMIUM_PATH}: install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH`);
   }
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
   });
 }
 

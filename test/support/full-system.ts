@@ -1,9 +1,10 @@
-// The whole system for end-to-end tests: the sandbox over HTTPS, the API and (unless a test runs its
-// own, e.g. as a child process to kill) the worker, on a database and Redis prefix of the file's own.
+// The whole system for end-to-end tests: the sandbox over HTTPS (also the OpenID provider the API's Sign
+// in with Microsoft uses), the API and (unless a test runs its own, e.g. as a child process to kill) the worker, on a database and Redis prefix of the file's own.
 // Tests drive it over HTTP with an admin API key, as an operator's script would.
 import { randomBytes } from 'node:crypto';
 import { startApi, type RunningApi } from '../../apps/api/src/start';
 import { startWorker, type RunningWorker, type WorkerOverrides } from '../../apps/worker/src/start-worker';
+import { sandboxSignIn } from './sign-in';
 import { startTestSystem, type TestSystem, type TestSystemOptions } from './system';
 import { waitUntil } from './wait';
 
@@ -36,7 +37,8 @@ export async function startFullSystem(
 ): Promise<FullSystem> {
   const apiKey = `tf-admin-${randomBytes(24).toString('base64url')}`;
   const system = await startTestSystem({ ...options, env: { TOKENFLEET_BOOTSTRAP_API_KEY: apiKey, ...options.env } });
-  const api = await startApi(system.config, { port: 0, host: '127.0.0.1', env: system.env, graph: system.graph, queuePrefix: system.prefix });
+  const signIn = sandboxSignIn(system.sandbox);
+  const api = await startApi(system.config, { port: 0, host: '127.0.0.1', env: system.env, graph: system.graph, queuePrefix: system.prefix, signIn: () => signIn });
   const start = () => startWorker(system.config, { graph: system.graph, env: system.env, reconcileEveryMs: 5_000, reconcileGraceMs: 10_000, ...options.workerOverrides });
   let worker = options.worker === false ? undefined : await start();
   const call = (path: string, init: RequestInit = {}) =>

@@ -58,3 +58,5 @@ export async function createScratchDatabase(databaseUrl: string, options: { migr
 export function testRedisPrefix(label = 'test'): string {
   return `tft-${label}-${randomBytes(5).toString('hex')}`;
 }
+export { sandboxSignIn, signInWithSandbox } from './sign-in';
+export type { SandboxSignIn } from './sign-in';

@@ -13,3 +13,13 @@ export function samplePath(name: string): string {
 export function sampleFile(name: string): Buffer {
   return readFileSync(new URL(name, SAMPLES));
 }
+
+/** Serial and Base32 secret of each row of token2-classic.csv (upn, serial, secret, …), to compute the codes its tokens show. */
+export function classicSeeds(): Array<{ serial: string; secret: string }> {
+  return sampleFile('token2-classic.csv')
+    .toString('utf8')
+    .split('\n')
+    .slice(1)
+    .filter(Boolean)
+    .map((line) => ({ serial: line.split(',')[1]!, secret: line.split(',')[2]! }));
+}

@@ -14,6 +14,10 @@ import { route, send } from './contract-routes';
 import { queueBoard } from './queue-board';
 import { rememberRouteBase, requestLog } from './request-log';
 import { SessionStore, sessionAuthenticator } from './sessions';
+import { PortalSessionStore } from './portal/sessions';
+import { portalRoutes } from './portal/routes';
+import { microsoftSignInRouter } from './sign-in/microsoft';
+import { setupRoutes } from './sign-in/setup-link';
 import { accountRoutes } from './routes/accounts';
 import { apiKeyRoutes } from './routes/api-keys';
 import { auditRoutes } from './routes/audit';
@@ -51,13 +55,25 @@ function authenticators(deps: ApiDeps, sessions: SessionStore): Authenticator[] 
   return [apiKeyAuthenticator(deps.db), sessionAuthenticator(sessions), ...(deps.authenticators ?? [])];
 }
 
+export interface SessionStores {
+  sessions: SessionStore;
+  portal: PortalSessionStore;
+}
+
+export function sessionStores(deps: ApiDeps): SessionStores {
+  return { sessions: new SessionStore(deps.db, deps.config.signIn.sessionMaxAgeMs), portal: new PortalSessionStore(deps.db, deps.config.signIn.sessionMaxAgeMs) };
+}
+
 /** Every /api/v1 route, in the order express matches them. Exported so a test can walk its stack. */
-export function createApiRouter(deps: ApiDeps): Router {
+export function createApiRouter(deps: ApiDeps, stores: SessionStores = sessionStores(deps)): Router {
   const router = express.Router();
   router.use(rememberRouteBase);
-  const sessions = new SessionStore(deps.db);
+  const { sessions } = stores;
   probeRoutes(router, deps);
   sessionRoutes(router, deps, sessions);
+  setupRoutes(router, deps, sessions);
+  // The self-service portal authenticates its own sessions (portal/sessions.ts): ahead of the operators' authentication, which it never passes.
+  portalRoutes(router, deps, stores.portal);
   router.use(authenticate(authenticators(deps, sessions)));
   route(router, endpoints.openApi, (_req, res) => {
     send(res, endpoints.openApi, 200, openApiDocument);
@@ -112,16 +128,19 @@ export function createApp(deps: ApiDeps): Express {
 
   app.use(requestLog({ quietPaths: [`${API_BASE_PATH}/health`, `${API_BASE_PATH}/ready`] }));
 
+  const stores = sessionStores(deps);
   // Webhook deliveries ahead of the JSON parser: their signature is over the raw bytes as sent, and they
   // authenticate by it rather than by a key or session (docs/webhooks.md).
-  app.use(API_BASE_PATH, helmet(), webhookDeliveryRouter(deps), express.json({ limit: JSON_BODY_LIMIT }), createApiRouter(deps));
+  app.use(API_BASE_PATH, helmet(), webhookDeliveryRouter(deps), express.json({ limit: JSON_BODY_LIMIT }), createApiRouter(deps, stores));
+  // Sign in with Microsoft: browser navigations to and back from Entra (sign-in/microsoft.ts).
+  app.use(microsoftSignInRouter(deps, stores));
 
   const board = queueBoard(deps, QUEUE_BOARD_PATH);
   app.use(
     QUEUE_BOARD_PATH,
     // bull-board's page boots from an inline script, which a strict CSP would block.
     helmet({ contentSecurityPolicy: false }),
-    authenticate(authenticators(deps, new SessionStore(deps.db))),
+    authenticate(authenticators(deps, stores.sessions)),
     requireRole('admin'),
     board.readOnly,
     board.offline,

@@ -11,7 +11,8 @@ export function expressPath(path: string): string {
 }
 
 export function route(router: Router, endpoint: Endpoint, ...handlers: RequestHandler[]): void {
-  const guard = endpoint.access === 'public' ? [] : [requireRole(endpoint.access)];
+  // Portal routes ('self-service') sit behind the portal's own authentication (portal/routes.ts), never an operator's.
+  const guard = endpoint.access === 'public' || endpoint.access === 'self-service' ? [] : [requireRole(endpoint.access)];
   router[endpoint.method](expressPath(endpoint.path), ...guard, ...handlers);
 }
 

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type postgres from 'postgres';
 import type { Config } from '@tokenfleet/config';
 import type { Database, SeedVault, Tenant } from '@tokenfleet/db';
-import type { GraphClient } from '@tokenfleet/graph';
+import type { EntraSignIn, GraphClient } from '@tokenfleet/graph';
 import type { TenantQueue } from '@tokenfleet/queue';
 import type { Authenticator } from './auth';
 
@@ -37,6 +37,11 @@ export interface ApiDeps {
   writeBlockedForMs?: (tenantId: string) => Promise<number>;
   /** The validation API's clock (epoch ms); tests move it to follow drift and lockouts over time. Default Date.now. */
   clock?: () => number;
+  /**
+   * The Sign in with Microsoft client (sign-in/microsoft.ts); throws, saying why, when none can be made
+   * (e.g. sandbox mode with no sandbox running). Absent: Microsoft sign-in answers that it is not configured.
+   */
+  signIn?: () => EntraSignIn;
   /** Further authenticators tried after the API key (the dashboard session plugs in here). */
   authenticators?: Authenticator[];
 }

@@ -1,6 +1,7 @@
 // `npm run start:api`: the API alone (scale it out beside `npm run start:worker`).
 import { ConfigError, createLogger, graphConnectionFor, loadConfig, type Config } from '@tokenfleet/config';
 import { clientOptionsFromConnection, createGraphClient, type GraphClient } from '@tokenfleet/graph';
+import { printSetupLink } from './sign-in/setup-link';
 import { startApi } from './start';
 
 /**
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const graph = userDirectory(config);
-  const api = await startApi(config, graph ? { graph } : {});
+  const api = await startApi(config, { ...(graph ? { graph } : {}), announceSetupLink: printSetupLink });
   const stop = (signal: NodeJS.Signals) => {
     api.deps.logger.info({ signal }, 'shutting down');
     api.close().then(

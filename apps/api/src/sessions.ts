@@ -13,14 +13,14 @@ export const SESSION_COOKIE = 'tf_session';
 export const CSRF_HEADER = 'x-csrf-token';
 /** A session unused this long ends. */
 const IDLE_TIMEOUT_MS = 12 * 3600_000;
-/** And none outlives this, used or not. */
-const ABSOLUTE_TIMEOUT_MS = 7 * 24 * 3600_000;
+/** And none outlives its maximum age (TOKENFLEET_SESSION_MAX_AGE_HOURS), used or not; this when none is given. */
+const DEFAULT_MAX_AGE_MS = 12 * 3600_000;
 /** `last_seen_at`/`expires_at` are moved at most this often, so reads do not become writes. */
 const TOUCH_RESOLUTION_MS = 60_000;
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
+export const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
 
 export function readCookie(req: Request, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
@@ -30,7 +30,7 @@ export function readCookie(req: Request, name: string): string | undefined {
   return undefined;
 }
 
-function sameSecret(given: string, expected: string): boolean {
+export function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
@@ -46,13 +46,16 @@ export function accountPrincipal(account: Pick<Account, 'id' | 'username' | 'rol
 }
 
 export class SessionStore {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    readonly maxAgeMs = DEFAULT_MAX_AGE_MS,
+  ) {}
 
   /** Starts a session; answers the cookie value (shown to nobody else) and the CSRF token. */
   async create(accountId: string, now = new Date()): Promise<{ token: string; csrfToken: string }> {
     const token = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(24).toString('base64url');
-    await this.db.insert(sessions).values({ id: hashToken(token), accountId, csrfToken, createdAt: now, lastSeenAt: now, expiresAt: new Date(now.getTime() + IDLE_TIMEOUT_MS) });
+    await this.db.insert(sessions).values({ id: hashToken(token), accountId, csrfToken, createdAt: now, lastSeenAt: now, expiresAt: new Date(now.getTime() + Math.min(IDLE_TIMEOUT_MS, this.maxAgeMs)) });
     return { token, csrfToken };
   }
 
@@ -65,7 +68,7 @@ export class SessionStore {
       .innerJoin(accounts, eq(accounts.id, sessions.accountId))
       .where(and(eq(sessions.id, id), gt(sessions.expiresAt, now)));
     if (!row || row.account.disabledAt) return undefined;
-    if (now.getTime() - row.session.createdAt.getTime() > ABSOLUTE_TIMEOUT_MS) {
+    if (now.getTime() - row.session.createdAt.getTime() > this.maxAgeMs) {
       await this.end(token);
       return undefined;
     }
@@ -96,29 +99,33 @@ export function sessionAuthenticator(store: SessionStore): Authenticator {
     if (!token) return null;
     const session = await store.find(token);
     if (!session) throw new ApiError(401, 'session_expired', 'Your session has ended; sign in again');
-    if (!SAFE_METHODS.has(req.method)) {
-      const given = req.headers[CSRF_HEADER];
-      if (typeof given !== 'string' || !sameSecret(given, session.csrfToken)) {
-        throw new ApiError(403, 'csrf_failed', 'This request needs the X-CSRF-Token header the session endpoints return');
-      }
-    }
+    requireCsrf(req, session.csrfToken);
     return accountPrincipal(session.account);
   };
 }
 
-export function setSessionCookie(req: Request, res: Response, token: string): void {
-  res.cookie(SESSION_COOKIE, token, {
+/** A state-changing request made with a session cookie must echo the session's CSRF token. */
+export function requireCsrf(req: Request, csrfToken: string): void {
+  if (SAFE_METHODS.has(req.method)) return;
+  const given = req.headers[CSRF_HEADER];
+  if (typeof given !== 'string' || !sameSecret(given, csrfToken)) {
+    throw new ApiError(403, 'csrf_failed', 'This request needs the X-CSRF-Token header the session endpoints return');
+  }
+}
+
+export function setSessionCookie(req: Request, res: Response, token: string, maxAgeMs = DEFAULT_MAX_AGE_MS, name = SESSION_COOKIE): void {
+  res.cookie(name, token, {
     httpOnly: true,
     sameSite: 'lax',
     // Behind TLS (directly, or a proxy that says so): a Secure cookie only ever travels encrypted.
     secure: req.secure || req.headers['x-forwarded-proto'] === 'https',
     path: '/',
-    maxAge: ABSOLUTE_TIMEOUT_MS,
+    maxAge: maxAgeMs,
   });
 }
 
-export function clearSessionCookie(res: Response): void {
-  res.clearCookie(SESSION_COOKIE, { path: '/' });
+export function clearSessionCookie(res: Response, name = SESSION_COOKIE): void {
+  res.clearCookie(name, { path: '/' });
 }
 
 // ---------------------------------------------------------------------------------------------------------

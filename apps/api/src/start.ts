@@ -12,6 +12,8 @@ import { createApp } from './app';
 import { ensureBootstrapApiKey, type Role } from './auth';
 import { ensureAccount } from './routes/accounts';
 import type { ApiDeps, UserDirectory } from './deps';
+import { signInClientFor } from './sign-in/client';
+import { createSetupToken, setupLink } from './sign-in/setup-link';
 
 /** In-flight requests get this long to finish on shutdown before their connections are cut. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -37,6 +39,13 @@ export interface StartApiOverrides {
   bootstrapAccount?: { username: string; password: string; role?: Role };
   /** Skip the migrations (when the caller has just run them). */
   skipMigrations?: boolean;
+  /** The Sign in with Microsoft client; default: made from the tenant's (or the sandbox's) connection at first use. */
+  signIn?: ApiDeps['signIn'];
+  /**
+   * Where the one-time setup link goes when no admin exists (`npm start` and `npm run start:api` print it
+   * on the console, and only there); without it no link is made.
+   */
+  announceSetupLink?: (link: string) => void;
 }
 
 export interface RunningApi {
@@ -104,12 +113,19 @@ export async function startApi(config: Config, overrides: StartApiOverrides = {}
       ...(overrides.writeBlockedForMs ? { writeBlockedForMs: overrides.writeBlockedForMs } : {}),
       ...(overrides.authenticators ? { authenticators: overrides.authenticators } : {}),
       ...(overrides.clock ? { clock: overrides.clock } : {}),
+      signIn: overrides.signIn ?? signInClientFor(config, logger.child({ part: 'sign-in' })),
     };
     const app = createApp(deps);
     const server = await listen(app, overrides.port ?? config.port, overrides.host);
     const { port } = server.address() as AddressInfo;
     const url = `http://${overrides.host && overrides.host !== '0.0.0.0' ? overrides.host : '127.0.0.1'}:${port}`;
     logger.info({ url, mode: config.mode, tenant: tenant.id }, `Tokenfleet API listening on ${url}${config.mode === 'sandbox' ? ' (SANDBOX)' : ''}`);
+    // Without local accounts the first admin comes from Entra (an app role), so no link is made.
+    if (overrides.announceSetupLink && config.signIn.local) {
+      const setupToken = await createSetupToken(db);
+      // The link goes to the console only: never to the logger, whose lines may be shipped elsewhere.
+      if (setupToken) overrides.announceSetupLink(setupLink(config.validation.publicUrl ?? url.replace('127.0.0.1', 'localhost'), setupToken));
+    }
 
     let closing: Promise<void> | undefined;
     const close = () => {

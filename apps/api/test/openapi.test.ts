@@ -10,6 +10,8 @@ import { sampleFile } from '@tokenfleet/test-harness/samples';
 import { createApiRouter, openApiDocument, webhookDeliveryRouter } from '../src/index';
 import { deliver, signDelivery, webhookEvent } from '@tokenfleet/test-harness/webhooks';
 import { checkAnswer } from './contract-check';
+import { PortalSessionStore } from '../src/portal/sessions';
+import { createSetupToken } from '../src/sign-in/setup-link';
 import { answeredRoutes, documentedOperations } from './contract-check';
 import { startTestApi, type TestApi } from './helpers';
 
@@ -192,15 +194,31 @@ describe('the OpenAPI document', () => {
     await ok('POST', `/api/v1/webhook-deliveries/${listed.body.items.at(-1).id}/redeliver`);
     const joiners = await t.api.deps.sql`insert into webhook_joiners (id, tenant_id, upn) values (gen_random_uuid(), ${t.api.deps.tenant.id}, 'joiner@contoso.example'), (gen_random_uuid(), ${t.api.deps.tenant.id}, 'other@contoso.example') returning id`;
     await ok('GET', '/api/v1/webhook-joiners');
-    const stock = await tokenId(s3!, 'created');
-    await t.api.deps.db.update(operations).set({ status: 'succeeded' }).where(eq(operations.tokenId, stock));
-    await ok('POST', `/api/v1/webhook-joiners/${joiners[0]!.id}/assign`, { json: { tokenId: stock } });
+    const joinerStock = await tokenId(s3!, 'created');
+    await t.api.deps.db.update(operations).set({ status: 'succeeded' }).where(eq(operations.tokenId, joinerStock));
+    await ok('POST', `/api/v1/webhook-joiners/${joiners[0]!.id}/assign`, { json: { tokenId: joinerStock } });
     await ok('POST', `/api/v1/webhook-joiners/${joiners[1]!.id}/dismiss`);
 
     const signedIn = await ok('POST', '/api/v1/session', { key: null, json: { username: 'walker', password } });
     const cookie = signedIn.headers.get('set-cookie')!.split(';')[0]!;
     await ok('GET', '/api/v1/session', { key: null, headers: { cookie } });
     await ok('DELETE', '/api/v1/session', { key: null, headers: { cookie, 'x-csrf-token': signedIn.body.csrfToken } });
+
+    await ok('GET', '/api/v1/session/options', { key: null });
+    const setupToken = await createSetupToken(t.api.deps.db);
+    await ok('POST', '/api/v1/setup', { key: null, json: { token: setupToken, username: 'first-admin', password } });
+
+    // The portal, with a session as Sign in with Microsoft makes one (sign-in.test.ts and portal.test.ts go through the sandbox).
+    const portalCookie = `tf_my_session=${await new PortalSessionStore(t.api.deps.db, 3600_000).create({ tenantId: t.api.deps.tenant.id, objectId: 'walker-oid', upn: 'walker@contoso.example', name: 'Walker' })}`;
+    const portal = await ok('GET', '/api/v1/my/session', { key: null, headers: { cookie: portalCookie } });
+    const portalHeaders = { cookie: portalCookie, 'x-csrf-token': portal.body.csrfToken };
+    const [stock] = await t.api.deps.db.update(tokens).set({ state: 'created', graphDeviceId: 'walk-device' }).where(eq(tokens.importId, messy.body.id)).returning();
+    const stockKey: TotpKey = { secret: base32Decode(t.api.deps.vault.decrypt(stock!.id, stock!.secretKeyId!, stock!.secretCiphertext!))!, hashFunction: stock!.hashFunction, periodSeconds: stock!.timeIntervalSeconds, digits: stock!.digits };
+    await ok('POST', '/api/v1/my/tokens/activate', { key: null, headers: portalHeaders, json: { serialNumber: stock!.serialNumber, code: totpCode(stockKey, Date.now()) } });
+    await ok('GET', '/api/v1/my/tokens', { key: null, headers: portalHeaders });
+    await ok('POST', `/api/v1/my/tokens/${stock!.id}/test`, { key: null, headers: portalHeaders, json: { code: totpCode(stockKey, Date.now()) } });
+    await ok('POST', `/api/v1/my/tokens/${stock!.id}/lost`, { key: null, headers: portalHeaders });
+    await ok('DELETE', '/api/v1/my/session', { key: null, headers: portalHeaders });
 
     const unanswered = documentedOperations().filter((name) => ![...(answeredRoutes.get(name) ?? [])].some((status) => status < 300));
     expect(unanswered).toEqual([]);

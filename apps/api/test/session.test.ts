@@ -92,7 +92,7 @@ describe('accounts (admin)', () => {
     expect(created.text).not.toContain('a long enough secret');
     const [row] = await t.api.deps.db.select().from(accounts).where(eq(accounts.id, created.body.id));
     expect(row!.passwordHash).toMatch(/^scrypt\$/);
-    expect(await verifyPassword('a long enough secret', row!.passwordHash)).toBe(true);
+    expect(await verifyPassword('a long enough secret', row!.passwordHash!)).toBe(true);
 
     const taken = await t.call('POST', '/api/v1/accounts', { json: { username: 'VICTOR', password: 'a long enough secret', role: 'viewer' } });
     expect(taken.status).toBe(409);

@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, tenants } from '@tokenfleet/db';
 import { startTestApi, type TestApi } from './helpers';
 
+/** A sandbox tenant's self-service portal is open by default, every stock token eligible. */
+const SANDBOX_SELF_SERVICE = { enabled: true, eligibleImportIds: null, attemptsPerHour: 10 };
+
 let t: TestApi;
 beforeAll(async () => { t = await startTestApi(); });
 afterAll(async () => { await t?.close(); });
@@ -16,7 +19,7 @@ describe('tenant settings', () => {
         id: 'sandbox',
         name: expect.any(String),
         mode: 'sandbox',
-        settings: { purgeSeedsWhenActive: false, obsoleteAfterDays: null, syncIntervalHours: 6 },
+        settings: { purgeSeedsWhenActive: false, obsoleteAfterDays: null, syncIntervalHours: 6, selfService: SANDBOX_SELF_SERVICE },
         lastSync: null,
         lastSyncedAt: null,
         unmanagedDevices: 0,
@@ -27,7 +30,7 @@ describe('tenant settings', () => {
   it('an admin turns seed purging on, and the change is audited with its before and after', async () => {
     const answer = await t.call('PATCH', '/api/v1/tenants/sandbox/settings', { key: t.keys.admin, json: { purgeSeedsWhenActive: true } });
     expect(answer.status).toBe(200);
-    expect(answer.body.settings).toEqual({ purgeSeedsWhenActive: true, obsoleteAfterDays: null, syncIntervalHours: 6 });
+    expect(answer.body.settings).toEqual({ purgeSeedsWhenActive: true, obsoleteAfterDays: null, syncIntervalHours: 6, selfService: SANDBOX_SELF_SERVICE });
     const [row] = await t.api.deps.db.select().from(tenants).where(eq(tenants.id, 'sandbox'));
     expect(row!.settings.purgeSeedsWhenActive).toBe(true);
     const [audit] = await t.api.deps.db.select().from(auditEvents).where(eq(auditEvents.action, 'tenant.settings_changed'));
@@ -49,11 +52,21 @@ describe('tenant settings', () => {
   it('an admin sets how often the tenant is reconciled with Entra, within sane bounds', async () => {
     const answer = await t.call('PATCH', '/api/v1/tenants/sandbox/settings', { key: t.keys.admin, json: { syncIntervalHours: 1.5 } });
     expect(answer.status).toBe(200);
-    expect(answer.body.settings).toEqual({ purgeSeedsWhenActive: true, obsoleteAfterDays: null, syncIntervalHours: 1.5 });
+    expect(answer.body.settings).toEqual({ purgeSeedsWhenActive: true, obsoleteAfterDays: null, syncIntervalHours: 1.5, selfService: SANDBOX_SELF_SERVICE });
     for (const syncIntervalHours of [0, 0.1, 1000, '6']) {
       expect((await t.call('PATCH', '/api/v1/tenants/sandbox/settings', { key: t.keys.admin, json: { syncIntervalHours } })).status).toBe(400);
     }
     expect((await t.call('PATCH', '/api/v1/tenants/sandbox/settings', { key: t.keys.admin, json: {} })).status).toBe(400);
+  });
+
+  it('an admin changes the self-service settings, member by member, audited', async () => {
+    const importId = '7d3c1c1e-8c4b-4f59-9d36-0d2f5b0f0a11';
+    const answer = await t.call('PATCH', '/api/v1/tenants/sandbox/settings', { key: t.keys.admin, json: { selfService: { enabled: false, eligibleImportIds: [importId] } } });
+    expect(answer.status).toBe(200);
+    expect(answer.body.settings.selfService).toEqual({ enabled: false, eligibleImportIds: [importId], attemptsPerHour: 10 });
+    const again = await t.call('PATCH', '/api/v1/tenants/sandbox/settings', { key: t.keys.admin, json: { selfService: { attemptsPerHour: 3 } } });
+    expect(again.body.settings.selfService).toEqual({ enabled: false, eligibleImportIds: [importId], attemptsPerHour: 3 });
+    expect((await t.call('PATCH', '/api/v1/tenants/sandbox/settings', { key: t.keys.admin, json: { selfService: { attemptsPerHour: 0 } } })).status).toBe(400);
   });
 
   it('an operator may not change settings; unknown tenants and unknown settings are refused', async () => {

@@ -11,6 +11,7 @@ import { Link, useLocation } from './router';
 import { findRoute, isCurrentNav, ROUTES } from './routes';
 import { NotFound } from './screens/NotFound';
 import { HeldBanner } from './screens/Webhooks';
+import { Setup } from './screens/Setup';
 import { SignIn } from './screens/SignIn';
 import { roleAllows, SessionContext, useSession } from './session';
 
@@ -54,6 +55,9 @@ export function App() {
   }
   if (session === undefined) return <Loading what="Tokenfleet" />;
   if (session === null) {
+    if (window.location.pathname === '/setup') {
+      return <Setup onSignedIn={(signedIn) => setSession(signedIn)} />;
+    }
     return (
       <SignIn
         notice={notice}

@@ -51,6 +51,21 @@ describe('loadConfig', () => {
   });
 });
 
+describe('sign-in settings', () => {
+  it('offers Microsoft and local accounts by default, with twelve-hour sessions and no group roles', () => {
+    expect(loadConfig({}).signIn).toEqual({ microsoft: true, local: true, sessionMaxAgeMs: 12 * 3600_000, roleGroups: {} });
+  });
+
+  it('reads group roles, a separate sign-in app and switches, and says what is wrong', () => {
+    const group = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
+    const config = loadConfig({ ENTRA_ROLE_GROUPS: `operator=${group.toUpperCase()}`, TOKENFLEET_LOCAL_SIGN_IN: 'off', TOKENFLEET_SESSION_MAX_AGE_HOURS: '8', ENTRA_SIGN_IN_CLIENT_ID: client, ENTRA_SIGN_IN_CLIENT_SECRET: 'x' });
+    expect(config.signIn).toEqual({ microsoft: true, local: false, sessionMaxAgeMs: 8 * 3600_000, roleGroups: { [group]: 'operator' }, client: { clientId: client, clientSecret: 'x' } });
+    expect(() => loadConfig({ ENTRA_ROLE_GROUPS: 'owner=nope' })).toThrow(/ENTRA_ROLE_GROUPS: "owner=nope" must be/);
+    expect(() => loadConfig({ TOKENFLEET_LOCAL_SIGN_IN: 'off', TOKENFLEET_MICROSOFT_SIGN_IN: 'off' })).toThrow(/nobody could sign in/);
+    expect(() => loadConfig({ ENTRA_SIGN_IN_CLIENT_ID: client })).toThrow(/ENTRA_SIGN_IN_CLIENT_SECRET/);
+  });
+});
+
 describe('graphConnectionFor', () => {
   it('reads a live tenant from the configuration', async () => {
     const { graphConnectionFor } = await import('./graph-connection');

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { PASSWORD_MIN_LENGTH, USERNAME_MAX_LENGTH, USERNAME_PATTERN } from '@tokenfleet/contract/values';
 import type { ConnectionSettings } from '@tokenfleet/graph';
+import { signInEnvSchema, toSignInConfig, type SignInConfig } from './sign-in';
 import { toValidationConfig, validationEnvSchema, type ValidationConfig } from './validation';
 
 const DEFAULTS = {
@@ -49,7 +50,7 @@ const envSchema = z.object({
   SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(8443),
   WORKER_METRICS_PORT: z.coerce.number({ error: 'WORKER_METRICS_PORT must be a port number' }).int().min(1).max(65535).optional(),
   WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
-}).extend(validationEnvSchema.shape);
+}).extend(validationEnvSchema.shape).extend(signInEnvSchema.shape);
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -79,6 +80,8 @@ export interface Config {
   workerMetrics?: { port: number; host: string };
   /** The TOTPRadius-compatible validation API. */
   validation: ValidationConfig;
+  /** Signing in: Microsoft, local accounts, session age, group roles. */
+  signIn: SignInConfig;
 }
 
 export class ConfigError extends Error {
@@ -120,6 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (Boolean(e.TOKENFLEET_BOOTSTRAP_ADMIN_USERNAME) !== Boolean(e.TOKENFLEET_BOOTSTRAP_ADMIN_PASSWORD)) {
     problems.push('set both TOKENFLEET_BOOTSTRAP_ADMIN_USERNAME and TOKENFLEET_BOOTSTRAP_ADMIN_PASSWORD, or neither');
   }
+  const signIn = toSignInConfig(e, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -142,9 +146,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sandboxPort: e.SANDBOX_PORT,
     ...(e.WORKER_METRICS_PORT ? { workerMetrics: { port: e.WORKER_METRICS_PORT, host: e.WORKER_METRICS_HOST } } : {}),
     validation: toValidationConfig(e),
+    signIn,
   };
 }
 export * from './graph-connection';
 export * from './logger';
 export type { ValidationConfig } from './validation';
 export * from './metrics';
+export type { SignInConfig } from './sign-in';

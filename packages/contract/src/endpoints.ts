@@ -23,8 +23,11 @@ export interface Endpoint {
   path: string;
   summary: string;
   description?: string;
-  /** `public`: no credentials (probes, signing in); otherwise the least role that may call it. */
-  access: 'public' | Role;
+  /**
+   * `public`: no credentials (probes, signing in); `self-service`: a portal session of a person of the
+   * tenant (/my, no Tokenfleet role; nothing else opens these routes); otherwise the least role that may call it.
+   */
+  access: 'public' | 'self-service' | Role;
   /**
    * A public route authenticated by something other than a key or session: `webhookSignature`, the
    * webhook delivery route, whose caller proves itself by signing the raw body (docs/webhooks.md).
@@ -126,10 +129,53 @@ export const endpoints = {
     access: 'public',
     body: s.Credentials,
     responses: { 200: { description: 'Signed in', body: s.Session } },
-    errors: { 401: 'Wrong username or password (one message for both)', 429: 'Too many failed sign-ins' },
+    errors: { 401: 'Wrong username or password (one message for both)', 403: 'Local accounts are turned off (TOKENFLEET_LOCAL_SIGN_IN=off)', 429: 'Too many failed sign-ins' },
   }),
   currentSession: endpoint({ method: 'get', path: '/session', summary: 'The current session', access: 'public', responses: { 200: { description: 'Signed in', body: s.Session } }, errors: { 401: 'Not signed in' } }),
   signOut: endpoint({ method: 'delete', path: '/session', summary: 'Sign out (send X-CSRF-Token)', access: 'public', responses: { 204: { description: 'Signed out' } }, errors: { 403: 'Missing or wrong X-CSRF-Token' } }),
+  signInOptions: endpoint({ method: 'get', path: '/session/options', summary: 'How one may sign in here: Microsoft, local accounts, or the one-time setup link', access: 'public', responses: { 200: { description: 'Sign-in options', body: s.SignInOptions } } }),
+  completeSetup: endpoint({
+    method: 'post',
+    path: '/setup',
+    summary: 'Create the first admin with the one-time setup link the console printed; signs them in',
+    access: 'public',
+    body: s.SetupRequest,
+    responses: { 201: { description: 'The admin, signed in', body: s.Session } },
+    errors: { 403: 'Local accounts are turned off (TOKENFLEET_LOCAL_SIGN_IN=off)', 409: 'An admin exists already', 410: 'The link was used, has expired, or is not known' },
+  }),
+
+  // ---- The self-service portal (/my; a portal session from Sign in with Microsoft) -----------------------
+  portalSession: endpoint({ method: 'get', path: '/my/session', summary: 'The person signed in to the portal', access: 'self-service', responses: { 200: { description: 'Signed in', body: s.PortalSession } } }),
+  portalSignOut: endpoint({ method: 'delete', path: '/my/session', summary: 'Sign out of the portal (send X-CSRF-Token)', access: 'self-service', responses: { 204: { description: 'Signed out' } } }),
+  portalTokens: endpoint({ method: 'get', path: '/my/tokens', summary: 'The tokens assigned to the signed-in person', access: 'self-service', responses: { 200: { description: 'Their tokens', body: z.array(s.PortalToken) } } }),
+  portalActivate: endpoint({
+    method: 'post',
+    path: '/my/tokens/activate',
+    summary: 'Activate a token by its serial and the code it shows: assigns it and sends the code to Entra (through the queue)',
+    access: 'self-service',
+    body: s.PortalActivation,
+    responses: { 202: { description: 'Assigned; activation under way', body: s.PortalActivationStarted } },
+    errors: { 404: 'No token with this serial can be activated by you (unknown and taken serials answer alike)', 409: 'Self-service is off, or the token cannot be activated now', 422: 'The code is not the one the token shows now: try the next one', 429: 'Too many attempts this hour' },
+  }),
+  portalTestCode: endpoint({
+    method: 'post',
+    path: '/my/tokens/{id}/test',
+    summary: 'Check a code of one of my tokens (not consumed)',
+    access: 'self-service',
+    params: IdParams,
+    body: s.PortalCode,
+    responses: { 200: { description: 'Whether the code is right', body: s.PortalCodeVerdict } },
+    errors: { ...NOT_FOUND, 429: 'Too many attempts this hour' },
+  }),
+  portalReportLost: endpoint({
+    method: 'post',
+    path: '/my/tokens/{id}/lost',
+    summary: 'Report one of my tokens lost: disabled at once where it is active, and the helpdesk is told',
+    access: 'self-service',
+    params: IdParams,
+    responses: { 200: { description: 'Reported', body: s.PortalLostReport } },
+    errors: NOT_FOUND,
+  }),
 
   // ---- The document and the overview --------------------------------------------------------------------
   openApi: endpoint({ method: 'get', path: '/openapi.json', summary: 'This document', access: 'viewer', responses: { 200: { description: 'OpenAPI 3.1', body: z.looseObject({ openapi: z.literal('3.1.0') }) } } }),

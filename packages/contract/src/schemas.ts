@@ -126,7 +126,16 @@ export const Session = z
   .meta({ id: 'Session' });
 
 export const Account = z
-  .object({ id: Id, username: z.string(), role: z.enum(ROLES), disabled: z.boolean(), lastLoginAt: Time.nullable(), createdAt: Time, updatedAt: Time })
+  .object({
+    id: Id,
+    username: z.string(),
+    role: z.enum(ROLES),
+    source: z.enum(['local', 'microsoft']).describe('microsoft: made by signing in with Microsoft; its role follows the Entra app role at every sign-in'),
+    disabled: z.boolean(),
+    lastLoginAt: Time.nullable(),
+    createdAt: Time,
+    updatedAt: Time,
+  })
   .meta({ id: 'Account' });
 export const NewAccount = z.object({ username: Username, password: Password, role: z.enum(ROLES) });
 export const AccountChange = z.strictObject({ role: z.enum(ROLES).optional(), password: Password.optional(), disabled: z.boolean().optional() });
@@ -363,6 +372,12 @@ export const AuditListQuery = AuditFilters.extend(PageQuery.shape);
 
 // ---- Tenants ---------------------------------------------------------------------------------------------
 
+/** The self-service portal (/my) of a tenant: whether it is open, which stock tokens people may activate, and how often they may try. */
+export const SelfServiceSettings = z.object({
+  enabled: z.boolean(),
+  eligibleImportIds: z.array(Id).max(1000).nullable().describe('only tokens of these imports may be activated by their holders; null: every token in stock'),
+  attemptsPerHour: z.number().int().min(1).max(100).describe('activation and test attempts one person may make per hour'),
+});
 const ObsoleteAfterDays = z
   .number()
   .int()
@@ -375,7 +390,7 @@ const SyncIntervalHours = z
   .min(SYNC_INTERVAL_HOURS_MIN)
   .max(SYNC_INTERVAL_HOURS_MAX)
   .describe(`hours between two scheduled reconciliations with Entra (default ${SYNC_INTERVAL_HOURS_DEFAULT})`);
-export const TenantSettings = z.object({ purgeSeedsWhenActive: z.boolean(), obsoleteAfterDays: ObsoleteAfterDays, syncIntervalHours: SyncIntervalHours });
+export const TenantSettings = z.object({ purgeSeedsWhenActive: z.boolean(), obsoleteAfterDays: ObsoleteAfterDays, syncIntervalHours: SyncIntervalHours, selfService: SelfServiceSettings });
 export const InventorySync = z
   .object({
     id: Id,
@@ -404,7 +419,12 @@ export const Tenant = z
   })
   .meta({ id: 'Tenant' });
 export const TenantSettingsChange = z
-  .strictObject({ purgeSeedsWhenActive: z.boolean().optional(), obsoleteAfterDays: ObsoleteAfterDays.optional(), syncIntervalHours: SyncIntervalHours.optional() })
+  .strictObject({
+    purgeSeedsWhenActive: z.boolean().optional(),
+    obsoleteAfterDays: ObsoleteAfterDays.optional(),
+    syncIntervalHours: SyncIntervalHours.optional(),
+    selfService: z.strictObject(SelfServiceSettings.shape).partial().optional(),
+  })
   .refine((change) => Object.keys(change).length > 0, 'name at least one setting');
 export const SyncQueued = z.object({ id: Id, status: z.enum(SYNC_STATUSES), alreadyOpen: z.boolean().describe('a sync was already queued or running; this is it') });
 export const TenantParams = z.object({ tenantId: z.string() });
@@ -427,6 +447,35 @@ export const UnmanagedDevice = z
   .meta({ id: 'UnmanagedDevice' });
 export const UnmanagedDeviceQuery = PageQuery.extend({ serial: OptionalText.describe('prefix') });
 
+// ---- Signing in and the first admin (docs/sign-in.md) -----------------------------------------------------
+
+export const SignInOptions = z
+  .object({
+    microsoft: z.object({ enabled: z.boolean(), sandbox: z.boolean(), startUrl: z.string().describe('navigate the browser here to sign in with Microsoft') }),
+    local: z.boolean().describe('local accounts (break-glass) may sign in with a password'),
+    setupRequired: z.boolean().describe('no admin exists yet: the console printed a one-time setup link'),
+  })
+  .meta({ id: 'SignInOptions' });
+export const SetupRequest = z.object({ token: z.string().min(16).max(200), username: z.string().trim().min(1).max(USERNAME_MAX_LENGTH).regex(USERNAME_PATTERN), password: z.string().min(PASSWORD_MIN_LENGTH).max(PASSWORD_MAX_LENGTH) });
+
+// ---- The self-service portal (/my) -------------------------------------------------------------------------
+
+export const PortalSession = z
+  .object({
+    user: z.object({ upn: z.string(), name: z.string() }),
+    csrfToken: z.string(),
+    selfService: z.object({ enabled: z.boolean() }),
+  })
+  .meta({ id: 'PortalSession' });
+export const PortalToken = z
+  .object({ id: Id, serialNumber: z.string(), manufacturer: z.string(), model: z.string(), state: z.enum(TOKEN_STATES), lastUsedAt: Time.nullable(), activating: z.boolean().describe('an activation is under way') })
+  .meta({ id: 'PortalToken' });
+const OtpCode = z.string().trim().regex(/^\d{6,8}$/, 'the code is the 6 to 8 digits the token shows');
+export const PortalActivation = z.object({ serialNumber: z.string().trim().min(1).max(100), code: OtpCode });
+export const PortalActivationStarted = z.object({ token: PortalToken, operationId: Id });
+export const PortalCode = z.object({ code: OtpCode });
+export const PortalCodeVerdict = z.object({ valid: z.boolean() });
+export const PortalLostReport = z.object({ token: PortalToken, disabled: z.boolean().describe('out of service at once (marked lost; Entra deactivates it through the queue)'), helpdeskNotified: z.boolean() });
 
 // ---- The validation API as the dashboard sees it (docs/validation-api.md) -------------------------------
 
@@ -617,6 +666,12 @@ export type TenantSettings = z.output<typeof TenantSettings>;
 export type InventorySync = z.output<typeof InventorySync>;
 export type SyncQueued = z.output<typeof SyncQueued>;
 export type UnmanagedDevice = z.output<typeof UnmanagedDevice>;
+export type SelfServiceSettings = z.output<typeof SelfServiceSettings>;
+export type SignInOptions = z.output<typeof SignInOptions>;
+export type PortalSession = z.output<typeof PortalSession>;
+export type PortalToken = z.output<typeof PortalToken>;
+export type PortalActivationStarted = z.output<typeof PortalActivationStarted>;
+export type PortalLostReport = z.output<typeof PortalLostReport>;
 export type UploadFields = z.output<typeof UploadFields>;
 export type ValidationSettings = z.output<typeof ValidationSettings>;
 export type ValidationUser = z.output<typeof ValidationUser>;

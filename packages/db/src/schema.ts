@@ -77,6 +77,8 @@ export interface TenantSettings {
   purgeSeedsWhenActive?: boolean;
   /** Hours between two scheduled reconciliations with Entra (inventory.sync); default SYNC_INTERVAL_HOURS_DEFAULT. */
   syncIntervalHours?: number;
+  /** The self-service portal (/my); absent members take their defaults (apps/api/src/portal/settings.ts). */
+  selfService?: { enabled?: boolean; eligibleImportIds?: string[] | null; attemptsPerHour?: number };
 }
 
 /** What an operation needs beyond its token, e.g. the user to assign to. Never a secret. */
@@ -89,8 +91,13 @@ export interface OperationParams {
   then?: 'assign' | 'delete';
   /** An activation that enables a disabled token again. */
   enable?: boolean;
-  /** An operator's verification code, encrypted like a seed (bound to `operatorCodeBinding`); removed once used. */
-  sealedCode?: { keyId: string; ciphertext: string };
+  /**
+   * An operator's verification code, or the holder's from the self-service portal, encrypted like a seed
+   * (bound to `operatorCodeBinding`); removed once used. `step`: the TOTP step the code is of, when known.
+   */
+  sealedCode?: { keyId: string; ciphertext: string; step?: number };
+  /** Asked for by the token's holder on the self-service portal (/my). */
+  selfService?: boolean;
   /** The display name a token.update sets in Entra. */
   displayName?: string;
   [key: string]: unknown;
@@ -427,9 +434,12 @@ export const accounts = pgTable(
     id: uuid('id').primaryKey(),
     /** As typed when created; unique ignoring case, so `Alice` and `alice` are one account. */
     username: text('username').notNull(),
-    /** scrypt, self-describing: `scrypt$<log2 N>$<r>$<p>$<salt>$<hash>` (base64url). */
-    passwordHash: text('password_hash').notNull(),
+    /** scrypt, self-describing: `scrypt$<log2 N>$<r>$<p>$<salt>$<hash>` (base64url); null for an account that signs in with Entra only. */
+    passwordHash: text('password_hash'),
     role: text('role', { enum: ROLES }).notNull(),
+    /** Entra's object id (oid) of an account made by signing in with Microsoft; its role follows the ID token's app roles. */
+    entraObjectId: text('entra_object_id'),
+    displayName: text('display_name'),
     disabledAt: timestamptz('disabled_at'),
     lastLoginAt: timestamptz('last_login_at'),
     createdAt: timestamptz('created_at').notNull().defaultNow(),
@@ -440,6 +450,9 @@ export const accounts = pgTable(
   },
   (table) => [
     uniqueIndex('accounts_username_lower_unique').on(sql`lower(${table.username})`),
+    uniqueIndex('accounts_entra_object_id_unique').on(table.entraObjectId).where(sql`${table.entraObjectId} is not null`),
+    // Every account can sign in some way: a password, or Entra.
+    check('accounts_can_sign_in', sql`${table.passwordHash} is not null or ${table.entraObjectId} is not null`),
     check('accounts_role_valid', oneOf(table.role, ROLES)),
   ],
 );
@@ -713,3 +726,41 @@ export type WebhookSource = typeof webhookSources.$inferSelect;
 export type WebhookDelivery = typeof webhookDeliveries.$inferSelect;
 export type NewWebhookDelivery = typeof webhookDeliveries.$inferInsert;
 export type WebhookJoiner = typeof webhookJoiners.$inferSelect;
+export type PortalSession = typeof portalSessions.$inferSelect;
+
+/**
+ * One-time links that create the first admin in the browser (docs/sign-in.md, "The first minute"). The link
+ * is printed once on the console; only its SHA-256 is stored, it works once and until `expires_at`.
+ */
+export const setupTokens = pgTable('setup_tokens', {
+  tokenHash: text('token_hash').primaryKey(),
+  createdAt: timestamptz('created_at').notNull().defaultNow(),
+  expiresAt: timestamptz('expires_at').notNull(),
+  usedAt: timestamptz('used_at'),
+  /** The account the link created. */
+  usedBy: uuid('used_by'),
+});
+
+/**
+ * Sessions of the self-service portal (/my): people of the tenant signed in with Entra, who need no
+ * Tokenfleet role and have no account. Kept apart from `sessions`, so no operator route can be reached
+ * with one. The cookie holds a random token; only its SHA-256 is stored, as the id.
+ */
+export const portalSessions = pgTable(
+  'portal_sessions',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    /** Entra object id (oid) and UPN of the person. */
+    userObjectId: text('user_object_id').notNull(),
+    upn: text('upn').notNull(),
+    displayName: text('display_name').notNull(),
+    csrfToken: text('csrf_token').notNull(),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    lastSeenAt: timestamptz('last_seen_at').notNull().defaultNow(),
+    expiresAt: timestamptz('expires_at').notNull(),
+  },
+  (table) => [index('portal_sessions_user_idx').on(table.userObjectId), index('portal_sessions_expires_idx').on(table.expiresAt)],
+);

@@ -1,9 +1,11 @@
 // The Entra side: the v2.0 token endpoint for the client-credentials grant (client secret, or a client
-// assertion JWT signed by the registered certificate), OIDC metadata, and the sandbox's own access
+// assertion JWT signed by the registered certificate) and the authorization-code grant of sign-in
+// (sign-in.ts), OIDC metadata, and the sandbox's own access
 // tokens — HS256 JWTs signed with a key only the sandbox holds, so Graph routes can verify them.
 import { constants, createHash, createHmac, randomUUID, timingSafeEqual, verify, X509Certificate } from 'node:crypto';
 import type { Exchange } from './http';
 import { PLAIN_JSON, sendJson } from './http';
+import type { SignInProvider } from './sign-in';
 
 export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
 const ACCESS_TOKEN_LIFETIME_SECONDS = 3599;
@@ -104,7 +106,7 @@ export function openIdConfiguration(origin: string, tenantId: string): Record<st
     http_logout_supported: true,
     frontchannel_logout_supported: true,
     end_session_endpoint: `${authority}/oauth2/v2.0/logout`,
-    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'nbf', 'tid', 'ver'],
+    claims_supported: ['sub', 'iss', 'cloud_instance_name', 'cloud_instance_host_name', 'cloud_graph_host_name', 'msgraph_host', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'nonce', 'preferred_username', 'name', 'tid', 'ver', 'at_hash', 'c_hash', 'email', 'oid', 'roles', 'groups'],
     kerberos_endpoint: `${authority}/kerberos`,
     tenant_region_scope: 'EU',
     cloud_instance_name: 'tokenfleet-sandbox',
@@ -243,14 +245,14 @@ function basicCredentials(authorization: string | undefined): { clientId: string
  * Handles `POST /{tenant}/oauth2/v2.0/token`. Returns the token response body, or throws EntraError.
  * `form` is the parsed application/x-www-form-urlencoded body.
  */
-export function issueToken(exchange: Exchange, tenantSegment: string, form: URLSearchParams, app: AppRegistration): Record<string, unknown> {
+export function issueToken(exchange: Exchange, tenantSegment: string, form: URLSearchParams, app: AppRegistration, signIn?: SignInProvider): Record<string, unknown> {
   if (tenantSegment.toLowerCase() !== app.tenantId.toLowerCase()) {
     throw new EntraError(400, 'invalid_tenant', 90002, `Tenant '${tenantSegment}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
   }
   const grantType = form.get('grant_type');
   if (!grantType) throw new EntraError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'grant_type'.");
-  if (grantType !== 'client_credentials') {
-    throw new EntraError(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grantType}'; the sandbox supports client_credentials only.`);
+  if (grantType !== 'client_credentials' && !(grantType === 'authorization_code' && signIn)) {
+    throw new EntraError(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grantType}'; the sandbox supports client_credentials and authorization_code.`);
   }
   const basic = basicCredentials(exchange.req.headers.authorization);
   const clientId = form.get('client_id') ?? basic?.clientId ?? null;
@@ -260,7 +262,7 @@ export function issueToken(exchange: Exchange, tenantSegment: string, form: URLS
   }
   const scope = form.get('scope');
   if (!scope) throw new EntraError(400, 'invalid_request', 90014, "The required field 'scope' is missing from the credential.");
-  if (!scopeIsGraphDefault(scope, exchange.origin)) {
+  if (grantType === 'client_credentials' && !scopeIsGraphDefault(scope, exchange.origin)) {
     throw new EntraError(400, 'invalid_scope', 1002012, `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`);
   }
   const nowMs = exchange.now();
@@ -281,6 +283,12 @@ export function issueToken(exchange: Exchange, tenantSegment: string, form: URLS
     throw new EntraError(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
   }
   const issuedAt = Math.floor(nowMs / 1000);
+  if (grantType === 'authorization_code' && signIn) {
+    // A delegated token for the signed-in user; Graph routes here serve the app only, so it opens none of them.
+    return signIn.redeem(exchange, form, (user) =>
+      signJwt({ iss: `https://sts.windows.net/${app.tenantId}/`, iat: issuedAt, nbf: issuedAt, exp: issuedAt + ACCESS_TOKEN_LIFETIME_SECONDS, appid: app.clientId, tid: app.tenantId, ver: '1.0', uti: randomUUID(), ...user } as unknown as AccessTokenClaims, app.tokenSigningKey),
+    );
+  }
   const claims: AccessTokenClaims = {
     aud: GRAPH_RESOURCE,
     iss: `https://sts.windows.net/${app.tenantId}/`,

@@ -16,3 +16,5 @@ export type {
 export { stableGuid } from './users';
 export { behaviourEnvName, behaviourFromEnv, loadOrCreateClientSecret, sandboxBanner, standaloneOptionsFromEnv, tokenfleetEnvironment } from './standalone';
 export { createClientCertificate } from './certificates';
+export { APP_ROLE_VALUES, DEMO_SIGN_IN_ROLES, HELPDESK_GROUP_ID } from './sign-in';
+export { ID_TOKEN_FAULTS } from './types';

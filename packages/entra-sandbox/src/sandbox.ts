@@ -23,6 +23,17 @@ import { retryAfterSeconds, Throttle } from './throttle';
 import type { Sandbox, SandboxBehaviour, SandboxCall, SandboxCounters, SandboxOptions } from './types';
 import { behaviourProblems, DEFAULT_BEHAVIOUR, DEFAULT_CLIENT_ID, DEFAULT_TENANT_ID } from './types';
 import { Directory, seedUsers } from './users';
+import { SignInProvider } from './sign-in';
+
+const escapeText = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function sendHtml(exchange: Exchange, status: number, html: string): void {
+  exchange.res.statusCode = status;
+  exchange.res.setHeader('Content-Type', 'text/html; charset=utf-8');
+  exchange.res.setHeader('Cache-Control', 'no-store');
+  exchange.res.setHeader('X-Frame-Options', 'DENY');
+  exchange.res.end(html);
+}
 
 /** The call log keeps the most recent entries only, so a long-running standalone sandbox stays small. */
 const CALL_LOG_LIMIT = 50_000;
@@ -81,6 +92,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const throttlePair = `${clientId}/${tenantId}`;
 
   const directory = new Directory(seedUsers(options.generatedUsers ?? 50, options.users ?? []));
+  const signIn = new SignInProvider(app, () => directory.users, behaviour, options.redirectUris);
   const inventory = new Inventory({ behaviour, counters, directory, now });
   const throttle = new Throttle();
   const router = buildGraphRouter({ inventory, directory, behaviour, skipTokens: new SkipTokens(randomBytes(32)) });
@@ -129,10 +141,28 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (exchange.method === 'POST' && path === 'oauth2/v2.0/token' && tenant) {
       logWhenAnswered(exchange, () => 'POST /{tenantId}/oauth2/v2.0/token');
       try {
-        sendJson(exchange, 200, issueToken(exchange, tenant, new URLSearchParams(bodyText), app), {}, PLAIN_JSON);
+        sendJson(exchange, 200, issueToken(exchange, tenant, new URLSearchParams(bodyText), app, signIn), {}, PLAIN_JSON);
       } catch (error) {
         if (!(error instanceof EntraError)) throw error;
         sendEntraError(exchange, error);
+      }
+      return true;
+    }
+    if (path === 'oauth2/v2.0/authorize' && tenant && (exchange.method === 'GET' || exchange.method === 'POST')) {
+      logWhenAnswered(exchange, () => `${exchange.method} /{tenantId}/oauth2/v2.0/authorize`);
+      try {
+        if (exchange.method === 'GET' && exchange.url.searchParams.get('cancel') !== '1') {
+          sendHtml(exchange, 200, signIn.signInPage(exchange, tenant));
+        } else {
+          exchange.res.statusCode = 302;
+          exchange.res.setHeader('Location', signIn.completeSignIn(exchange, tenant, new URLSearchParams(bodyText)));
+          exchange.res.setHeader('Cache-Control', 'no-store');
+          exchange.res.end();
+        }
+      } catch (error) {
+        if (!(error instanceof EntraError)) throw error;
+        // As Entra does, a request that cannot be trusted to redirect (unknown app, unregistered redirect URI) gets a page.
+        sendHtml(exchange, error.status, `<!doctype html><title>Sign-in error</title><p>AADSTS${error.aadstsCode}: ${escapeText(error.message)}</p>`);
       }
       return true;
     }
@@ -148,8 +178,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
     if (path === 'discovery/v2.0/keys') {
       logWhenAnswered(exchange, () => 'GET /{tenantId}/discovery/v2.0/keys');
-      // Sandbox access tokens are HMAC-signed: nothing outside the sandbox verifies them.
-      sendJson(exchange, 200, { keys: [] }, {}, PLAIN_JSON);
+      // The ID tokens' signing key (access tokens are HMAC-signed: nothing outside the sandbox verifies them).
+      sendJson(exchange, 200, signIn.jwks(exchange.origin), {}, PLAIN_JSON);
       return true;
     }
     if (tenant === 'common' && path === 'discovery/instance') {

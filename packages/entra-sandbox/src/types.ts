@@ -1,6 +1,9 @@
 // The public shape of the sandbox (the contract with @tokenfleet/graph, stated in packages/graph/README.md),
 // its behaviour switches with their defaults, and the one function that validates a change to them.
 
+/** What `idTokenFault` may make sign-in's ID tokens (sign-in.ts). */
+export const ID_TOKEN_FAULTS = ['none', 'tampered', 'wrong-audience', 'wrong-issuer', 'expired', 'wrong-nonce'] as const;
+
 export interface SandboxUser {
   id: string;
   userPrincipalName: string;
@@ -68,6 +71,9 @@ export interface SandboxBehaviour {
   /** While true, every Graph write is carried out and its answer held back until the client gives up
    * (a test stops a worker in that moment: Graph accepted, the caller never heard). */
   holdWriteResponses: boolean;
+  /** The ID tokens sign-in issues: 'none' (right, default), or broken as a relying party must refuse them:
+   * 'tampered' (payload changed after signing), 'wrong-audience', 'wrong-issuer', 'expired', 'wrong-nonce'. */
+  idTokenFault: (typeof ID_TOKEN_FAULTS)[number];
 }
 
 /** Any pino-like logger; `any` parameters so pino's overloaded log functions are assignable. */
@@ -97,6 +103,8 @@ export interface SandboxOptions extends Partial<SandboxBehaviour> {
   generatedUsers?: number;
   users?: SandboxUser[];
   logger?: SandboxLogger;
+  /** Redirect URIs sign-in accepts besides loopback ones (http://localhost:*, http://127.0.0.1:*). */
+  redirectUris?: string[];
 }
 
 export interface SandboxCall {
@@ -213,6 +221,7 @@ export const DEFAULT_BEHAVIOUR: Readonly<SandboxBehaviour> = Object.freeze({
   singleCreateFailureSerials: [],
   lostWriteResponseRate: 0,
   holdWriteResponses: false,
+  idTokenFault: 'none',
 });
 
 const BEHAVIOUR_KEYS = new Set(Object.keys(DEFAULT_BEHAVIOUR));
@@ -293,6 +302,9 @@ export function behaviourProblems(change: Record<string, unknown>): string[] {
         break;
       case 'perUserTokenLimit':
         if (value !== null && (!isNonNegativeInteger(value) || value < 1)) fail('null or a whole number ≥ 1');
+        break;
+      case 'idTokenFault':
+        if (!(ID_TOKEN_FAULTS as readonly unknown[]).includes(value)) fail(`one of ${ID_TOKEN_FAULTS.join(', ')}`);
         break;
       case 'bulkItemFailureSerials':
       case 'singleCreateFailureSerials':

@@ -18,3 +18,5 @@ export { sandboxClientOptions } from './sandbox-options';
 export type { SandboxCoordinates } from './sandbox-options';
 export { clientOptionsFromConnection } from './connection-options';
 export type { ConnectionSettings } from './connection-options';
+export { EntraSignIn, SignInRefused, SIGN_IN_SCOPES } from './sign-in';
+export type { SignInOptions, VerifiedIdentity } from './sign-in';

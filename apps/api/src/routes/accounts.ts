@@ -18,6 +18,7 @@ export function accountItem(row: Account): AccountView {
     id: row.id,
     username: row.username,
     role: row.role,
+    source: row.entraObjectId ? 'microsoft' : 'local',
     disabled: row.disabledAt !== null,
     lastLoginAt: row.lastLoginAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),

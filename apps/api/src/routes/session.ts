@@ -9,6 +9,8 @@ import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
 import { decoyHash, verifyPassword } from '../passwords';
 import { clearSessionCookie, CSRF_HEADER, LoginThrottle, readCookie, SESSION_COOKIE, setSessionCookie, type SessionStore, type SessionView } from '../sessions';
+import { START_PATH } from '../sign-in/microsoft';
+import { adminExists } from '../sign-in/setup-link';
 import { parseInput } from '../validation';
 
 const BAD_CREDENTIALS = 'The username or password is not right';
@@ -21,7 +23,16 @@ export function sessionRoutes(router: Router, deps: ApiDeps, store: SessionStore
   const { db } = deps;
   const throttle = new LoginThrottle(deps.redis, deps.redisPrefix);
 
+  route(router, endpoints.signInOptions, async (_req, res) => {
+    send(res, endpoints.signInOptions, 200, {
+      microsoft: { enabled: deps.config.signIn.microsoft, sandbox: deps.config.mode === 'sandbox', startUrl: START_PATH },
+      local: deps.config.signIn.local,
+      setupRequired: deps.config.signIn.local && !(await adminExists(db)),
+    });
+  });
+
   route(router, endpoints.signIn, async (req, res) => {
+    if (!deps.config.signIn.local) throw new ApiError(403, 'local_sign_in_off', 'Local accounts are turned off here (TOKENFLEET_LOCAL_SIGN_IN=off): sign in with Microsoft');
     const { username, password } = parseInput(Credentials, req.body, 'request body');
     const address = clientAddress(req);
     const waitMs = await throttle.blockedForMs(username, address);
@@ -41,7 +52,7 @@ export function sessionRoutes(router: Router, deps: ApiDeps, store: SessionStore
     const { token, csrfToken } = await store.create(account.id);
     await db.update(accounts).set({ lastLoginAt: new Date() }).where(eq(accounts.id, account.id));
     await appendAudit(db, { actor: `user:${account.username}`, action: 'session.created', outcome: 'success', targetType: 'account', targetId: account.id, detail: { address } });
-    setSessionCookie(req, res, token);
+    setSessionCookie(req, res, token, store.maxAgeMs);
     const view: SessionView = { user: { id: account.id, username: account.username, role: account.role }, csrfToken };
     send(res, endpoints.signIn, 200, view);
   });

@@ -35,6 +35,7 @@ import { route, send } from '../contract-routes';
 import type { ApiDeps } from '../deps';
 import { ApiError, conflict, notFound } from '../errors';
 import { decodeCursor, toPage } from '../paging';
+import { selfServiceSettings } from '../portal/settings';
 import { likePrefix, parseInput } from '../validation';
 import { z } from 'zod';
 import { tokenItem, tokenItemColumns } from './tokens';
@@ -44,6 +45,7 @@ function settingsOf(row: Tenant): TenantView['settings'] {
     purgeSeedsWhenActive: row.settings.purgeSeedsWhenActive === true,
     obsoleteAfterDays: row.obsoleteAfterDays,
     syncIntervalHours: row.settings.syncIntervalHours ?? SYNC_INTERVAL_HOURS_DEFAULT,
+    selfService: selfServiceSettings(row),
   };
 }
 
@@ -113,10 +115,11 @@ export function tenantRoutes(router: Router, deps: ApiDeps): void {
     const updated = await db.transaction(async (tx) => {
       const [existing] = await tx.select().from(tenants).where(eq(tenants.id, tenantId)).for('update');
       if (!existing) throw notFound(`tenant ${tenantId}`);
-      const { obsoleteAfterDays, ...switches } = change;
+      const { obsoleteAfterDays, selfService, ...switches } = change;
+      const settings = { ...existing.settings, ...switches, ...(selfService ? { selfService: { ...selfServiceSettings(existing), ...selfService } } : {}) };
       const [row] = await tx
         .update(tenants)
-        .set({ settings: { ...existing.settings, ...switches }, ...(obsoleteAfterDays === undefined ? {} : { obsoleteAfterDays }) })
+        .set({ settings, ...(obsoleteAfterDays === undefined ? {} : { obsoleteAfterDays }) })
         .where(eq(tenants.id, tenantId))
         .returning();
       await appendAudit(tx, {

@@ -272,12 +272,7 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
   async function totpKeyOf(tokenId: string): Promise<{ token: Pick<Token, 'id' | 'tenantId' | 'driftSteps' | 'timeIntervalSeconds'>; key: TotpKey }> {
     const [token] = isUuid(tokenId) ? await db.select().from(tokens).where(eq(tokens.id, tokenId)) : [];
     if (!token) throw notFound(`Token ${tokenId}`);
-    if (!token.secretKeyId || !token.secretCiphertext) {
-      throw conflict('This token has no seed any more (it was purged), so its codes cannot be checked here', 'seed_purged');
-    }
-    const secret = base32Decode(deps.vault.decrypt(token.id, token.secretKeyId, token.secretCiphertext));
-    if (!secret) throw new Error(`the stored seed of token ${token.id} is not Base32`);
-    return { token, key: { secret, hashFunction: token.hashFunction, periodSeconds: token.timeIntervalSeconds, digits: token.digits } };
+    return { token, key: totpKeyFor(deps.vault, token) };
   }
 
   route(router, endpoints.testCode, async (req, res) => {
@@ -325,6 +320,16 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
     });
     send(res, endpoints.resync, 200, { driftSteps });
   });
+}
+
+/** A token's TOTP key, decrypted for a check in this process (never answered); a purged seed is a 409. */
+export function totpKeyFor(vault: ApiDeps['vault'], token: Token): TotpKey {
+  if (!token.secretKeyId || !token.secretCiphertext) {
+    throw conflict('This token has no seed any more (it was purged), so its codes cannot be checked here', 'seed_purged');
+  }
+  const secret = base32Decode(vault.decrypt(token.id, token.secretKeyId, token.secretCiphertext));
+  if (!secret) throw new Error(`the stored seed of token ${token.id} is not Base32`);
+  return { secret, hashFunction: token.hashFunction, periodSeconds: token.timeIntervalSeconds, digits: token.digits };
 }
 
 /** Enqueues committed operations; a failure is only logged, because the reconciler enqueues queued rows. */

@@ -95,6 +95,12 @@ function AccountRow({ account, isSelf, onChanged }: { account: Account; isSelf: 
       <th scope="row">
         {account.username}
         {isSelf && <span className="muted"> (you)</span>}
+        {account.source === 'microsoft' && (
+          <span className="muted small" title="Signs in with Microsoft; the role follows the Entra app role at every sign-in">
+            {' '}
+            · Microsoft
+          </span>
+        )}
       </th>
       <td>
         {isSelf ? (

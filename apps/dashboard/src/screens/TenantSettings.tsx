@@ -1,9 +1,11 @@
 // Tenant settings (admin): the policies each Entra tenant runs under: whether a token's seed is kept
 // once Entra holds the token active, after how many days without use an active token counts as
-// OBSOLETE, and how often the tenant is reconciled with Entra. Every change is audited by the API.
+// OBSOLETE, how often the tenant is reconciled with Entra, and the self-service portal (/my): open or
+// not, which stock tokens its users may activate, how many attempts a person has per hour. Every change
+// is audited by the API.
 import { useId, useState, type FormEvent } from 'react';
 import { api } from '../api/client';
-import type { Tenant } from '@tokenfleet/contract';
+import type { SelfServiceSettings, Tenant } from '@tokenfleet/contract';
 import { useConfirm } from '../components/ConfirmDialog';
 import { TenantList } from '../components/TenantList';
 import { ErrorMessage, PageTitle } from '../components/ui';
@@ -50,6 +52,15 @@ export function TenantSettings() {
     });
   }
 
+  async function setSelfService(tenant: Tenant, change: Partial<SelfServiceSettings>, said: string) {
+    setSaved('');
+    await attempt(async () => {
+      await api.patch<Tenant>(`/tenants/${encodeURIComponent(tenant.id)}/settings`, { selfService: change });
+      setSaved(`${tenant.name}: ${said}.`);
+      void tenants.reload();
+    });
+  }
+
   return (
     <section>
       <PageTitle title="Tenant settings">Tenant settings</PageTitle>
@@ -84,6 +95,7 @@ export function TenantSettings() {
               purging leaves nothing to steal, but a token whose seed is purged validates nothing at /validate.
             </p>
             <SyncInterval tenant={tenant} onSave={(hours) => void saveInterval(tenant, hours)} />
+            <SelfServiceFields tenant={tenant} onChange={(change, said) => void setSelfService(tenant, change, said)} />
           </fieldset>
         )}
       </TenantList>
@@ -143,5 +155,31 @@ function SyncInterval({ tenant, onSave }: { tenant: Tenant; onSave: (hours: numb
         can also sync at once from the <Link to="/entra-sync">Entra sync</Link> screen.
       </p>
     </form>
+  );
+}
+
+function SelfServiceFields({ tenant, onChange }: { tenant: Tenant; onChange: (change: Partial<SelfServiceSettings>, said: string) => void }) {
+  const settings = tenant.settings.selfService;
+  const [imports, setImports] = useState((settings.eligibleImportIds ?? []).join('\n'));
+  const [attempts, setAttempts] = useState(String(settings.attemptsPerHour));
+  const importIds = imports.split(/[\s,]+/).filter(Boolean);
+  return (
+    <div className="self-service-settings">
+      <h3>Self-service portal (/my)</h3>
+      <label>
+        <input type="checkbox" checked={settings.enabled} onChange={(event) => onChange({ enabled: event.target.checked }, `self-service activation is ${event.target.checked ? 'on' : 'off'}`)} /> People
+        activate the token they were given themselves, with its serial and the code it shows
+      </label>
+      <label htmlFor={`eligible-${tenant.id}`}>Only tokens of these imports (one id a line; empty: every token in stock)</label>
+      <textarea id={`eligible-${tenant.id}`} rows={2} value={imports} onChange={(event) => setImports(event.target.value)} />
+      <label htmlFor={`attempts-${tenant.id}`}>Attempts per person and hour</label>
+      <input id={`attempts-${tenant.id}`} type="number" min={1} max={100} value={attempts} onChange={(event) => setAttempts(event.target.value)} />
+      <button
+        type="button"
+        onClick={() => onChange({ eligibleImportIds: importIds.length > 0 ? importIds : null, attemptsPerHour: Number(attempts) }, 'self-service limits saved')}
+      >
+        Save self-service limits
+      </button>
+    </div>
   );
 }

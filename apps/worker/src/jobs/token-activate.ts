@@ -5,12 +5,12 @@
 // seed was purged, the code the operator typed (sealed in the operation row, removed once sent). A token
 // reported lost is never activated: the job fails for good, and a lost token Entra activated anyway (an
 // activation already on its way when the report came) is deactivated again at once.
-import { base32Decode, type TotpKey } from '@tokenfleet/domain';
+import { base32Decode, totpStep, type TotpKey } from '@tokenfleet/domain';
 import { activationWindowLeftSeconds } from '@tokenfleet/config';
 import { eq, sql } from 'drizzle-orm';
 import { insertOperations, operations, operatorCodeBinding, tenants, tokens, transitionToken, type DbOrTx, type Operation, type Token } from '@tokenfleet/db';
 import { enqueueOperations } from '@tokenfleet/queue';
-import { codeAtSendTime, waitForFreshWindow, waitForUnusedWindow, windowStillFresh, WindowClosing } from '../activation-gate';
+import { CODE_MIN_LIFETIME_MS, codeAtSendTime, waitForFreshWindow, waitForUnusedWindow, windowStillFresh, WindowClosing } from '../activation-gate';
 import { delayJob, PermanentFailure } from '../errors';
 import { callGraph, lookUpDevice, permanentFrom } from '../graph-call';
 import { runOperation } from '../operation-runner';
@@ -38,7 +38,11 @@ export const tokenActivate: Handler<'token.activate'> = (job, jc) =>
       }
     }
 
-    const operatorCode = op.params.sealedCode ? await takeOperatorCode(jc, op, token) : null;
+    const typed = op.params.sealedCode ? await takeOperatorCode(jc, op, token) : null;
+    // The holder's code (self-service) is of a known step: once Graph's clock has left it (an assign took
+    // its time), the seed's code is sent instead; the holder proved possession when Tokenfleet checked it.
+    const operatorCode = typed !== null && stillCurrent(jc, op.params.sealedCode?.step, token.timeIntervalSeconds) ? typed : null;
+    const typedBy = op.params.selfService === true ? 'the holder' : 'the operator';
     if (!operatorCode) {
       await waitForUnusedWindow(jc, token.id, op.id, token.timeIntervalSeconds);
       await waitForFreshWindow(jc, token.timeIntervalSeconds);
@@ -53,7 +57,7 @@ export const tokenActivate: Handler<'token.activate'> = (job, jc) =>
           action: 'activate',
           write: true,
           ...audit,
-          detail: { periodSeconds: token.timeIntervalSeconds, hashFunction: token.hashFunction, ...(enabling ? { enable: true } : {}), ...(operatorCode ? { code: 'typed by the operator' } : {}) },
+          detail: { periodSeconds: token.timeIntervalSeconds, hashFunction: token.hashFunction, ...(enabling ? { enable: true } : {}), ...(operatorCode ? { code: `typed by ${typedBy}` } : typed !== null ? { code: `from the seed: the code typed by ${typedBy} was no longer current` } : {}) },
           carries: [op.id],
           // A budget wait may have eaten the margin: look again, and stop before anything is marked sent.
           // An operator's code is for the window it was typed in: waiting would only make it stale.
@@ -104,6 +108,13 @@ async function takeOperatorCode(jc: JobContext, op: Operation, token: Token): Pr
   } catch (error) {
     throw new PermanentFailure('code_unreadable', `the code typed for token ${token.serialNumber} cannot be decrypted (${(error as Error).message}); enable it again with a fresh code`);
   }
+}
+
+/** Whether Graph's clock is still in `step` (unknown: yes), with time left for the request to arrive. */
+function stillCurrent(jc: JobContext, step: number | undefined, periodSeconds: number): boolean {
+  if (step === undefined) return true;
+  const now = jc.tenant.graph.now();
+  return totpStep(now, periodSeconds) === step && (step + 1) * periodSeconds * 1000 - now >= CODE_MIN_LIFETIME_MS;
 }
 
 function requireAssigned(token: Token, enabling: boolean): { userId: string; deviceId: string } {

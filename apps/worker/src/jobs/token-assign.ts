@@ -1,7 +1,7 @@
 // token.assign: gives an inventory token to a user (an operator's action, a webhook, or an import whose
 // create could not carry the assignment). An assignment that already exists for the same user counts as
 // done, so a retry after a lost answer is harmless.
-import { insertOperations, transitionToken } from '@tokenfleet/db';
+import { insertOperations, transitionToken, type OperationParams } from '@tokenfleet/db';
 import { enqueueOperations } from '@tokenfleet/queue';
 import { PermanentFailure } from '../errors';
 import { callGraph, lookUpDevice, lookUpUserId, permanentFrom } from '../graph-call';
@@ -38,7 +38,7 @@ export const tokenAssign: Handler<'token.assign'> = (job, jc) =>
       await transitionToken(tx, token, { type: 'assigned' }, { assignedUserId: userId, assignedUpn: upn, graphMethodId: methodId, lastError: null }, { actor: 'worker', operationId: op.id, importId: op.importId, detail: { upn } });
       await completeOperation(tx, op, graph);
       return op.params.activate === true
-        ? insertOperations(tx, [{ tenantId: op.tenantId, tokenId: token.id, kind: 'token.activate', generation: op.generation, importId: op.importId, createdBy: op.chainId ? op.createdBy : 'worker', params: { upn }, chainId: op.chainId }])
+        ? insertOperations(tx, [{ tenantId: op.tenantId, tokenId: token.id, kind: 'token.activate', generation: op.generation, importId: op.importId, createdBy: op.chainId ? op.createdBy : 'worker', params: { upn, ...selfServiceParams(op.params) }, chainId: op.chainId }])
         : [];
     });
     await enqueueOperations(jc.tenant.queue, next);
@@ -48,3 +48,8 @@ export const tokenAssign: Handler<'token.assign'> = (job, jc) =>
       return (await lookUpDevice(jc, deviceId, audit)).assignedTo?.id ?? null;
     }
   });
+
+/** A self-service activation carries the holder's sealed code on to the activation (apps/api/src/portal/routes.ts). */
+function selfServiceParams(params: OperationParams): OperationParams {
+  return params.selfService === true && params.sealedCode ? { selfService: true, sealedCode: params.sealedCode } : {};
+}
