@@ -14,13 +14,13 @@ describe('tokenStatus', () => {
 
   it('is DISABLED for a disabled token and for tokens still being provisioned', () => {
     expect(tokenStatus(facts({ state: 'disabled' }), ninety, now)).toEqual({ status: 'DISABLED', reason: 'disabled' });
-    for (const state of ['imported', 'created', 'assigned', 'failed']) {
+    for (const state of ['imported', 'created', 'assigned', 'failed'] as const) {
       expect(tokenStatus(facts({ state }), ninety, now)).toEqual({ status: 'DISABLED', reason: 'not_in_service_yet' });
     }
   });
 
-  it('is OBSOLETE when lost (a state named before the life cycle has it), retired or deleted, whatever else is true', () => {
-    for (const state of ['lost', 'retired', 'deleted']) {
+  it('is OBSOLETE when lost, retired or deleted, whatever else is true', () => {
+    for (const state of ['lost', 'retired', 'deleted'] as const) {
       expect(tokenStatus(facts({ state, lastUsedAt: daysAgo(0) }), never, now)).toEqual({ status: 'OBSOLETE', reason: 'out_of_service' });
     }
   });

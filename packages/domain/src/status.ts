@@ -6,14 +6,13 @@
 // SQL (packages/db/src/token-status-sql.ts, built from the constants below); an integration test checks
 // that the two agree.
 
+import type { TokenState } from './lifecycle';
+
 export const TOKEN_STATUSES = ['ACTIVE', 'DISABLED', 'OBSOLETE'] as const;
 export type TokenStatus = (typeof TOKEN_STATUSES)[number];
 
-/**
- * States that are out of service for good. Named as text rather than typed as TokenState, so a state the
- * life cycle adds later (`lost`) maps here before the state list knows it.
- */
-export const OBSOLETE_STATES: readonly string[] = ['lost', 'retired', 'deleted'];
+/** States that are out of service for good. */
+export const OBSOLETE_STATES: readonly TokenState[] = ['lost', 'retired', 'deleted'];
 /** The one state that is in service (it signs its user in). */
 export const IN_SERVICE_STATE = 'active';
 
@@ -23,8 +22,7 @@ export const DAY_MS = 86_400_000;
 export type TokenStatusReason = 'in_service' | 'disabled' | 'not_in_service_yet' | 'out_of_service' | 'expired' | 'unused';
 
 export interface TokenStatusFacts {
-  /** The life-cycle state; any text, so a newer state (e.g. `lost`) is accepted by name. */
-  state: string;
+  state: TokenState;
   expiresAt: Date | null;
   lastUsedAt: Date | null;
   /** When the token last went into service (activated or enabled); the idle clock starts here when never used. */

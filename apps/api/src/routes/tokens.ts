@@ -1,7 +1,7 @@
 // The token inventory: filtered lists, detail with its operations and audit trail, and the actions.
 // Every action goes through requestTokenAction (packages/db/src/token-actions.ts) in one transaction, and
 // the operations it wrote are enqueued after COMMIT; test and resync are answered at once, without Graph.
-import { and, desc, eq, gt, inArray, like, lte, notInArray, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, like, lte, notInArray, sql } from 'drizzle-orm';
 import type { Request, Response, Router } from 'express';
 import type { z } from 'zod';
 import {

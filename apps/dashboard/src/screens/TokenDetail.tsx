@@ -8,7 +8,7 @@ import { inFlightLabel, TokenActions } from '../components/TokenActions';
 import { TokenValidations } from '../components/TokenValidations';
 import { ExpiryForm } from '../components/ExpiryForm';
 import { DateOnly, EmptyState, ErrorMessage, LoadMore, Loading, PageTitle, StatusWithState, Time } from '../components/ui';
-import { OPERATION_STATUS_LABELS, operationKindLabel, shortId, TOKEN_STATE_LABELS } from '../format';
+import { OPERATION_STATUS_LABELS, operationKindLabel, shortId } from '../format';
 import { usePagedList, useResource } from '../hooks';
 import { Link } from '../router';
 import { roleAllows, useSession } from '../session';
