@@ -17,6 +17,7 @@ import { SessionStore, sessionAuthenticator } from './sessions';
 import { accountRoutes } from './routes/accounts';
 import { apiKeyRoutes } from './routes/api-keys';
 import { auditRoutes } from './routes/audit';
+import { bulkActionRoutes } from './routes/bulk-actions';
 import { importRoutes } from './routes/imports';
 import { operationRoutes } from './routes/operations';
 import { sessionRoutes } from './routes/session';
@@ -63,6 +64,7 @@ export function createApiRouter(deps: ApiDeps): Router {
   importRoutes(router, deps);
   tokenRoutes(router, deps);
   operationRoutes(router, deps);
+  bulkActionRoutes(router, deps);
   auditRoutes(router, deps);
   userRoutes(router, deps);
   apiKeyRoutes(router, deps);

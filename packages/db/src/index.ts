@@ -37,3 +37,23 @@ export {
   unlockValidationUser,
 } from './validation-store';
 export type { ApiKeyLookup, ValidationSubject, AcceptResult, FailureResult, LockPolicy, SoftwareSeed, ValidationAudit, ValidationTokenRow, ValidationUserRow } from './validation-store';
+export { loadOperationProgress, unfinishedOperations } from './import-progress';
+export type { OperationProgress } from './import-progress';
+export { likePrefix, tokenFilterConditions } from './token-filters';
+export {
+  BULK_CHUNK,
+  BulkActionConflict,
+  bulkFailureCursor,
+  bulkFailurePage,
+  cancelBulkAction,
+  createBulkAction,
+  loadBulkStats,
+  previewSelection,
+  retryBulkAction,
+  selectionConditions,
+  settleBulkAction,
+  settleFinishedBulkActions,
+  unwalkedBulkActions,
+  walkBulkChunk,
+} from './bulk-actions';
+export type { BulkFailure, BulkProgress, BulkStats, SelectionPreview, WalkStep } from './bulk-actions';

@@ -3,7 +3,7 @@
 // deterministic job ids.
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
-import { operationJobId, tenantQueueName, type JobName, type JobPayloads, type OperationKind } from '@tokenfleet/domain';
+import { bulkExpandJobId, operationJobId, tenantQueueName, type JobName, type JobPayloads, type OperationKind } from '@tokenfleet/domain';
 
 /** The BullMQ key prefix of every Tokenfleet queue (and of the write budget); API and worker must agree. */
 export const DEFAULT_QUEUE_PREFIX = 'tf';
@@ -82,4 +82,9 @@ export async function enqueueOperations(queue: TenantQueue, operations: Operatio
 
 export async function enqueueImportExpansion(queue: TenantQueue, tenantId: string, importId: string): Promise<void> {
   await queue.add('import.expand', { tenantId, importId }, { jobId: `expand-${importId}` });
+}
+
+/** Starts (or, after a crash, resumes) the walk of a bulk action's round; a second add of the same round is ignored. */
+export async function enqueueBulkExpansion(queue: TenantQueue, tenantId: string, bulkActionId: string, round: number): Promise<void> {
+  await queue.add('bulk.expand', { tenantId, bulkActionId }, { jobId: bulkExpandJobId(bulkActionId, round) });
 }

@@ -1,7 +1,7 @@
 // The token inventory: filtered lists, detail with its operations and audit trail, and the actions.
 // Graph-facing actions (assign, activate, unassign, delete) write an operation and enqueue its job after
 // COMMIT; the rest (disable, enable, retire, test, resync) are answered at once, without Graph.
-import { and, desc, eq, inArray, like, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Router } from 'express';
 import {
   AssignRequest,
@@ -22,6 +22,7 @@ import {
   auditEvents,
   operations,
   requestOperation,
+  tokenFilterConditions,
   tokens,
   TokenStateConflict,
   transitionToken,
@@ -38,7 +39,7 @@ import type { ApiDeps } from '../deps';
 import { ApiError, conflict, describeErrorForLog, notFound } from '../errors';
 import { auditItem, auditItemColumns } from './audit';
 import { afterCreatedCursor, createdCursorKey, createdMicros, newestFirst, numericCursor, toPage } from '../paging';
-import { isUuid, likePrefix, parseInput, pathId } from '../validation';
+import { isUuid, parseInput, pathId } from '../validation';
 
 /** Columns that hold the seed: never part of an answer, whatever a schema says. */
 const SEED_COLUMNS = ['secretCiphertext', 'secretKeyId'] as const;
@@ -77,13 +78,7 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
       .from(tokens)
       .where(
         and(
-          query.state ? eq(tokens.state, query.state) : undefined,
-          // lower() LIKE rather than ILIKE: the form tokens_upn_prefix_idx answers (UPNs ignore case anyway).
-          query.upn ? sql`lower(${tokens.assignedUpn}) like ${likePrefix(query.upn.toLowerCase())}` : undefined,
-          query.serial ? like(tokens.serialNumber, likePrefix(query.serial)) : undefined,
-          query.importId ? eq(tokens.importId, query.importId) : undefined,
-          query.manufacturer ? eq(tokens.manufacturer, query.manufacturer) : undefined,
-          query.tenantId ? eq(tokens.tenantId, query.tenantId) : undefined,
+          ...tokenFilterConditions(query),
           afterCreatedCursor(query.cursor, tokens.createdAt, tokens.id),
         ),
       )
