@@ -116,7 +116,7 @@ describe('bulk actions', () => {
     expect(audit).toHaveLength(120);
     const page1 = await t.call('GET', `/api/v1/bulk-actions/${id}/failures?limit=100`);
     expect(page1.body.items).toHaveLength(100);
-    expect(page1.body.items[0]).toMatchObject({ outcome: 'skipped', code: 'invalid_transition', state: 'active' });
+    expect(page1.body.items[0]).toMatchObject({ outcome: 'skipped', code: 'invalid_state', state: 'active' });
     expect(page1.body.items[0].reason).toMatch(/active cannot be retired/);
     const page2 = await t.call('GET', `/api/v1/bulk-actions/${id}/failures?limit=100&cursor=${page1.body.nextCursor}`);
     expect(page2.body.items).toHaveLength(50);

@@ -12,7 +12,8 @@ import type { Database, DbOrTx } from './client';
 import { loadOperationProgress, unfinishedOperations, type OperationProgress } from './import-progress';
 import { retryOperations } from './operation-store';
 import { bulkActions, bulkActionSkips, operations, tokens, type BulkActionRow, type BulkSelection, type Operation } from './schema';
-import { TokenActionConflict, requestTokenAction } from './token-action-adapter';
+import { requestTokenAction, TokenNotFound } from './token-actions';
+import { TokenStateConflict } from './token-store';
 import { tokenFilterConditions } from './token-filters';
 
 /** Tokens per transaction of the walk: small enough to hold few locks for little time, large enough to be quick. */
@@ -152,8 +153,10 @@ export async function walkBulkChunk(db: Database, bulkActionId: string, chunk = 
         if (result.operations.length === 0) doneAtOnce += 1;
         requested.push(...result.operations);
       } catch (error) {
-        if (!(error instanceof TokenActionConflict)) throw error;
-        skipped.push({ tokenId, code: error.code, reason: capitalise(error.message) });
+        // Refused for this token only (its life cycle, a step in flight, gone since it was selected).
+        if (error instanceof TokenStateConflict) skipped.push({ tokenId, code: error.code, reason: capitalise(error.message) });
+        else if (error instanceof TokenNotFound) continue;
+        else throw error;
       }
     }
     if (requested.length > 0) {

@@ -18,6 +18,8 @@ export { appendAudit, appendAuditMany } from './audit';
 export type { AuditEventInput } from './audit';
 export { transitionToken, updateTokenFields, TokenStateConflict } from './token-store';
 export type { TokenChanges, TransitionContext } from './token-store';
+export { requestTokenAction, TokenNotFound } from './token-actions';
+export type { TokenActionParams, TokenActionRequest, TokenActionResult } from './token-actions';
 export { insertOperations, requestOperation, retryOperations } from './operation-store';
 export type { NewOperationInput } from './operation-store';
 export { ensureTenant, openSeedVault, tenantIdFor, SANDBOX_TENANT_ID } from './runtime';

@@ -11,9 +11,14 @@ export type TokenChanges = Partial<Pick<Token,
   'assignedUpn' | 'assignedUserId' | 'graphDeviceId' | 'graphMethodId' | 'lastError' | 'lastUsedAt' | 'driftSteps' |
   'lastAcceptedStep' | 'failedValidations' | 'lockedUntil' | 'generation' | 'secretKeyId' | 'secretCiphertext'>>;
 
+/**
+ * The token may not do this now. `code` says why for the API's 409 (docs/api-conventions.md, "Errors"):
+ * `invalid_state` (the life cycle forbids it), `operation_in_progress` (the same step is under way), or a
+ * code an action names (see token-actions.ts).
+ */
 export class TokenStateConflict extends Error {
   override readonly name = 'TokenStateConflict';
-  constructor(readonly tokenId: string, message: string) {
+  constructor(readonly tokenId: string, message: string, readonly code: string = 'invalid_state') {
     super(message);
   }
 }

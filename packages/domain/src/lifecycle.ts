@@ -83,3 +83,10 @@ function describe(type: TokenEventType): string {
     case 'deleted': return 'deleted (unassign it first)';
   }
 }
+
+/**
+ * What an operator (or a webhook, or a bulk action) may ask of one token. Each is carried out by
+ * `requestTokenAction` in packages/db/src/token-actions.ts, which checks it against the table above.
+ */
+export const TOKEN_ACTIONS = ['assign', 'activate', 'unassign', 'delete', 'retire', 'disable', 'enable', 'lost', 'reassign', 'edit'] as const;
+export type TokenAction = (typeof TOKEN_ACTIONS)[number];

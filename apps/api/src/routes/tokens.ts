@@ -1,19 +1,19 @@
 // The token inventory: filtered lists, detail with its operations and audit trail, and the actions.
-// Graph-facing actions (assign, activate, unassign, delete) write an operation and enqueue its job after
-// COMMIT; the rest (disable, enable, retire, test, resync) are answered at once, without Graph.
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
-import type { Router } from 'express';
+// Every action goes through requestTokenAction (packages/db/src/token-actions.ts) in one transaction, and
+// the operations it wrote are enqueued after COMMIT; test and resync are answered at once, without Graph.
+import { and, desc, eq, sql } from 'drizzle-orm';
+import type { Request, Response, Router } from 'express';
 import {
   AssignRequest,
   CodeCheck,
   endpoints,
   PageQuery,
   ResyncRequest,
+  TOKEN_GRAPH_ACTIONS,
+  TOKEN_LIFECYCLE_ACTIONS,
   tokenGraphActions,
   tokenLifecycleActions,
   TokenListQuery,
-  type TokenGraphAction,
-  type TokenLifecycleAction,
   Token as TokenSchema,
   type Token as TokenView,
 } from '@tokenfleet/contract';
@@ -21,17 +21,18 @@ import {
   appendAudit,
   auditEvents,
   operations,
-  requestOperation,
+  requestTokenAction,
   tokenFilterConditions,
+  TokenNotFound,
   tokens,
   TokenStateConflict,
-  transitionToken,
   updateTokenFields,
   type Operation,
   type Token,
-  type TokenChanges,
+  type TokenActionParams,
+  type TokenActionResult,
 } from '@tokenfleet/db';
-import { applyTokenEvent, base32Decode, findConsecutiveCodes, RESYNC_WINDOW_STEPS, totpStep, verifyTotp, type OperationKind, type TotpKey } from '@tokenfleet/domain';
+import { base32Decode, findConsecutiveCodes, RESYNC_WINDOW_STEPS, totpStep, verifyTotp, type TokenAction, type TotpKey } from '@tokenfleet/domain';
 import { enqueueOperations } from '@tokenfleet/queue';
 import { principalOf } from '../auth';
 import { route, send } from '../contract-routes';
@@ -59,14 +60,6 @@ type TokenItemRow = { [K in keyof typeof tokenItemColumns]: Token[K] };
 export function tokenItem(row: TokenItemRow): TokenView {
   return { ...row, lastUsedAt: row.lastUsedAt?.toISOString() ?? null, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
 }
-
-/** The life-cycle event each Graph-facing action leads to, checked before the operation is written. */
-const GRAPH_ACTIONS: Record<TokenGraphAction, { kind: OperationKind; event: 'assigned' | 'activated' | 'unassigned' | 'deleted' }> = {
-  assign: { kind: 'token.assign', event: 'assigned' },
-  activate: { kind: 'token.activate', event: 'activated' },
-  unassign: { kind: 'token.unassign', event: 'unassigned' },
-  delete: { kind: 'token.delete', event: 'deleted' },
-};
 
 export function tokenRoutes(router: Router, deps: ApiDeps): void {
   const { db } = deps;
@@ -143,59 +136,33 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
     send(res, endpoints.tokenAudit, 200, toPage(rows, query.limit, auditItem, (row) => [row.id]));
   });
 
-  // ---- Graph-facing actions: operation row in a transaction, job after COMMIT ----------------------------
+  // ---- Actions: requestTokenAction in a transaction, jobs after COMMIT ----------------------------------
 
-  for (const [action, { kind, event }] of Object.entries(GRAPH_ACTIONS) as [TokenGraphAction, (typeof GRAPH_ACTIONS)[TokenGraphAction]][]) {
+  /** Runs one action on one token (packages/db/src/token-actions.ts), then enqueues what it wrote. */
+  async function act(req: Request, res: Response, action: TokenAction, params: TokenActionParams = {}): Promise<TokenActionResult> {
+    const tokenId = pathId(req.params);
+    if (!isUuid(tokenId)) throw notFound(`Token ${tokenId}`);
+    const result = await db
+      .transaction((tx) => requestTokenAction(tx, { tokenId, action, actor: principalOf(res).actor, params }))
+      .catch((error: unknown) => Promise.reject(actionRefusal(error)));
+    await enqueueAfterCommit(deps, result.operations, (error) => req.log.error({ error: describeErrorForLog(error), operationIds: result.operations.map((op) => op.id) }, 'could not enqueue; the reconciler will'));
+    return result;
+  }
+
+  for (const action of TOKEN_GRAPH_ACTIONS) {
     const endpoint = tokenGraphActions[action];
     route(router, endpoint, async (req, res) => {
-      const actor = principalOf(res).actor;
       const params = action === 'assign' ? { upn: parseInput(AssignRequest, req.body, 'request body').upn } : {};
-      const tokenId = pathId(req.params);
-      if (!isUuid(tokenId)) throw notFound(`Token ${tokenId}`);
-      const operation = await db.transaction(async (tx): Promise<Operation> => {
-        const [token] = await tx.select({ id: tokens.id, tenantId: tokens.tenantId, state: tokens.state }).from(tokens).where(eq(tokens.id, tokenId)).for('update');
-        if (!token) throw notFound(`Token ${tokenId}`);
-        const verdict = applyTokenEvent(token.state, { type: event });
-        if (!verdict.ok) throw conflict(capitalise(verdict.reason));
-        // A second click must not start a second Graph write for the same step.
-        const [inFlight] = await tx
-          .select({ id: operations.id, status: operations.status })
-          .from(operations)
-          .where(and(eq(operations.tokenId, token.id), eq(operations.kind, kind), inArray(operations.status, ['pending', 'queued', 'running'])))
-          .limit(1);
-        if (inFlight) throw conflict(`This token already has a ${action} operation ${inFlight.status} (${inFlight.id})`, 'operation_in_progress');
-        return requestOperation(tx, { tenantId: token.tenantId, tokenId: token.id, kind, params, actor });
-      });
-      await enqueueAfterCommit(deps, [operation], (error) => req.log.error({ error: describeErrorForLog(error), operationId: operation.id }, 'could not enqueue; the reconciler will'));
-      send(res, endpoint, 202, { operationId: operation.id });
+      const { operations: [operation] } = await act(req, res, action, params);
+      send(res, endpoint, 202, { operationId: operation!.id });
     });
   }
 
-  // ---- Life-cycle actions answered at once ------------------------------------------------------------
-
-  const immediate: Record<TokenLifecycleAction, { event: 'disabled' | 'enabled' | 'retired'; changes: TokenChanges }> = {
-    disable: { event: 'disabled', changes: {} },
-    enable: { event: 'enabled', changes: {} },
-    // A retired token is never activated again, so its seed has no use left: purge it.
-    retire: { event: 'retired', changes: { secretKeyId: null, secretCiphertext: null } },
-  };
-  for (const [action, { event, changes }] of Object.entries(immediate) as [TokenLifecycleAction, (typeof immediate)[TokenLifecycleAction]][]) {
+  for (const action of TOKEN_LIFECYCLE_ACTIONS) {
     const endpoint = tokenLifecycleActions[action];
     route(router, endpoint, async (req, res) => {
-      const actor = principalOf(res).actor;
-      const tokenId = pathId(req.params);
-      if (!isUuid(tokenId)) throw notFound(`Token ${tokenId}`);
-      await db.transaction(async (tx) => {
-        const [token] = await tx.select({ id: tokens.id, tenantId: tokens.tenantId, state: tokens.state }).from(tokens).where(eq(tokens.id, tokenId)).for('update');
-        if (!token) throw notFound(`Token ${tokenId}`);
-        try {
-          await transitionToken(tx, token, { type: event }, changes, { actor, ...(action === 'retire' ? { detail: { seedPurged: true } } : {}) });
-        } catch (error) {
-          if (error instanceof TokenStateConflict) throw conflict(capitalise(error.message));
-          throw error;
-        }
-      });
-      const { graphDeviceId: _g, assignedUserId: _a, driftSteps: _d, hasSeed: _h, ...item } = await findTokenItem(tokenId);
+      const { token } = await act(req, res, action);
+      const { graphDeviceId: _g, assignedUserId: _a, driftSteps: _d, hasSeed: _h, ...item } = await findTokenItem(token.id);
       send(res, endpoint, 200, tokenItem(item));
     });
   }
@@ -267,6 +234,13 @@ export async function enqueueAfterCommit(deps: ApiDeps, committed: Operation[], 
       onError(error);
     }
   }
+}
+
+/** What requestTokenAction refuses, as the API answers it: 404 for no such token, 409 with the reason's code. */
+export function actionRefusal(error: unknown): unknown {
+  if (error instanceof TokenNotFound) return notFound(`Token ${error.tokenId}`);
+  if (error instanceof TokenStateConflict) return conflict(capitalise(error.message), error.code);
+  return error;
 }
 
 function capitalise(text: string): string {
