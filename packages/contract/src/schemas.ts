@@ -233,12 +233,12 @@ const selectionFields = {
 };
 const oneSelection = (value: { tokenIds?: unknown; filter?: unknown }) => (value.tokenIds === undefined) !== (value.filter === undefined);
 const ONE_SELECTION = { message: 'give either tokenIds or filter', path: ['tokenIds'] };
-export const BulkPreviewRequest = z.strictObject(selectionFields).refine(oneSelection, ONE_SELECTION);
+export const BulkPreviewRequest = z.strictObject({ ...selectionFields, action: selectionFields.action.optional() }).refine(oneSelection, ONE_SELECTION);
 export const BulkActionRequest = z
   .strictObject({ ...selectionFields, confirm: z.literal(true).describe('the operator confirmed the count and the users the preview answered') })
   .refine(oneSelection, ONE_SELECTION);
 export const BulkPreview = z.object({
-  action: z.enum(BULK_ACTIONS),
+  action: z.enum(BULK_ACTIONS).nullable().describe('the action asked about; null when only counting'),
   total: Count.describe('tokens selected'),
   users: Count.describe('distinct users they are assigned to'),
   unassigned: Count.describe('selected tokens assigned to nobody'),

@@ -21,6 +21,8 @@ export {
   UPN_PATTERN,
   VALIDATOR_ROLE,
   type AuditOutcome,
+  type BulkAction as BulkActionName,
+  type BulkActionStatus,
   type HashFunction,
   type ImportFormat,
   type ImportMode,

@@ -67,7 +67,7 @@ export function bulkActionRoutes(router: Router, deps: ApiDeps): void {
   route(router, endpoints.previewBulkAction, async (req, res) => {
     const body = parseInput(BulkPreviewRequest, req.body, 'request body');
     const tenant = await resolveTenant(deps, body.filter?.tenantId);
-    send(res, endpoints.previewBulkAction, 200, { action: body.action, ...(await previewSelection(db, tenant.id, selectionOf(body))) });
+    send(res, endpoints.previewBulkAction, 200, { action: body.action ?? null, ...(await previewSelection(db, tenant.id, selectionOf(body))) });
   });
 
   route(router, endpoints.createBulkAction, async (req, res) => {
