@@ -57,7 +57,7 @@ describe('a bulk action in the browser', () => {
 
     await page.getByRole('heading', { level: 1, name: 'Bulk unassign of 50 tokens' }).waitFor();
     const bar2 = page.getByRole('progressbar', { name: 'Progress of the bulk unassign' });
-    await expect.poll(() => bar2.getAttribute('aria-valuetext'), { timeout: 90_000, intervals: [500] }).toBe('Completed: 50 of 50 tokens unassigned');
+    await expect.poll(() => bar2.getAttribute('aria-valuetext'), { timeout: 90_000, interval: 500 }).toBe('Completed: 50 of 50 tokens unassigned');
     await screenshot(page, 'bulk-progress');
     await page.getByText('Nothing has failed or been skipped.').waitFor();
 
