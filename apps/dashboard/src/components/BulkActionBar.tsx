@@ -31,7 +31,7 @@ const CONSEQUENCE: Record<BulkActionName, string> = {
 
 export function confirmationFor(action: BulkActionName, preview: BulkPreview): ConfirmRequest {
   const more = preview.users - preview.sampleUpns.length;
-  const states = Object.entries(preview.byState).map(([state, count]) => `${formatCount(count)} ${(TOKEN_STATE_LABELS as Record<string, string>)[state]?.toLowerCase() ?? state}`);
+  const states = Object.entries(preview.byState).map(([state, count]) => `${formatCount(count)} ${lowerFirst((TOKEN_STATE_LABELS as Record<string, string>)[state] ?? state)}`);
   return {
     title: `${BULK_ACTION_LABELS[action]} ${countOf(preview.total, 'token')}?`,
     body: (
@@ -110,4 +110,9 @@ export function BulkActionBar({
       {confirmElement}
     </div>
   );
+}
+
+/** "Created in Entra" → "created in Entra", inside a sentence. */
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
 }
