@@ -1,10 +1,11 @@
 // Bulk actions through the API, with the walk driven chunk by chunk as the worker's bulk.expand job drives
 // it (walkBulkChunk), so each step between chunks can be looked at: the preview, refused tokens that do not
 // stop the others, cancel mid-way, a crash between chunks, the failures and their retry, and the roles.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq, inArray } from 'drizzle-orm';
 import { auditEvents, bulkActions, operations, tokens, walkBulkChunk, type Token } from '@tokenfleet/db';
+import { base32Encode } from '@tokenfleet/domain';
 import { startTestApi, type TestApi } from './helpers';
 
 let t: TestApi;
@@ -16,9 +17,14 @@ afterAll(async () => {
 });
 
 /** Inserts tokens as an import leaves them, each in the given state and for its own user. */
-async function insertTokens(count: number, state: Token['state'], label: string, { upn = true }: { upn?: boolean } = {}): Promise<string[]> {
-  const rows = Array.from({ length: count }, (_, index) => ({
-    id: randomUUID(),
+async function insertTokens(count: number, state: Token['state'], label: string, { upn = true, seed = false }: { upn?: boolean; seed?: boolean } = {}): Promise<string[]> {
+  const rows = Array.from({ length: count }, (_, index) => {
+    const id = randomUUID();
+    const sealed = seed ? t.api.deps.vault.encrypt(id, base32Encode(randomBytes(20))) : null;
+    return {
+    id,
+    secretKeyId: sealed?.keyId ?? null,
+    secretCiphertext: sealed?.ciphertext ?? null,
     tenantId: t.api.deps.tenant.id,
     serialNumber: `${label}-${String(index).padStart(5, '0')}`,
     manufacturer: 'Token2',
@@ -29,7 +35,8 @@ async function insertTokens(count: number, state: Token['state'], label: string,
     assignedUpn: upn ? `${label}-user${String(index).padStart(5, '0')}@contoso.example` : null,
     assignedUserId: upn ? randomUUID() : null,
     graphDeviceId: state === 'imported' ? null : randomUUID(),
-  }));
+    };
+  });
   for (let start = 0; start < rows.length; start += 500) await t.api.deps.db.insert(tokens).values(rows.slice(start, start + 500));
   return rows.map((row) => row.id);
 }
@@ -195,23 +202,29 @@ describe('bulk actions', () => {
     expect(audit[0]!.detail).toMatchObject({ operationsCancelled: 198 });
   });
 
-  it('skips a retired token in a bulk enable, and lists bulk actions newest first', async () => {
+  it('skips lost and retired tokens in a bulk enable, with the reason, and enables the disabled ones through Graph', async () => {
     const [retired] = await insertTokens(1, 'retired', 'enable-r', { upn: false });
-    const disabled = await insertTokens(2, 'disabled', 'enable-d');
-    const id = await start({ action: 'enable', tokenIds: [retired!, ...disabled], confirm: true });
+    const [lost] = await insertTokens(1, 'lost', 'enable-l', { seed: true });
+    const [purged] = await insertTokens(1, 'disabled', 'enable-p');
+    const disabled = await insertTokens(2, 'disabled', 'enable-d', { seed: true });
+    const id = await start({ action: 'enable', tokenIds: [retired!, lost!, purged!, ...disabled], confirm: true });
     await walk(id);
     const summary = await get(id);
-    expect(summary.progress).toMatchObject({ total: 3, skipped: 1 });
+    expect(summary.progress).toMatchObject({ total: 5, skipped: 3, pending: 2 });
+    const ops = await t.api.deps.db.select().from(operations).where(eq(operations.bulkActionId, id));
+    expect(ops.map((op) => op.kind)).toEqual(['token.activate', 'token.activate']);
+    expect(new Set(ops.map((op) => op.tokenId))).toEqual(new Set(disabled));
     const failures = await t.call('GET', `/api/v1/bulk-actions/${id}/failures`);
-    expect(failures.body.items).toEqual([expect.objectContaining({ tokenId: retired, outcome: 'skipped', state: 'retired' })]);
-    const [row] = await t.api.deps.db.select({ state: tokens.state }).from(tokens).where(eq(tokens.id, retired!));
-    expect(row!.state).toBe('retired');
+    const byToken = new Map(failures.body.items.map((item: { tokenId: string; code: string; state: string }) => [item.tokenId, `${item.state} ${item.code}`]));
+    expect(byToken).toEqual(new Map([[retired, 'retired invalid_state'], [lost, 'lost invalid_state'], [purged, 'disabled code_required']]));
+    const states = await t.api.deps.db.select({ id: tokens.id, state: tokens.state }).from(tokens).where(inArray(tokens.id, [retired!, lost!]));
+    expect(new Map(states.map((row) => [row.id, row.state]))).toEqual(new Map([[retired, 'retired'], [lost, 'lost']]));
 
     const list = await t.call('GET', '/api/v1/bulk-actions?limit=2');
     expect(list.status).toBe(200);
     expect(list.body.items[0].id).toBe(id);
     expect(list.body.nextCursor).not.toBeNull();
     const [stored] = await t.api.deps.db.select().from(bulkActions).where(eq(bulkActions.id, id));
-    expect(stored!.selection.tokenIds).toHaveLength(3);
+    expect(stored!.selection.tokenIds).toHaveLength(5);
   });
 });

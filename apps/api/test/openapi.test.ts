@@ -69,7 +69,7 @@ describe('the OpenAPI document', () => {
       expect(answer.status, `${method} ${path}: ${answer.text.slice(0, 200)}`).toBeLessThan(300);
       return answer;
     };
-    const tokenId = async (serial: string, state: 'imported' | 'created' | 'assigned' | 'active') => {
+    const tokenId = async (serial: string, state: 'imported' | 'created' | 'assigned' | 'active' | 'disabled') => {
       const [row] = await t.api.deps.db.update(tokens).set({ state }).where(eq(tokens.serialNumber, serial)).returning();
       return row!.id;
     };
@@ -98,9 +98,21 @@ describe('the OpenAPI document', () => {
     await ok('POST', `/api/v1/tokens/${await tokenId(s3!, 'imported')}/delete`);
     await ok('POST', `/api/v1/tokens/${await tokenId(s4!, 'imported')}/retire`);
     const active = await tokenId(s5!, 'active');
+    // No worker runs here: each queued step is cancelled so that the next action is not refused as in flight.
+    const cancelQueued = () => t.api.deps.db.update(operations).set({ status: 'cancelled' }).where(eq(operations.tokenId, active));
+    await t.api.deps.db.update(tokens).set({ graphDeviceId: 'walk-device', assignedUserId: 'walk-user', assignedUpn: 'bob@contoso.example' }).where(eq(tokens.id, active));
     await ok('POST', `/api/v1/tokens/${active}/disable`);
+    await cancelQueued();
+    await tokenId(s5!, 'disabled');
     await ok('POST', `/api/v1/tokens/${active}/enable`);
+    await cancelQueued();
+    await tokenId(s5!, 'active');
+    await ok('POST', `/api/v1/tokens/${active}/edit`, { json: { comment: 'walked through' } });
+    await ok('POST', `/api/v1/tokens/${active}/reassign`, { json: { upn: 'carol@contoso.example' } });
+    await cancelQueued();
     await ok('POST', `/api/v1/tokens/${active}/unassign`);
+    await cancelQueued();
+    await ok('POST', `/api/v1/tokens/${active}/lost`, { json: { note: 'walked away' } });
     const seed = SEEDS.find((entry) => entry.serial === s6)!;
     const key: TotpKey = { secret: base32Decode(seed.secret)!, hashFunction: seed.secret.length > 32 ? 'hmacsha256' : 'hmacsha1', periodSeconds: 30, digits: 6 };
     const checked = await tokenId(s6!, 'active');

@@ -51,7 +51,7 @@ describe('overview', () => {
     let overview = await t.call('GET', '/api/v1/overview', { key: t.keys.viewer });
     expect(overview.status).toBe(200);
     expect(overview.body).toMatchObject({ mode: 'sandbox', importsRunning: 1, failedOperations: 0 });
-    expect(overview.body.tokensByState).toEqual({ imported: 6, created: 0, assigned: 0, active: 0, failed: 0, disabled: 0, retired: 0, deleted: 0 });
+    expect(overview.body.tokensByState).toEqual({ imported: 6, created: 0, assigned: 0, active: 0, failed: 0, disabled: 0, lost: 0, retired: 0, deleted: 0 });
     expect(overview.body.tenants).toEqual([
       { id: 'sandbox', name: expect.stringContaining('SANDBOX'), mode: 'sandbox', queue: { waiting: 1, active: 0, delayed: 0, failed: 0, completed: 0, rateLimitedUntil: null } },
     ]);

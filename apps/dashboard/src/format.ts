@@ -43,6 +43,7 @@ export const TOKEN_STATE_LABELS: Record<TokenState, string> = {
   active: 'Active',
   failed: 'Failed',
   disabled: 'Disabled',
+  lost: 'Lost',
   retired: 'Retired',
   deleted: 'Deleted',
 };

@@ -43,6 +43,8 @@ export async function failOperation(
     const affected = await recordOperationFailure(tx, op, { ...failure, final }, { includeClaimed });
     if (!final) return;
     for (const row of affected) {
+      // A rename that Entra refused leaves the token as it was: it says nothing about its provisioning.
+      if (row.kind === 'token.update') continue;
       const token = await loadToken(tx, row.tokenId);
       if (token && canApply(token.state, 'failed')) {
         await transitionToken(tx, token, { type: 'failed' }, { lastError: `${row.kind}: ${failure.message}` }, { actor: 'worker', operationId: row.id, importId: row.importId });

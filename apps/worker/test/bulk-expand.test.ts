@@ -16,7 +16,7 @@ let system: TestSystem;
 let worker: RunningWorker;
 
 beforeAll(async () => {
-  system = await startTestSystem({ sandbox: { writeLimit: { requests: 20, windowMs: 1_000 }, generatedUsers: 12 } });
+  system = await startTestSystem({ sandbox: { writeLimit: { requests: 20, windowMs: 1_000 }, generatedUsers: 15 } });
   worker = await startWorker(system.config, { graph: system.graph, prefix: system.prefix, env: system.env, reconcileEveryMs: 3_600_000, reconcileGraceMs: 0 });
 });
 afterAll(async () => {
@@ -31,9 +31,8 @@ it('walks a bulk action the reconciler found without its job, carries it out in 
   await waitForOperations(db, committed.map((token) => token.id), 60_000);
   const ids = committed.map((token) => token.id);
   expect((await db.select({ state: tokens.state }).from(tokens).where(inArray(tokens.id, ids))).every((row) => row.state === 'assigned')).toBe(true);
-  // One token already unassigned and retired: its life cycle refuses an unassign, the others go on.
-  const [refused] = await db.select().from(tokens).where(eq(tokens.id, ids[0]!));
-  await db.update(tokens).set({ state: 'retired' }).where(eq(tokens.id, refused!.id));
+  // One token deleted meanwhile (as far as Tokenfleet knows): its life cycle refuses an unassign, the others go on.
+  await db.update(tokens).set({ state: 'deleted' }).where(eq(tokens.id, ids[0]!));
 
   const bulk = await createBulkAction(db, { tenantId: system.tenantId, action: 'unassign', selection: { tokenIds: ids }, total: ids.length, actor: 'user:olivia' });
   await worker.reconcileNow();
@@ -63,3 +62,28 @@ it('walks a bulk action the reconciler found without its job, carries it out in 
   expect(await db.select().from(operations).where(eq(operations.bulkActionId, bulk.id))).toHaveLength(11);
   expect(system.sandbox.inspect.counters().writes).toBe(writes);
 }, 120_000);
+
+it('deletes assigned tokens as the single delete does (unassign, then delete), the progress waiting for the last step', async () => {
+  const db = system.client.db;
+  const upns = sandboxMembers(system, 3, 12);
+  const committed = await commitTokens(system, worker.context.tenant.queue, upns.map((upn) => ({ upn, activate: false })));
+  await waitForOperations(db, committed.map((token) => token.id), 60_000);
+  const ids = committed.map((token) => token.id);
+  const bulk = await createBulkAction(db, { tenantId: system.tenantId, action: 'delete', selection: { tokenIds: ids }, total: ids.length, actor: 'user:olivia' });
+  await enqueueBulkExpansion(worker.context.tenant.queue, system.tenantId, bulk.id, 0);
+  const settled = await waitUntil(
+    async () => {
+      await worker.reconcileNow();
+      const [row] = await db.select().from(bulkActions).where(eq(bulkActions.id, bulk.id));
+      return row!.status === 'running' ? undefined : row!;
+    },
+    { timeoutMs: 60_000, intervalMs: 300, failure: () => `bulk delete ${bulk.id} never settled` },
+  );
+  expect(settled.status).toBe('completed');
+  const ops = await db.select({ kind: operations.kind, status: operations.status }).from(operations).where(eq(operations.bulkActionId, bulk.id));
+  expect(ops.map((op) => `${op.kind} ${op.status}`).sort()).toEqual([...Array(3).fill('token.delete succeeded'), ...Array(3).fill('token.unassign succeeded')]);
+  const serials = new Set(system.sandbox.inspect.devices().map((device) => device.serialNumber));
+  expect(committed.filter((token) => serials.has(token.serial))).toEqual([]);
+  expect((await db.select({ state: tokens.state }).from(tokens).where(inArray(tokens.id, ids))).map((row) => row.state)).toEqual(['deleted', 'deleted', 'deleted']);
+}, 120_000);
+

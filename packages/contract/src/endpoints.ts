@@ -38,23 +38,34 @@ const endpoint = <const E extends Endpoint>(e: E): E => e;
 const IdParams = z.object({ id: s.Id });
 const NOT_FOUND = { 404: 'No such resource' } as const;
 
-/** Token actions that change Entra: each writes an operation and answers 202 with its id. */
-export const TOKEN_GRAPH_ACTIONS = ['assign', 'activate', 'unassign', 'delete'] as const;
+/**
+ * Token actions that change Entra: each writes an operation (the first of a chain for reassign, and for
+ * the delete of an assigned token) and answers 202 with its id; the token's state moves once Graph has
+ * confirmed (docs/token-lifecycle.md).
+ */
+export const TOKEN_GRAPH_ACTIONS = ['assign', 'activate', 'unassign', 'delete', 'disable', 'enable', 'reassign'] as const;
 export type TokenGraphAction = (typeof TOKEN_GRAPH_ACTIONS)[number];
 /** Token actions answered at once, without Graph: each answers the token as it is now. */
-export const TOKEN_LIFECYCLE_ACTIONS = ['disable', 'enable', 'retire'] as const;
+export const TOKEN_LIFECYCLE_ACTIONS = ['retire'] as const;
 export type TokenLifecycleAction = (typeof TOKEN_LIFECYCLE_ACTIONS)[number];
 
 const GRAPH_ACTION_SUMMARIES: Record<TokenGraphAction, string> = {
   assign: 'Assign to a user (operator)',
   activate: 'Activate (operator)',
   unassign: 'Unassign (operator)',
-  delete: 'Delete from Entra (operator)',
+  delete: "Delete from Entra, unassigning it first where needed; an assigned token needs `confirm` naming its user (operator)",
+  disable: 'Disable in Entra: deactivate the user\'s method, which stays assigned (operator)',
+  enable: 'Enable in Entra: activate again with a code computed from the seed, or the operator\'s `verificationCode` when the seed was purged (operator)',
+  reassign: 'Reassign to another user: unassign, assign and activate, as one chain of operations (operator)',
 };
 const LIFECYCLE_ACTION_SUMMARIES: Record<TokenLifecycleAction, string> = {
-  disable: 'Disable (operator)',
-  enable: 'Enable (operator)',
   retire: 'Retire and purge the seed (operator)',
+};
+const GRAPH_ACTION_BODIES: Partial<Record<TokenGraphAction, z.ZodType>> = {
+  assign: s.AssignRequest,
+  reassign: s.AssignRequest,
+  delete: s.DeleteRequest,
+  enable: s.EnableRequest,
 };
 
 const tokenGraphAction = (action: TokenGraphAction) =>
@@ -64,9 +75,9 @@ const tokenGraphAction = (action: TokenGraphAction) =>
     summary: GRAPH_ACTION_SUMMARIES[action],
     access: 'operator',
     params: IdParams,
-    ...(action === 'assign' ? { body: s.AssignRequest } : {}),
+    ...(GRAPH_ACTION_BODIES[action] ? { body: GRAPH_ACTION_BODIES[action] } : {}),
     responses: { 202: { description: 'Operation queued', body: s.OperationQueued } },
-    errors: { ...NOT_FOUND, 409: 'The life cycle forbids this now, or the same action is already under way' },
+    errors: { ...NOT_FOUND, 409: 'The life cycle forbids this now, the same action is already under way, or a confirmation or code is missing (see the error code)' },
   });
 
 const tokenLifecycleAction = (action: TokenLifecycleAction) =>
@@ -160,6 +171,26 @@ export const endpoints = {
   }),
   ...prefixed('token', tokenGraphActions),
   ...prefixed('token', tokenLifecycleActions),
+  reportLost: endpoint({
+    method: 'post',
+    path: '/tokens/{id}/lost',
+    summary: 'Report lost: out of service at once, deactivated in Entra ahead of other queued work, never active again; retire or delete it afterwards (operator)',
+    access: 'operator',
+    params: IdParams,
+    body: s.LostReport,
+    responses: { 202: { description: 'Marked lost; the deactivation is queued where Entra holds the token for a user', body: s.TokenActionAnswer } },
+    errors: { ...NOT_FOUND, 409: 'The life cycle forbids this now' },
+  }),
+  editToken: endpoint({
+    method: 'post',
+    path: '/tokens/{id}/edit',
+    summary: 'Edit the display name (in Entra) and the comment (in Tokenfleet), each audited with old and new value (operator)',
+    access: 'operator',
+    params: IdParams,
+    body: s.TokenEdit,
+    responses: { 200: { description: 'The token as it is now, and the rename queued for Entra if one was', body: s.TokenActionAnswer } },
+    errors: { ...NOT_FOUND, 409: 'Entra cannot rename the token in its state now, or a rename is already under way' },
+  }),
   testCode: endpoint({
     method: 'post',
     path: '/tokens/{id}/test',

@@ -184,6 +184,9 @@ export const Token = z
     importId: Id.nullable(),
     lastError: z.string().nullable(),
     lastUsedAt: Time.nullable(),
+    comment: z.string().nullable().describe("an operator's note, Tokenfleet's own"),
+    lostAt: Time.nullable().describe('when the token was reported lost'),
+    lostNote: z.string().nullable().describe("the reporter's note"),
     createdAt: Time,
     updatedAt: Time,
   })
@@ -196,6 +199,9 @@ export const TokenOperation = z.object({
   attempts: Count,
   lastErrorCode: z.string().nullable(),
   lastErrorMessage: z.string().nullable(),
+  createdBy: z.string(),
+  chainId: Id.nullable().describe('the first operation of the operator action this step belongs to (reassign, delete of an assigned token)'),
+  createdAt: Time,
   updatedAt: Time,
 });
 export const TokenDetail = Token.extend({
@@ -217,6 +223,18 @@ export const TokenListQuery = PageQuery.extend({
 
 export const AssignRequest = z.object({ upn: Upn });
 export const OperationQueued = z.object({ operationId: Id });
+export const DeleteRequest = z.object({ confirm: z.string().trim().max(256).optional().describe("required when the token is assigned: its user's UPN") });
+export const EnableRequest = z.object({ verificationCode: Code.optional().describe('required when the seed was purged: the code the token shows now') });
+export const LostReport = z.object({ note: z.string().trim().min(1, "say where or how it was lost").max(1000).describe("the reporter's note") });
+export const TokenEdit = z
+  .object({
+    displayName: z.string().trim().min(1).max(256).optional().describe('the name Entra shows'),
+    comment: z.string().trim().max(1000).nullable().optional().describe("Tokenfleet's own note; null or empty clears it"),
+  })
+  .refine((edit) => edit.displayName !== undefined || edit.comment !== undefined, { message: 'give a displayName, a comment, or both' });
+export const TokenActionAnswer = z
+  .object({ token: Token, operationId: Id.nullable().describe('the operation that carries the action into Entra, if one was queued') })
+  .meta({ id: 'TokenActionAnswer' });
 export const CodeCheck = z.object({ code: Code });
 export const CodeVerdict = z.object({ valid: z.boolean(), drift: z.number().int().nullable() });
 export const ResyncRequest = z.object({ code1: Code, code2: Code });

@@ -141,6 +141,12 @@ export async function walkBulkChunk(db: Database, bulkActionId: string, chunk = 
             .where(and(selectionConditions(bulk.tenantId, bulk.selection), bulk.cursor ? gt(tokens.id, bulk.cursor) : undefined))
             .orderBy(asc(tokens.id))
             .limit(chunk)).map((row) => row.id);
+    // A single delete of an assigned token asks the operator to name its user; a bulk delete's
+    // confirmation named the users of the selection, so each token's own user stands confirmed (a token
+    // reassigned since is refused by the single path, as its user no longer matches).
+    const users = bulk.action === 'delete' && ids.length > 0
+      ? new Map((await tx.select({ id: tokens.id, upn: tokens.assignedUpn, userId: tokens.assignedUserId }).from(tokens).where(inArray(tokens.id, ids))).map((row) => [row.id, row.upn ?? row.userId]))
+      : new Map<string, string | null>();
 
     const requested: Operation[] = [];
     const skipped: { tokenId: string; code: string; reason: string }[] = [];
@@ -148,7 +154,8 @@ export async function walkBulkChunk(db: Database, bulkActionId: string, chunk = 
     let doneAtOnce = 0;
     for (const tokenId of ids) {
       try {
-        const result = await tx.transaction((savepoint) => requestTokenAction(savepoint, { tokenId, action: bulk.action, actor: bulk.createdBy }));
+        const confirm = users.get(tokenId);
+        const result = await tx.transaction((savepoint) => requestTokenAction(savepoint, { tokenId, action: bulk.action, actor: bulk.createdBy, ...(confirm ? { params: { confirm } } : {}) }));
         succeeded.push(tokenId);
         if (result.operations.length === 0) doneAtOnce += 1;
         requested.push(...result.operations);

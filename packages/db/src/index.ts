@@ -18,7 +18,7 @@ export { appendAudit, appendAuditMany } from './audit';
 export type { AuditEventInput } from './audit';
 export { transitionToken, updateTokenFields, TokenStateConflict } from './token-store';
 export type { TokenChanges, TransitionContext } from './token-store';
-export { requestTokenAction, TokenNotFound } from './token-actions';
+export { operatorCodeBinding, requestTokenAction, TokenNotFound } from './token-actions';
 export type { TokenActionParams, TokenActionRequest, TokenActionResult } from './token-actions';
 export { insertOperations, requestOperation, retryOperations } from './operation-store';
 export type { NewOperationInput } from './operation-store';

@@ -9,6 +9,9 @@ import { transitionToken } from './token-store';
 import type { DbOrTx } from './client';
 import { operations, tokens, type Operation, type OperationParams } from './schema';
 
+/** Operation kinds that would bring a token back into service; never retried for a lost token. */
+const BACK_INTO_SERVICE_KINDS: ReadonlySet<OperationKind> = new Set(['token.create', 'token.assign', 'token.activate']);
+
 export interface NewOperationInput {
   tenantId: string;
   tokenId: string;
@@ -21,6 +24,12 @@ export interface NewOperationInput {
   status?: 'queued' | 'failed';
   lastErrorCode?: string;
   lastErrorMessage?: string;
+  /** Given when the caller needs the id before the insert (the first step of a chain carries its own). */
+  id?: string;
+  /** The first operation of the chain this one is a step of (see operations.chainId). */
+  chainId?: string | null;
+  /** The bulk action whose progress counts this operation; a chain's later steps carry their first step's. */
+  bulkActionId?: string | null;
 }
 
 export async function insertOperations(tx: DbOrTx, inputs: NewOperationInput[]): Promise<Operation[]> {
@@ -30,7 +39,9 @@ export async function insertOperations(tx: DbOrTx, inputs: NewOperationInput[]):
     .insert(operations)
     .values(
       inputs.map((input) => ({
-        id: randomUUID(),
+        id: input.id ?? randomUUID(),
+        chainId: input.chainId ?? null,
+        bulkActionId: input.bulkActionId ?? null,
         tenantId: input.tenantId,
         tokenId: input.tokenId,
         kind: input.kind,
@@ -56,7 +67,17 @@ export async function insertOperations(tx: DbOrTx, inputs: NewOperationInput[]):
  */
 export async function requestOperation(
   tx: DbOrTx,
-  input: { tenantId: string; tokenId: string; kind: OperationKind; params?: OperationParams; actor: string },
+  input: {
+    tenantId: string;
+    tokenId: string;
+    kind: OperationKind;
+    params?: OperationParams;
+    actor: string;
+    /** The first step of a chain of steps (reassign, delete of an assigned token): it is the chain's id. */
+    startsChain?: boolean;
+    /** Context for the audit row besides the kind and the user; never secrets. */
+    detail?: Record<string, unknown>;
+  },
 ): Promise<Operation> {
   const [bumped] = await tx
     .update(tokens)
@@ -64,7 +85,9 @@ export async function requestOperation(
     .where(eq(tokens.id, input.tokenId))
     .returning({ generation: tokens.generation });
   if (!bumped) throw new Error(`token ${input.tokenId} not found`);
-  const [operation] = await insertOperations(tx, [{ ...input, generation: bumped.generation, createdBy: input.actor }]);
+  const id = randomUUID();
+  const { startsChain, detail, ...fields } = input;
+  const [operation] = await insertOperations(tx, [{ ...fields, id, chainId: startsChain ? id : null, generation: bumped.generation, createdBy: input.actor }]);
   await appendAudit(tx, {
     actor: input.actor,
     action: 'operation.requested',
@@ -74,7 +97,7 @@ export async function requestOperation(
     targetId: operation!.id,
     tokenId: input.tokenId,
     operationId: operation!.id,
-    detail: { kind: input.kind, ...(input.params?.upn ? { upn: input.params.upn } : {}) },
+    detail: { kind: input.kind, ...(input.params?.upn ? { upn: input.params.upn } : {}), ...(startsChain ? { chainId: id } : {}), ...detail },
   });
   return operation!;
 }
@@ -89,8 +112,13 @@ export async function requestOperation(
 export async function retryOperations(tx: DbOrTx, operationIds: string[], actor: string): Promise<Operation[]> {
   if (operationIds.length === 0) return [];
   const failed = await tx.select().from(operations).where(and(inArray(operations.id, operationIds), eq(operations.status, 'failed'))).for('update');
+  // A token reported lost never signs in again: its failed assignments and activations stay failed.
+  const lost = new Set(
+    (await tx.select({ id: tokens.id }).from(tokens).where(and(inArray(tokens.id, [...new Set(failed.map((op) => op.tokenId))]), eq(tokens.state, 'lost')))).map((row) => row.id),
+  );
   const retried: Operation[] = [];
   for (const operation of failed) {
+    if (lost.has(operation.tokenId) && BACK_INTO_SERVICE_KINDS.has(operation.kind)) continue;
     const [bumped] = await tx
       .update(tokens)
       .set({ generation: sql`${tokens.generation} + 1`, updatedAt: new Date() })

@@ -101,6 +101,16 @@ export interface TokenFilter {
 export interface OperationParams {
   upn?: string;
   userId?: string;
+  /** Enqueued at the head of the tenant's queue (a lost token's deactivation, an operator's code). */
+  urgent?: boolean;
+  /** The step that follows this one in its chain (an unassign before an assign or a delete). */
+  then?: 'assign' | 'delete';
+  /** An activation that enables a disabled token again. */
+  enable?: boolean;
+  /** An operator's verification code, encrypted like a seed (bound to `operatorCodeBinding`); removed once used. */
+  sealedCode?: { keyId: string; ciphertext: string };
+  /** The display name a token.update sets in Entra. */
+  displayName?: string;
   [key: string]: unknown;
 }
 
@@ -227,6 +237,11 @@ export const tokens = pgTable(
     importId: uuid('import_id').references(() => imports.id, { onDelete: 'set null' }),
     lastError: text('last_error'),
     lastUsedAt: timestamptz('last_used_at'),
+    /** An operator's note about the token (Tokenfleet's own; Entra has no such field). */
+    comment: text('comment'),
+    /** When the token was reported lost, and the reporter's note (the state says lost until it is retired or deleted). */
+    lostAt: timestamptz('lost_at'),
+    lostNote: text('lost_note'),
     // Validation API state: resynchronised drift, replay protection, lockout after repeated failures.
     driftSteps: integer('drift_steps').notNull().default(0),
     lastAcceptedStep: bigint('last_accepted_step', { mode: 'number' }),
@@ -303,6 +318,11 @@ export const operations = pgTable(
     claimedBy: uuid('claimed_by'),
     /** Set just before a request carrying this operation leaves: a retry must look in Graph before writing again. */
     sentAt: timestamptz('sent_at'),
+    /**
+     * The first operation of a chain one operator action started (reassign: unassign → assign → activate;
+     * delete of an assigned token: unassign → delete); every step carries it, the first one its own id.
+     */
+    chainId: uuid('chain_id'),
   },
   (table) => [
     // One operation of a kind per token and generation: the job id is derived from exactly these.
@@ -315,6 +335,7 @@ export const operations = pgTable(
     index('operations_status_updated_idx').on(table.status, table.updatedAt),
     index('operations_import_idx').on(table.importId).where(sql`${table.importId} is not null`),
     index('operations_bulk_action_idx').on(table.bulkActionId, table.status).where(sql`${table.bulkActionId} is not null`),
+    index('operations_chain_idx').on(table.chainId).where(sql`${table.chainId} is not null`),
     check('operations_kind_valid', oneOf(table.kind, OPERATION_KINDS)),
     check('operations_status_valid', oneOf(table.status, OPERATION_STATUSES)),
   ],

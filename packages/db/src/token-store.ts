@@ -9,7 +9,8 @@ import { tokens, type Token } from './schema';
 
 export type TokenChanges = Partial<Pick<Token,
   'assignedUpn' | 'assignedUserId' | 'graphDeviceId' | 'graphMethodId' | 'lastError' | 'lastUsedAt' | 'driftSteps' |
-  'lastAcceptedStep' | 'failedValidations' | 'lockedUntil' | 'generation' | 'secretKeyId' | 'secretCiphertext'>>;
+  'lastAcceptedStep' | 'failedValidations' | 'lockedUntil' | 'generation' | 'secretKeyId' | 'secretCiphertext' | 'displayName' |
+  'comment' | 'lostAt' | 'lostNote'>>;
 
 /**
  * The token may not do this now. `code` says why for the API's 409 (docs/api-conventions.md, "Errors"):

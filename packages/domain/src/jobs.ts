@@ -8,6 +8,8 @@ export const JOB_NAMES = [
   'token.activate',
   'token.unassign',
   'token.delete',
+  'token.deactivate',
+  'token.update',
   'import.expand',
   'bulk.expand',
   'inventory.sync',
@@ -27,6 +29,8 @@ export interface JobPayloads {
   'token.activate': OperationJob;
   'token.unassign': OperationJob;
   'token.delete': OperationJob;
+  'token.deactivate': OperationJob;
+  'token.update': OperationJob;
   'import.expand': { tenantId: string; importId: string };
   /** Walks a bulk action's selection in chunks and requests the action of each token (apps/worker/src/jobs/bulk-expand.ts). */
   'bulk.expand': { tenantId: string; bulkActionId: string };

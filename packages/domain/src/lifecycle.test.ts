@@ -32,7 +32,7 @@ describe('token life cycle', () => {
   });
 
   it('a deleted token accepts no event at all', () => {
-    for (const type of ['created', 'assigned', 'activated', 'failed', 'unassigned', 'disabled', 'enabled', 'retired', 'deleted'] as const) {
+    for (const type of ['created', 'assigned', 'activated', 'failed', 'unassigned', 'disabled', 'enabled', 'lost', 'retired', 'deleted'] as const) {
       expect(canApply('deleted', type)).toBe(false);
     }
     expect(applyTokenEvent('deleted', { type: 'retried', resumeAt: 'imported' }).ok).toBe(false);
@@ -53,8 +53,32 @@ describe('token life cycle', () => {
   });
 
   it('every state the table names is a known state', () => {
-    for (const type of ['created', 'assigned', 'activated', 'failed', 'unassigned', 'disabled', 'enabled', 'retired', 'deleted'] as const) {
+    for (const type of ['created', 'assigned', 'activated', 'failed', 'unassigned', 'disabled', 'enabled', 'lost', 'retired', 'deleted'] as const) {
       for (const state of statesAllowing(type)) expect(TOKEN_STATES).toContain(state);
     }
+  });
+});
+
+describe('a token reported lost', () => {
+  it('can be reported lost from any state in or on the way into service', () => {
+    for (const state of ['imported', 'created', 'assigned', 'active', 'disabled', 'failed'] as const) {
+      expect(applyTokenEvent(state, { type: 'lost' })).toEqual({ ok: true, state: 'lost' });
+    }
+    expect(canApply('retired', 'lost')).toBe(false);
+  });
+
+  it('never becomes active again: no enable, activation, assignment or retry', () => {
+    for (const type of ['enabled', 'activated', 'assigned'] as const) {
+      expect(applyTokenEvent('lost', { type })).toEqual({ ok: false, reason: 'a token reported lost never signs in again; retire or delete it' });
+    }
+    expect(applyTokenEvent('lost', { type: 'retried', resumeAt: 'assigned' }).ok).toBe(false);
+  });
+
+  it('stays lost while Entra deactivates and unassigns it, and may then be retired or deleted', () => {
+    expect(applyTokenEvent('lost', { type: 'disabled' })).toEqual({ ok: true, state: 'lost' });
+    expect(applyTokenEvent('lost', { type: 'unassigned' })).toEqual({ ok: true, state: 'lost' });
+    expect(applyTokenEvent('retired', { type: 'unassigned' })).toEqual({ ok: true, state: 'retired' });
+    expect(applyTokenEvent('lost', { type: 'retired' })).toEqual({ ok: true, state: 'retired' });
+    expect(applyTokenEvent('lost', { type: 'deleted' })).toEqual({ ok: true, state: 'deleted' });
   });
 });

@@ -2,7 +2,7 @@
 // where to where. Every state change in the system goes through `applyTokenEvent`, so a transition the
 // table does not allow is refused in one place, with a reason a person can read.
 
-export const TOKEN_STATES = ['imported', 'created', 'assigned', 'active', 'failed', 'disabled', 'retired', 'deleted'] as const;
+export const TOKEN_STATES = ['imported', 'created', 'assigned', 'active', 'failed', 'disabled', 'lost', 'retired', 'deleted'] as const;
 export type TokenState = (typeof TOKEN_STATES)[number];
 
 export type TokenEvent =
@@ -21,6 +21,11 @@ export type TokenEvent =
   /** Refused for sign-in and validation while it stays assigned. */
   | { type: 'disabled' }
   | { type: 'enabled' }
+  /**
+   * Reported lost or stolen: out of service at once, and never active again (no enable, activation, retry
+   * or bulk action brings it back); it may still be retired or deleted.
+   */
+  | { type: 'lost' }
   /** Out of service for good (lost, broken, returned): kept as a record, seed purged. */
   | { type: 'retired' }
   /** Removed from Entra's inventory. */
@@ -34,20 +39,35 @@ const ALLOWED: Record<TokenEventType, { from: readonly TokenState[]; to: TokenSt
   activated: { from: ['assigned'], to: 'active' },
   failed: { from: ['imported', 'created', 'assigned'], to: 'failed' },
   retried: { from: ['failed'], to: null },
-  unassigned: { from: ['assigned', 'active', 'disabled', 'failed'], to: 'created' },
-  disabled: { from: ['active'], to: 'disabled' },
+  unassigned: { from: ['assigned', 'active', 'disabled', 'failed', 'lost', 'retired'], to: 'created' },
+  disabled: { from: ['active', 'lost', 'retired'], to: 'disabled' },
   enabled: { from: ['disabled'], to: 'active' },
-  retired: { from: ['imported', 'created', 'failed'], to: 'retired' },
-  deleted: { from: ['imported', 'created', 'failed', 'retired'], to: 'deleted' },
+  lost: { from: ['imported', 'created', 'assigned', 'active', 'disabled', 'failed'], to: 'lost' },
+  retired: { from: ['imported', 'created', 'failed', 'lost'], to: 'retired' },
+  deleted: { from: ['imported', 'created', 'failed', 'lost', 'retired'], to: 'deleted' },
 };
+
+/**
+ * Out-of-service states that Entra-side steps do not change: a lost or retired token that Entra
+ * deactivates or unassigns stays lost or retired, so it can never drift back towards active.
+ */
+const KEEPS_STATE: Partial<Record<TokenEventType, readonly TokenState[]>> = {
+  unassigned: ['lost', 'retired'],
+  disabled: ['lost', 'retired'],
+};
+
+/** Events that would bring a token back towards signing in: a lost token is refused them with its own reason. */
+const BACK_INTO_SERVICE: ReadonlySet<TokenEventType> = new Set(['assigned', 'activated', 'enabled', 'retried']);
 
 export type TransitionResult = { ok: true; state: TokenState } | { ok: false; reason: string };
 
 export function applyTokenEvent(state: TokenState, event: TokenEvent): TransitionResult {
   const rule = ALLOWED[event.type];
   if (!rule.from.includes(state)) {
+    if (state === 'lost' && BACK_INTO_SERVICE.has(event.type)) return { ok: false, reason: 'a token reported lost never signs in again; retire or delete it' };
     return { ok: false, reason: `a token that is ${state} cannot be ${describe(event.type)}` };
   }
+  if (KEEPS_STATE[event.type]?.includes(state)) return { ok: true, state };
   return { ok: true, state: event.type === 'retried' ? event.resumeAt : rule.to! };
 }
 
@@ -79,6 +99,7 @@ function describe(type: TokenEventType): string {
     case 'unassigned': return 'unassigned';
     case 'disabled': return 'disabled';
     case 'enabled': return 'enabled';
+    case 'lost': return 'reported lost';
     case 'retired': return 'retired (unassign it first)';
     case 'deleted': return 'deleted (unassign it first)';
   }

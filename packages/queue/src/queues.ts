@@ -64,9 +64,18 @@ export interface OperationToEnqueue {
   tokenId: string;
   kind: OperationKind;
   generation: number;
+  /** `urgent` puts the job at the head of the tenant's queue (see enqueueOperations). */
+  params?: { urgent?: boolean | undefined } | null;
 }
 
-/** Adds one job per operation. Safe to repeat: BullMQ ignores an add whose job id it already knows. */
+/**
+ * Adds one job per operation. Safe to repeat: BullMQ ignores an add whose job id it already knows.
+ *
+ * An urgent operation (a lost token's deactivation, an operator's one-window code) is added LIFO, to the
+ * head of the wait list, so it is the next job a worker of the tenant takes. BullMQ's `priority` would
+ * not do: a worker takes every job of the wait list before any prioritized one, so a prioritized job
+ * waits behind an import's thousands.
+ */
 export async function enqueueOperations(queue: TenantQueue, operations: OperationToEnqueue[], options: { delayMs?: number } = {}): Promise<void> {
   const chunk = 1_000;
   for (let start = 0; start < operations.length; start += chunk) {
@@ -74,7 +83,10 @@ export async function enqueueOperations(queue: TenantQueue, operations: Operatio
       operations.slice(start, start + chunk).map((operation) => ({
         name: operation.kind,
         data: { tenantId: operation.tenantId, operationId: operation.id },
-        opts: { jobId: operationJobId(operation.kind, operation.tokenId, operation.generation), ...(options.delayMs ? { delay: options.delayMs } : {}) },
+        opts: {
+          jobId: operationJobId(operation.kind, operation.tokenId, operation.generation),
+          ...(options.delayMs ? { delay: options.delayMs } : operation.params?.urgent === true ? { lifo: true } : {}),
+        },
       })),
     );
   }

@@ -111,7 +111,7 @@ export function operationRoutes(router: Router, deps: ApiDeps): void {
     if (!operation) throw notFound(`Operation ${id}`);
     const log = (error: unknown) => req.log.error({ error: describeErrorForLog(error), operationId: id }, 'could not enqueue; the reconciler will');
     const [retried] = await retry([operation.id], principalOf(res).actor, log);
-    if (!retried) throw conflict(`Only failed operations can be retried; this one is ${operation.status}`);
+    if (!retried) throw conflict(`Only failed operations can be retried, and never an assignment or activation of a token reported lost; this one is ${operation.status}`);
     send(res, endpoints.retryOperation, 202, { operationId: retried.id });
   });
 

@@ -6,6 +6,11 @@ import type { Request, Response, Router } from 'express';
 import {
   AssignRequest,
   CodeCheck,
+  DeleteRequest,
+  EnableRequest,
+  LostReport,
+  TokenEdit,
+  type TokenGraphAction,
   endpoints,
   PageQuery,
   ResyncRequest,
@@ -58,7 +63,13 @@ export const tokenItemColumns = Object.fromEntries(TOKEN_FIELDS.map((field) => [
 type TokenItemRow = { [K in keyof typeof tokenItemColumns]: Token[K] };
 
 export function tokenItem(row: TokenItemRow): TokenView {
-  return { ...row, lastUsedAt: row.lastUsedAt?.toISOString() ?? null, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
+  return {
+    ...row,
+    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+    lostAt: row.lostAt?.toISOString() ?? null,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
 }
 
 export function tokenRoutes(router: Router, deps: ApiDeps): void {
@@ -107,6 +118,9 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
         attempts: operations.attempts,
         lastErrorCode: operations.lastErrorCode,
         lastErrorMessage: operations.lastErrorMessage,
+        createdBy: operations.createdBy,
+        chainId: operations.chainId,
+        createdAt: operations.createdAt,
         updatedAt: operations.updatedAt,
       })
       .from(operations)
@@ -119,7 +133,7 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
       assignedUserId,
       driftSteps,
       hasSeed,
-      operations: tokenOperations.map((operation) => ({ ...operation, updatedAt: operation.updatedAt.toISOString() })),
+      operations: tokenOperations.map((operation) => ({ ...operation, createdAt: operation.createdAt.toISOString(), updatedAt: operation.updatedAt.toISOString() })),
     });
   });
 
@@ -143,17 +157,24 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
     const tokenId = pathId(req.params);
     if (!isUuid(tokenId)) throw notFound(`Token ${tokenId}`);
     const result = await db
-      .transaction((tx) => requestTokenAction(tx, { tokenId, action, actor: principalOf(res).actor, params }))
+      .transaction((tx) => requestTokenAction(tx, { tokenId, action, actor: principalOf(res).actor, params, vault: deps.vault }))
       .catch((error: unknown) => Promise.reject(actionRefusal(error)));
     await enqueueAfterCommit(deps, result.operations, (error) => req.log.error({ error: describeErrorForLog(error), operationIds: result.operations.map((op) => op.id) }, 'could not enqueue; the reconciler will'));
     return result;
   }
 
+  /** What each Graph-facing action takes from its request body. */
+  const ACTION_INPUT: { [A in TokenGraphAction]?: (body: unknown) => TokenActionParams } = {
+    assign: (body) => ({ upn: parseInput(AssignRequest, body, 'request body').upn }),
+    reassign: (body) => ({ upn: parseInput(AssignRequest, body, 'request body').upn }),
+    delete: (body) => withoutUndefined({ confirm: parseInput(DeleteRequest, body ?? {}, 'request body').confirm }),
+    enable: (body) => withoutUndefined({ verificationCode: parseInput(EnableRequest, body ?? {}, 'request body').verificationCode }),
+  };
+
   for (const action of TOKEN_GRAPH_ACTIONS) {
     const endpoint = tokenGraphActions[action];
     route(router, endpoint, async (req, res) => {
-      const params = action === 'assign' ? { upn: parseInput(AssignRequest, req.body, 'request body').upn } : {};
-      const { operations: [operation] } = await act(req, res, action, params);
+      const { operations: [operation] } = await act(req, res, action, ACTION_INPUT[action]?.(req.body) ?? {});
       send(res, endpoint, 202, { operationId: operation!.id });
     });
   }
@@ -162,9 +183,25 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
     const endpoint = tokenLifecycleActions[action];
     route(router, endpoint, async (req, res) => {
       const { token } = await act(req, res, action);
-      const { graphDeviceId: _g, assignedUserId: _a, driftSteps: _d, hasSeed: _h, ...item } = await findTokenItem(token.id);
-      send(res, endpoint, 200, tokenItem(item));
+      send(res, endpoint, 200, await tokenView(token.id));
     });
+  }
+
+  route(router, endpoints.reportLost, async (req, res) => {
+    const { note } = parseInput(LostReport, req.body, 'request body');
+    const { token, operations: written } = await act(req, res, 'lost', { note });
+    send(res, endpoints.reportLost, 202, { token: await tokenView(token.id), operationId: written[0]?.id ?? null });
+  });
+
+  route(router, endpoints.editToken, async (req, res) => {
+    const edit = parseInput(TokenEdit, req.body, 'request body');
+    const { token, operations: written } = await act(req, res, 'edit', withoutUndefined({ displayName: edit.displayName, comment: edit.comment }));
+    send(res, endpoints.editToken, 200, { token: await tokenView(token.id), operationId: written[0]?.id ?? null });
+  });
+
+  async function tokenView(id: string): Promise<TokenView> {
+    const { graphDeviceId: _g, assignedUserId: _a, driftSteps: _d, hasSeed: _h, ...item } = await findTokenItem(id);
+    return tokenItem(item);
   }
 
   /** The token's TOTP key, decrypted for a check; never leaves this process. */
@@ -241,6 +278,10 @@ export function actionRefusal(error: unknown): unknown {
   if (error instanceof TokenNotFound) return notFound(`Token ${error.tokenId}`);
   if (error instanceof TokenStateConflict) return conflict(capitalise(error.message), error.code);
   return error;
+}
+
+function withoutUndefined<T extends Record<string, unknown>>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, inner]) => inner !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
 }
 
 function capitalise(text: string): string {

@@ -23,7 +23,7 @@ const DANGER: ReadonlySet<BulkActionName> = new Set(['delete', 'retire']);
 
 const CONSEQUENCE: Record<BulkActionName, string> = {
   disable: 'They stay assigned but no longer sign their users in, in Entra as well.',
-  enable: 'They sign their users in again. Lost and retired tokens are never enabled.',
+  enable: 'They are activated again in Entra with a code from their seed and sign their users in. Lost and retired tokens are never enabled, and a token whose seed was purged needs a code from the token itself: enable those one at a time.',
   unassign: 'Their users can no longer sign in with them. The tokens stay in the inventory and can be assigned again.',
   delete: 'The devices are removed from the tenant\'s hardware OATH inventory. This cannot be undone.',
   retire: 'They go out of service for good and their seeds are erased. This cannot be undone.',

@@ -20,7 +20,7 @@ function summary(overrides: Partial<Omit<Import, 'progress'>> & { progress?: Par
     createdAt: '2026-01-31T10:00:00.000Z',
     finishedAt: null,
     error: null,
-    tokensByState: { imported: 0, created: 0, assigned: 0, active: 0, failed: 0, disabled: 0, retired: 0, deleted: 0 },
+    tokensByState: { imported: 0, created: 0, assigned: 0, active: 0, failed: 0, disabled: 0, lost: 0, retired: 0, deleted: 0 },
     ...rest,
     progress: { validated: 6, created: 0, assigned: 0, activated: 0, failed: 0, pending: 6, ...progress },
   };

@@ -1,31 +1,37 @@
 // What an operator can do to one token, offered exactly when the life cycle allows it (the domain's own
-// transition table decides) and only to roles that may act. Steps that cannot be undone ask first.
+// transition table decides) and only to roles that may act. Steps that cannot be undone ask first. Every
+// action that changes Entra is queued: the token's state moves when Graph has confirmed, and until then
+// the detail page says what is under way (`inFlightLabel`).
 import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
 import { api } from '../api/client';
 import type { CodeVerdict, DirectoryUser, ResyncResult, Role, TokenDetail, TokenEventType } from '@tokenfleet/contract';
-import { canApply, UPN_PATTERN } from '@tokenfleet/contract/values';
+import { canApply, UNFINISHED_OPERATION_STATUSES, UPN_PATTERN } from '@tokenfleet/contract/values';
 import { roleAllows } from '../session';
 import { useConfirm, type ConfirmRequest } from './ConfirmDialog';
 import { ErrorMessage } from './ui';
 import { useSubmission } from '../hooks';
 
-type ActionName = 'activate' | 'unassign' | 'delete' | 'disable' | 'enable' | 'retire';
+type ActionName = 'activate' | 'unassign' | 'disable' | 'enable' | 'retire' | 'delete';
 
 interface ActionSpec {
   label: string;
-  event: TokenEventType;
+  available: (token: TokenDetail) => boolean;
   /** Graph-facing actions answer 202 and run as a job; the rest are answered at once. */
   viaJob: boolean;
   /** Destroys something for good: a red button. */
   danger?: boolean;
   confirm?: (token: TokenDetail) => ConfirmRequest;
+  /** The request body, when the action takes one. */
+  body?: (token: TokenDetail) => unknown;
 }
 
+const allows = (event: TokenEventType) => (token: Pick<TokenDetail, 'state'>) => canApply(token.state, event);
+
 const ACTIONS: Record<ActionName, ActionSpec> = {
-  activate: { label: 'Activate', event: 'activated', viaJob: true },
+  activate: { label: 'Activate', available: allows('activated'), viaJob: true },
   unassign: {
     label: 'Unassign',
-    event: 'unassigned',
+    available: (token) => canApply(token.state, 'unassigned') && token.assignedUpn !== null,
     viaJob: true,
     confirm: (token) => ({
       title: `Unassign token ${token.serialNumber}?`,
@@ -33,11 +39,22 @@ const ACTIONS: Record<ActionName, ActionSpec> = {
       confirmLabel: 'Unassign',
     }),
   },
-  disable: { label: 'Disable', event: 'disabled', viaJob: false },
-  enable: { label: 'Enable', event: 'enabled', viaJob: false },
+  disable: {
+    label: 'Disable',
+    // A lost or retired token is deactivated already (the life cycle lets Entra confirm it again, no more).
+    available: (token) => token.state === 'active',
+    viaJob: true,
+    confirm: (token) => ({
+      title: `Disable token ${token.serialNumber}?`,
+      body: <p>Entra deactivates the token: it stays assigned to {token.assignedUpn ?? 'its user'} but no longer signs in until it is enabled again.</p>,
+      confirmLabel: 'Disable',
+    }),
+  },
+  // Without a seed, enable needs a code the token shows: EnableWithCodeForm below.
+  enable: { label: 'Enable', available: (token) => canApply(token.state, 'enabled') && token.hasSeed, viaJob: true },
   retire: {
     label: 'Retire',
-    event: 'retired',
+    available: allows('retired'),
     viaJob: false,
     danger: true,
     confirm: (token) => ({
@@ -49,21 +66,48 @@ const ACTIONS: Record<ActionName, ActionSpec> = {
   },
   delete: {
     label: 'Delete from Entra',
-    event: 'deleted',
+    // A token still assigned is unassigned first, as part of the same action.
+    available: (token) => canApply(token.state, 'deleted') || (token.assignedUpn !== null && canApply(token.state, 'unassigned')),
     viaJob: true,
     danger: true,
     confirm: (token) => ({
-      title: `Delete token ${token.serialNumber} from Entra?`,
-      body: <p>The device is removed from the tenant's hardware OATH inventory. This cannot be undone; to use the token again it must be imported again.</p>,
-      confirmLabel: 'Delete',
+      title: token.assignedUpn ? `Delete token ${token.serialNumber} of ${token.assignedUpn}?` : `Delete token ${token.serialNumber} from Entra?`,
+      body: (
+        <>
+          {token.assignedUpn && (
+            <p>
+              The token is assigned to <strong>{token.assignedUpn}</strong>: it is taken from this user first, who can then no longer sign in with it.
+            </p>
+          )}
+          <p>The device is removed from the tenant's hardware OATH inventory. This cannot be undone; to use the token again it must be imported again.</p>
+        </>
+      ),
+      confirmLabel: token.assignedUpn ? `Delete, taking it from ${token.assignedUpn}` : 'Delete',
       danger: true,
     }),
+    // The API refuses to delete an assigned token unless the request names its user.
+    body: (token) => (token.assignedUpn ? { confirm: token.assignedUpn } : {}),
   },
 };
 
-export function availableActions(role: Role, token: Pick<TokenDetail, 'state'>): ActionName[] {
+export function availableActions(role: Role, token: TokenDetail): ActionName[] {
   if (!roleAllows(role, 'operator')) return [];
-  return (Object.keys(ACTIONS) as ActionName[]).filter((name) => canApply(token.state, ACTIONS[name].event));
+  return (Object.keys(ACTIONS) as ActionName[]).filter((name) => ACTIONS[name].available(token));
+}
+
+/** What Entra is being asked to do for the token right now, for the detail page; null when nothing is under way. */
+export function inFlightLabel(token: Pick<TokenDetail, 'state' | 'operations'>): string | null {
+  const open = token.operations.find((operation) => (UNFINISHED_OPERATION_STATUSES as readonly string[]).includes(operation.status));
+  if (!open) return null;
+  switch (open.kind) {
+    case 'token.deactivate': return 'Disabling in Entra…';
+    case 'token.activate': return token.state === 'disabled' ? 'Enabling in Entra…' : 'Activating in Entra…';
+    case 'token.assign': return 'Assigning in Entra…';
+    case 'token.unassign': return 'Unassigning in Entra…';
+    case 'token.delete': return 'Deleting from Entra…';
+    case 'token.update': return 'Renaming in Entra…';
+    case 'token.create': return 'Creating in Entra…';
+  }
 }
 
 export function TokenActions({ token, role, busy, onChanged }: { token: TokenDetail; role: Role; busy: boolean; onChanged: (message: string) => void }) {
@@ -71,27 +115,39 @@ export function TokenActions({ token, role, busy, onChanged }: { token: TokenDet
   const { working, error, attempt } = useSubmission();
   if (!roleAllows(role, 'operator')) return null;
   const actions = availableActions(role, token);
-  const canAssign = canApply(token.state, 'assigned');
+  const canAssign = canApply(token.state, 'assigned') && token.graphDeviceId !== null;
+  const canReassign = token.assignedUpn !== null && token.hasSeed && canApply(token.state, 'unassigned') && token.state !== 'lost' && token.state !== 'retired';
+  const canReportLost = canApply(token.state, 'lost');
+  const enableNeedsCode = canApply(token.state, 'enabled') && !token.hasSeed;
+  const inFlight = inFlightLabel(token);
 
   async function run(name: ActionName) {
     const spec = ACTIONS[name];
     if (spec.confirm && !(await confirm(spec.confirm(token)))) return;
     await attempt(async () => {
-      await api.post(`/tokens/${token.id}/${name}`);
-      onChanged(spec.viaJob ? `${spec.label}: queued. The result shows here when the job has run.` : `${spec.label}: done.`);
+      await api.post(`/tokens/${token.id}/${name}`, spec.body?.(token));
+      onChanged(spec.viaJob ? `${spec.label}: queued. The result shows here when Entra has done it.` : `${spec.label}: done.`);
     });
   }
 
   return (
     <section className="card" aria-labelledby="token-actions">
       <h2 id="token-actions">Actions</h2>
+      <p className="lifecycle-now" aria-live="polite">
+        {inFlight ?? `Now: ${STATE_IN_ENTRA[token.state]}`}
+      </p>
       <ErrorMessage error={error} />
       {busy && (
         <p className="notice notice-info" role="status">
           An operation on this token is under way; actions that call Entra wait until it has finished.
         </p>
       )}
-      {actions.length === 0 && !canAssign && <p className="muted">No action applies to a token in this state.</p>}
+      {token.state === 'lost' && (
+        <p className="notice notice-error">
+          Reported lost{token.lostNote ? `: ${token.lostNote}` : ''}. It never signs in again; retire it to keep the record, or delete it from Entra.
+        </p>
+      )}
+      {actions.length === 0 && !canAssign && !canReportLost && <p className="muted">No action applies to a token in this state.</p>}
       <div className="button-row">
         {actions.map((name) => (
           <button
@@ -105,7 +161,11 @@ export function TokenActions({ token, role, busy, onChanged }: { token: TokenDet
           </button>
         ))}
       </div>
-      {canAssign && <AssignForm token={token} disabled={working || busy} onAssigned={onChanged} />}
+      {enableNeedsCode && <EnableWithCodeForm token={token} disabled={working || busy} onEnabled={onChanged} />}
+      {canAssign && <AssignForm token={token} action="assign" disabled={working || busy} onAssigned={onChanged} />}
+      {canReassign && <AssignForm token={token} action="reassign" disabled={working || busy} onAssigned={onChanged} />}
+      {canReportLost && <LostForm token={token} disabled={working} onReported={onChanged} />}
+      {token.state !== 'deleted' && <EditForm token={token} disabled={working || busy} onSaved={onChanged} />}
       {token.hasSeed ? (
         <div className="code-tools">
           <TestCodeForm tokenId={token.id} />
@@ -119,9 +179,128 @@ export function TokenActions({ token, role, busy, onChanged }: { token: TokenDet
   );
 }
 
+/** What each state means in Entra, in the words an operator would use. */
+const STATE_IN_ENTRA: Record<TokenDetail['state'], string> = {
+  imported: 'not in Entra yet.',
+  created: 'in the Entra inventory, not assigned.',
+  assigned: 'assigned in Entra, not activated yet.',
+  active: 'active in Entra: signs its user in.',
+  failed: 'a step failed; see the operations below.',
+  disabled: 'disabled in Entra: assigned, but does not sign in.',
+  lost: 'reported lost: deactivated in Entra, never active again.',
+  retired: 'retired: out of service for good.',
+  deleted: 'deleted from Entra.',
+};
+
+function EnableWithCodeForm({ token, disabled, onEnabled }: { token: TokenDetail; disabled: boolean; onEnabled: (message: string) => void }) {
+  const ids = useId();
+  const [code, setCode] = useState('');
+  const { working, error, attempt } = useSubmission();
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    await attempt(async () => {
+      await api.post(`/tokens/${token.id}/enable`, { verificationCode: code });
+      onEnabled('Enable: queued with the code you entered. The result shows here when Entra has checked it.');
+    });
+    // The code is a secret of the moment: not left on screen.
+    setCode('');
+  }
+
+  return (
+    <SmallForm title="Enable with a code" onSubmit={submit}>
+      <p className="help">This token's seed was purged, so Tokenfleet cannot compute its code: enter the code it shows now.</p>
+      <CodeField id={`${ids}-code`} label="Code the token shows" value={code} onChange={setCode} />
+      <button type="submit" disabled={disabled || working}>
+        Enable
+      </button>
+      <ErrorMessage error={error} />
+    </SmallForm>
+  );
+}
+
+function LostForm({ token, disabled, onReported }: { token: TokenDetail; disabled: boolean; onReported: (message: string) => void }) {
+  const ids = useId();
+  const [note, setNote] = useState('');
+  const { working, error, attempt } = useSubmission();
+  const [confirmElement, confirm] = useConfirm();
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const ok = await confirm({
+      title: `Report token ${token.serialNumber} lost?`,
+      body: (
+        <p>
+          It goes out of service at once and is deactivated in Entra ahead of other queued work{token.assignedUpn ? `; ${token.assignedUpn} can no longer sign in with it` : ''}. A lost token is never
+          enabled again: afterwards, retire or delete it.
+        </p>
+      ),
+      confirmLabel: 'Report lost',
+      danger: true,
+    });
+    if (!ok) return;
+    await attempt(async () => {
+      await api.post(`/tokens/${token.id}/lost`, { note });
+      setNote('');
+      onReported('Reported lost: the token is out of service, and Entra deactivates it first thing.');
+    });
+  }
+
+  return (
+    <form className="small-form" onSubmit={submit} aria-labelledby={`${ids}-title`}>
+      <h3 id={`${ids}-title`}>Report lost or stolen</h3>
+      <label htmlFor={`${ids}-note`}>Where or how it was lost</label>
+      <textarea id={`${ids}-note`} required maxLength={1000} rows={2} value={note} onChange={(event) => setNote(event.target.value)} />
+      <ErrorMessage error={error} />
+      <button type="submit" className="danger" disabled={disabled || working || note.trim().length === 0}>
+        Report lost
+      </button>
+      {confirmElement}
+    </form>
+  );
+}
+
+function EditForm({ token, disabled, onSaved }: { token: TokenDetail; disabled: boolean; onSaved: (message: string) => void }) {
+  const ids = useId();
+  const [displayName, setDisplayName] = useState(token.displayName);
+  const [comment, setComment] = useState(token.comment ?? '');
+  const { working, error, attempt } = useSubmission();
+  // A saved edit, or one the worker carried out, shows the values as they now are.
+  useEffect(() => setDisplayName(token.displayName), [token.displayName]);
+  useEffect(() => setComment(token.comment ?? ''), [token.comment]);
+  const changedName = displayName.trim() !== token.displayName;
+  const changedComment = comment.trim() !== (token.comment ?? '');
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    await attempt(async () => {
+      const answer = await api.post<{ operationId: string | null }>(`/tokens/${token.id}/edit`, {
+        ...(changedName ? { displayName: displayName.trim() } : {}),
+        ...(changedComment ? { comment: comment.trim() } : {}),
+      });
+      onSaved(answer.operationId ? 'Saved; the new name is sent to Entra and shows here once Entra has taken it.' : 'Saved.');
+    });
+  }
+
+  return (
+    <form className="small-form" onSubmit={submit} aria-labelledby={`${ids}-title`}>
+      <h3 id={`${ids}-title`}>Edit</h3>
+      <label htmlFor={`${ids}-name`}>Display name in Entra</label>
+      <input id={`${ids}-name`} maxLength={256} value={displayName} onChange={(event) => setDisplayName(event.target.value)} />
+      <label htmlFor={`${ids}-comment`}>Comment (Tokenfleet only)</label>
+      <textarea id={`${ids}-comment`} maxLength={1000} rows={2} value={comment} onChange={(event) => setComment(event.target.value)} />
+      <ErrorMessage error={error} />
+      <button type="submit" disabled={disabled || working || (!changedName && !changedComment) || displayName.trim().length === 0}>
+        Save
+      </button>
+    </form>
+  );
+}
+
 const SEARCH_DELAY_MS = 300;
 
-function AssignForm({ token, disabled, onAssigned }: { token: TokenDetail; disabled: boolean; onAssigned: (message: string) => void }) {
+function AssignForm({ token, action, disabled, onAssigned }: { token: TokenDetail; action: 'assign' | 'reassign'; disabled: boolean; onAssigned: (message: string) => void }) {
+  const verb = action === 'assign' ? 'Assign' : 'Reassign';
   const ids = useId();
   const [search, setSearch] = useState('');
   const [users, setUsers] = useState<DirectoryUser[] | null>(null);
@@ -163,19 +342,31 @@ function AssignForm({ token, disabled, onAssigned }: { token: TokenDetail; disab
   async function submit(event: FormEvent) {
     event.preventDefault();
     if (!upn) return;
-    const ok = await confirm({ title: `Assign token ${token.serialNumber} to ${upn}?`, body: <p>The token is assigned in Entra to this user.</p>, confirmLabel: 'Assign' });
+    const ok = await confirm(
+      action === 'assign'
+        ? { title: `Assign token ${token.serialNumber} to ${upn}?`, body: <p>The token is assigned in Entra to this user.</p>, confirmLabel: 'Assign' }
+        : {
+            title: `Reassign token ${token.serialNumber} to ${upn}?`,
+            body: (
+              <p>
+                It is taken from {token.assignedUpn}, assigned to {upn} and activated there, in three steps shown below as one chain. {token.assignedUpn} can no longer sign in with it.
+              </p>
+            ),
+            confirmLabel: 'Reassign',
+          },
+    );
     if (!ok) return;
     await attempt(async () => {
-      await api.post(`/tokens/${token.id}/assign`, { upn });
+      await api.post(`/tokens/${token.id}/${action}`, { upn });
       setSearch('');
       setChosen('');
-      onAssigned(`Assign to ${upn}: queued. The result shows here when the job has run.`);
+      onAssigned(`${verb} to ${upn}: queued. The result shows here when Entra has done it.`);
     });
   }
 
   return (
     <form className="assign-form" onSubmit={submit} aria-labelledby={`${ids}-title`}>
-      <h3 id={`${ids}-title`}>Assign to a user</h3>
+      <h3 id={`${ids}-title`}>{action === 'assign' ? 'Assign to a user' : 'Reassign to another user'}</h3>
       <label htmlFor={`${ids}-search`}>Find a user by name or UPN</label>
       <input
         id={`${ids}-search`}
@@ -204,7 +395,7 @@ function AssignForm({ token, disabled, onAssigned }: { token: TokenDetail; disab
       )}
       <ErrorMessage error={error} />
       <button type="submit" className="primary" disabled={disabled || working || !upn}>
-        {upn ? `Assign to ${upn}` : 'Assign'}
+        {upn ? `${verb} to ${upn}` : verb}
       </button>
       {confirmElement}
     </form>

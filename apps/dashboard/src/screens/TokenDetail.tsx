@@ -4,10 +4,10 @@ import type { AuditEvent, Page, TokenDetail as TokenDetailData } from '@tokenfle
 import { UNFINISHED_OPERATION_STATUSES } from '@tokenfleet/contract/values';
 import { AuditTable } from '../components/AuditTable';
 import { RetryButton } from '../components/RetryButton';
-import { TokenActions } from '../components/TokenActions';
+import { inFlightLabel, TokenActions } from '../components/TokenActions';
 import { TokenValidations } from '../components/TokenValidations';
 import { EmptyState, ErrorMessage, LoadMore, Loading, PageTitle, StateBadge, Time } from '../components/ui';
-import { OPERATION_STATUS_LABELS, operationKindLabel, TOKEN_STATE_LABELS } from '../format';
+import { OPERATION_STATUS_LABELS, operationKindLabel, shortId, TOKEN_STATE_LABELS } from '../format';
 import { usePagedList, useResource } from '../hooks';
 import { Link } from '../router';
 import { roleAllows, useSession } from '../session';
@@ -61,6 +61,11 @@ export function TokenDetail({ id }: { id: string }) {
       <PageTitle title={data ? `Token ${data.serialNumber}` : 'Token'}>
         Token <span className="mono">{data?.serialNumber ?? ''}</span> {data && <StateBadge state={data.state} />}
       </PageTitle>
+      {data && inFlightLabel(data) && (
+        <p className="in-flight" role="status">
+          {inFlightLabel(data)}
+        </p>
+      )}
       <ErrorMessage error={token.error} />
       {message && (
         <p className="notice notice-success" role="status">
@@ -80,6 +85,13 @@ export function TokenDetail({ id }: { id: string }) {
                   {data.lastError && <span className="block text-failed">{data.lastError}</span>}
                 </Fact>
                 <Fact label="Description">{data.displayName || '—'}</Fact>
+                <Fact label="Comment">{data.comment ?? <span className="muted">none</span>}</Fact>
+                {data.lostAt && (
+                  <Fact label="Reported lost">
+                    <Time iso={data.lostAt} />
+                    {data.lostNote && <span className="block">{data.lostNote}</span>}
+                  </Fact>
+                )}
                 <Fact label="Device serial">
                   <span className="mono">{data.serialNumber}</span>
                 </Fact>
@@ -121,8 +133,10 @@ export function TokenDetail({ id }: { id: string }) {
                 <thead>
                   <tr>
                     <th scope="col" className="col-step">Step</th>
+                    <th scope="col">Part of</th>
                     <th scope="col" className="col-state">Status</th>
                     <th scope="col" className="num col-num">Attempts</th>
+                    <th scope="col">Requested by</th>
                     <th scope="col">Last error</th>
                     <th scope="col" className="col-time">Updated</th>
                     <th scope="col" className="col-buttons">
@@ -134,10 +148,12 @@ export function TokenDetail({ id }: { id: string }) {
                   {data.operations.map((operation) => (
                     <tr key={operation.id}>
                       <td>{operationKindLabel(operation.kind)}</td>
+                      <td>{operation.chainId ? <span title={`One operator action: operations sharing chain ${operation.chainId}`}>chain {shortId(operation.chainId)}</span> : <span className="muted">—</span>}</td>
                       <td>
                         <span className={`status status-${operation.status}`}>{OPERATION_STATUS_LABELS[operation.status] ?? operation.status}</span>
                       </td>
                       <td className="num">{operation.attempts}</td>
+                      <td>{operation.createdBy}</td>
                       <td>
                         {operation.lastErrorCode && <span className="mono">{operation.lastErrorCode}</span>} {operation.lastErrorMessage}
                       </td>

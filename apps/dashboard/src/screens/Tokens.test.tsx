@@ -22,6 +22,9 @@ describe('token table', () => {
       importId: null,
       lastError: null,
       lastUsedAt: null,
+      comment: null,
+      lostAt: null,
+      lostNote: null,
       createdAt: '2026-01-31T10:00:00.000Z',
       updatedAt: '2026-01-31T10:00:00.000Z',
     };

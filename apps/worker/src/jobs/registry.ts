@@ -8,8 +8,10 @@ import { inventorySync } from './inventory-sync';
 import { tokenActivate } from './token-activate';
 import { tokenAssign } from './token-assign';
 import { tokenCreate } from './token-create';
+import { tokenDeactivate } from './token-deactivate';
 import { tokenDelete } from './token-delete';
 import { tokenUnassign } from './token-unassign';
+import { tokenUpdate } from './token-update';
 
 export const handlers: { [K in JobName]: Handler<K> } = {
   'token.create': tokenCreate,
@@ -17,6 +19,8 @@ export const handlers: { [K in JobName]: Handler<K> } = {
   'token.activate': tokenActivate,
   'token.unassign': tokenUnassign,
   'token.delete': tokenDelete,
+  'token.deactivate': tokenDeactivate,
+  'token.update': tokenUpdate,
   'import.expand': importExpand,
   'bulk.expand': bulkExpand,
   'inventory.sync': inventorySync,

@@ -1,13 +1,20 @@
 // token.activate: sends one verification code for an assigned token. The code is computed inside the
 // Graph client immediately before the request leaves, for the window Graph's clock is in.
+//
+// The same job enables a disabled token again (`params.enable`): the same gate and code, or, where the
+// seed was purged, the code the operator typed (sealed in the operation row, removed once sent). A token
+// reported lost is never activated: the job fails for good, and a lost token Entra activated anyway (an
+// activation already on its way when the report came) is deactivated again at once.
 import { base32Decode, type TotpKey } from '@tokenfleet/domain';
-import { eq } from 'drizzle-orm';
-import { tenants, transitionToken, type Token } from '@tokenfleet/db';
-import { codeAtSendTime, waitForFreshWindow, windowStillFresh, WindowClosing } from '../activation-gate';
+import { eq, sql } from 'drizzle-orm';
+import { insertOperations, operations, operatorCodeBinding, tenants, tokens, transitionToken, type DbOrTx, type Operation, type Token } from '@tokenfleet/db';
+import { enqueueOperations } from '@tokenfleet/queue';
+import { codeAtSendTime, waitForFreshWindow, waitForUnusedWindow, windowStillFresh, WindowClosing } from '../activation-gate';
 import { delayJob, PermanentFailure } from '../errors';
 import { callGraph, lookUpDevice, permanentFrom } from '../graph-call';
 import { runOperation } from '../operation-runner';
 import { completeOperation, markRunning } from '../store';
+import type { JobContext } from '../context';
 import type { Handler } from './handler';
 
 export const tokenActivate: Handler<'token.activate'> = (job, jc) =>
@@ -16,7 +23,8 @@ export const tokenActivate: Handler<'token.activate'> = (job, jc) =>
       await completeOperation(jc.db, op, undefined, { note: 'token was already active' });
       return { status: 'skipped', detail: 'already active' };
     }
-    const { userId, deviceId } = requireAssigned(token);
+    const enabling = op.params.enable === true;
+    const { userId, deviceId } = requireAssigned(token, enabling);
     await markRunning(jc.db, op.id);
     const audit = { tokenId: token.id, operationId: op.id, importId: op.importId };
 
@@ -29,8 +37,12 @@ export const tokenActivate: Handler<'token.activate'> = (job, jc) =>
       }
     }
 
-    await waitForFreshWindow(jc, token.timeIntervalSeconds);
-    const key = seedKey(jc, token);
+    const operatorCode = op.params.sealedCode ? await takeOperatorCode(jc, op, token) : null;
+    if (!operatorCode) {
+      await waitForUnusedWindow(jc, token.id, op.id, token.timeIntervalSeconds);
+      await waitForFreshWindow(jc, token.timeIntervalSeconds);
+    }
+    const code = operatorCode ? () => operatorCode : codeAtSendTime(jc, seedKey(jc, token));
     const activate = () =>
       callGraph(
         jc,
@@ -38,12 +50,13 @@ export const tokenActivate: Handler<'token.activate'> = (job, jc) =>
           action: 'activate',
           write: true,
           ...audit,
-          detail: { periodSeconds: token.timeIntervalSeconds, hashFunction: token.hashFunction },
+          detail: { periodSeconds: token.timeIntervalSeconds, hashFunction: token.hashFunction, ...(enabling ? { enable: true } : {}), ...(operatorCode ? { code: 'typed by the operator' } : {}) },
           carries: [op.id],
           // A budget wait may have eaten the margin: look again, and stop before anything is marked sent.
-          beforeSend: () => windowStillFresh(jc, token.timeIntervalSeconds),
+          // An operator's code is for the window it was typed in: waiting would only make it stale.
+          ...(operatorCode ? {} : { beforeSend: () => windowStillFresh(jc, token.timeIntervalSeconds) }),
         },
-        () => jc.tenant.graph.activate(userId, token.graphMethodId ?? deviceId, codeAtSendTime(jc, key), token.displayName),
+        () => jc.tenant.graph.activate(userId, token.graphMethodId ?? deviceId, code, token.displayName),
       );
     // Graph saw nothing of a code that was never sent: the budget has its write back, the job waits.
     const outcome = await activate().catch((error: unknown) => (error instanceof WindowClosing ? delayJob(jc, error.waitMs) : Promise.reject(error)));
@@ -52,27 +65,55 @@ export const tokenActivate: Handler<'token.activate'> = (job, jc) =>
     return { status: 'done' };
 
     async function finish(current: Token, graph: { status: number; requestId: string | null }, note?: string) {
-      await jc.db.transaction(async (tx) => {
+      const redo = await jc.db.transaction(async (tx): Promise<Operation[]> => {
+        const [now] = await tx.select().from(tokens).where(eq(tokens.id, current.id)).for('update');
+        if (now?.state === 'lost') return deactivateLost(tx, now, graph);
         // A tenant may choose to keep no seed once Entra holds the token: it can then never be re-activated.
         // Read now, not at start-up, so an admin's change applies to the next activation.
         const [tenant] = await tx.select({ settings: tenants.settings }).from(tenants).where(eq(tenants.id, jc.tenant.tenantId));
         const purge = tenant?.settings.purgeSeedsWhenActive === true;
-        await transitionToken(tx, current, { type: 'activated' }, { lastError: null, ...(purge ? { secretKeyId: null, secretCiphertext: null } : {}) }, { actor: 'worker', operationId: op.id, importId: op.importId, detail: { ...(note ? { note } : {}), ...(purge ? { seedPurged: true } : {}) } });
+        await transitionToken(tx, now ?? current, { type: enabling ? 'enabled' : 'activated' }, { lastError: null, ...(purge ? { secretKeyId: null, secretCiphertext: null } : {}) }, { actor: 'worker', operationId: op.id, importId: op.importId, detail: { ...(note ? { note } : {}), ...(purge ? { seedPurged: true } : {}), ...(enabling ? { inEntra: 'activated' } : {}) } });
         await completeOperation(tx, op, graph);
+        return [];
       });
+      await enqueueOperations(jc.tenant.queue, redo);
+    }
+
+    /** Entra activated a token reported lost while this job ran: record it, and deactivate it again first thing. */
+    async function deactivateLost(tx: DbOrTx, lost: Token, graph: { status: number; requestId: string | null }): Promise<Operation[]> {
+      await completeOperation(tx, op, graph, { note: 'the token was reported lost while it was activated; it is deactivated again' });
+      const [bumped] = await tx.update(tokens).set({ generation: sql`${tokens.generation} + 1` }).where(eq(tokens.id, lost.id)).returning({ generation: tokens.generation });
+      return insertOperations(tx, [{ tenantId: op.tenantId, tokenId: lost.id, kind: 'token.deactivate', generation: bumped!.generation, createdBy: 'worker', params: { urgent: true }, chainId: op.chainId }]);
     }
   });
 
-function requireAssigned(token: Token): { userId: string; deviceId: string } {
-  if (token.state !== 'assigned' || !token.graphDeviceId || !token.assignedUserId) {
-    throw new PermanentFailure('not_assigned', `token ${token.serialNumber} is ${token.state}; only a token assigned to a user can be activated`);
+/**
+ * The operator's code, decrypted, and removed from the operation row at once: it is sent at most once,
+ * and a retry asks the operator for a fresh one.
+ */
+async function takeOperatorCode(jc: JobContext, op: Operation, token: Token): Promise<string> {
+  const sealed = op.params.sealedCode!;
+  const { sealedCode: _sealed, ...rest } = op.params;
+  await jc.db.update(operations).set({ params: rest, updatedAt: new Date() }).where(eq(operations.id, op.id));
+  try {
+    return jc.vault.decrypt(operatorCodeBinding(token.id), sealed.keyId, Buffer.from(sealed.ciphertext, 'base64'));
+  } catch (error) {
+    throw new PermanentFailure('code_unreadable', `the code typed for token ${token.serialNumber} cannot be decrypted (${(error as Error).message}); enable it again with a fresh code`);
+  }
+}
+
+function requireAssigned(token: Token, enabling: boolean): { userId: string; deviceId: string } {
+  if (token.state === 'lost') throw new PermanentFailure('token_lost', `token ${token.serialNumber} was reported lost; it is never activated again`);
+  const expected = enabling ? 'disabled' : 'assigned';
+  if (token.state !== expected || !token.graphDeviceId || !token.assignedUserId) {
+    throw new PermanentFailure('not_assigned', enabling ? `token ${token.serialNumber} is ${token.state}; only a disabled token can be enabled` : `token ${token.serialNumber} is ${token.state}; only a token assigned to a user can be activated`);
   }
   return { userId: token.assignedUserId, deviceId: token.graphDeviceId };
 }
 
 function seedKey(jc: { vault: { decrypt(tokenId: string, keyId: string, ciphertext: Buffer): string } }, token: Token): TotpKey {
   if (!token.secretKeyId || !token.secretCiphertext) {
-    throw new PermanentFailure('seed_purged', `the seed of token ${token.serialNumber} was purged; import it again to activate it`);
+    throw new PermanentFailure('seed_purged', `the seed of token ${token.serialNumber} was purged; enable it with the code it shows now, or import it again`);
   }
   const secret = base32Decode(jc.vault.decrypt(token.id, token.secretKeyId, token.secretCiphertext));
   if (!secret) throw new PermanentFailure('seed_unreadable', `the stored seed of token ${token.serialNumber} is not Base32`);

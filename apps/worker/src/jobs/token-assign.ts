@@ -38,7 +38,7 @@ export const tokenAssign: Handler<'token.assign'> = (job, jc) =>
       await transitionToken(tx, token, { type: 'assigned' }, { assignedUserId: userId, assignedUpn: upn, graphMethodId: methodId, lastError: null }, { actor: 'worker', operationId: op.id, importId: op.importId, detail: { upn } });
       await completeOperation(tx, op, graph);
       return op.params.activate === true
-        ? insertOperations(tx, [{ tenantId: op.tenantId, tokenId: token.id, kind: 'token.activate', generation: op.generation, importId: op.importId, createdBy: 'worker', params: { upn } }])
+        ? insertOperations(tx, [{ tenantId: op.tenantId, tokenId: token.id, kind: 'token.activate', generation: op.generation, importId: op.importId, createdBy: op.chainId ? op.createdBy : 'worker', params: { upn }, chainId: op.chainId }])
         : [];
     });
     await enqueueOperations(jc.tenant.queue, next);

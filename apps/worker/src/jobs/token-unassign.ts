@@ -1,6 +1,11 @@
 // token.unassign: takes a token back from its user; the device stays in Entra's inventory. A method Graph
 // no longer knows counts as already unassigned.
-import { transitionToken } from '@tokenfleet/db';
+//
+// As the first step of a chain (`params.then`), it writes the next step in the same transaction: the
+// assignment to the new user of a reassign (which chains the activation), or the delete of an assigned
+// token. Every step carries the chain's id, so the token's detail shows them as one action.
+import { insertOperations, transitionToken, type NewOperationInput } from '@tokenfleet/db';
+import { enqueueOperations } from '@tokenfleet/queue';
 import { PermanentFailure } from '../errors';
 import { callGraph, lookUpDevice, permanentFrom } from '../graph-call';
 import { runOperation } from '../operation-runner';
@@ -22,9 +27,23 @@ export const tokenUnassign: Handler<'token.unassign'> = (job, jc) =>
         graph = { status: outcome.status, requestId: outcome.requestId };
       }
     }
-    await jc.db.transaction(async (tx) => {
-      await transitionToken(tx, token, { type: 'unassigned' }, { assignedUserId: null, assignedUpn: null, graphMethodId: null, lastError: null }, { actor: 'worker', operationId: op.id });
+    const next = await jc.db.transaction(async (tx) => {
+      await transitionToken(tx, token, { type: 'unassigned' }, { assignedUserId: null, assignedUpn: null, graphMethodId: null, lastError: null }, { actor: 'worker', operationId: op.id, detail: { from: token.assignedUpn, ...(op.params.then ? { then: op.params.then } : {}) } });
       await completeOperation(tx, op, graph);
+      const step: Pick<NewOperationInput, 'tenantId' | 'tokenId' | 'generation' | 'createdBy' | 'chainId' | 'importId' | 'bulkActionId'> = {
+        tenantId: op.tenantId,
+        tokenId: token.id,
+        generation: op.generation,
+        createdBy: op.createdBy,
+        chainId: op.chainId ?? op.id,
+        importId: op.importId,
+        // A bulk delete's progress waits for the delete, not only the unassign before it.
+        bulkActionId: op.bulkActionId,
+      };
+      if (op.params.then === 'assign') return insertOperations(tx, [{ ...step, kind: 'token.assign', params: { upn: op.params.upn!, activate: op.params.activate === true } }]);
+      if (op.params.then === 'delete') return insertOperations(tx, [{ ...step, kind: 'token.delete' }]);
+      return [];
     });
+    await enqueueOperations(jc.tenant.queue, next);
     return { status: 'done' };
   });
