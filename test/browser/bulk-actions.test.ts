@@ -45,6 +45,12 @@ describe('a bulk action in the browser', () => {
     await page.getByRole('checkbox', { name: 'Select every token on this page' }).check();
     const bar = page.getByRole('region', { name: 'Bulk actions' });
     await expect.poll(() => bar.getByRole('status').textContent()).toContain('50 tokens selected.');
+    // The page is all ticked and more tokens match: all of them can be taken, counted by the API.
+    await bar.getByRole('button', { name: 'Select all tokens matching this filter' }).click();
+    await expect.poll(() => bar.getByRole('status').textContent()).toContain(`All ${TOKENS} tokens matching this filter are selected.`);
+    await page.getByRole('checkbox', { name: 'Select every token on this page' }).uncheck();
+    await page.getByRole('checkbox', { name: 'Select every token on this page' }).check();
+    await expect.poll(() => bar.getByRole('status').textContent()).toContain('50 tokens selected.');
     await bar.getByRole('button', { name: 'Unassign' }).click();
 
     const dialog = page.getByRole('dialog', { name: 'Unassign 50 tokens?' });

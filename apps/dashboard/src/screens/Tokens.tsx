@@ -2,7 +2,7 @@
 // 100,000 tokens as at 10: it only ever holds the pages the operator asked for. Filters live in the
 // address, so a filtered view (e.g. failed tokens of one import) can be bookmarked or linked to.
 // Operators tick tokens (or take all N matching the filter) and act on them at once (BulkActionBar).
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { api, toQueryString } from '../api/client';
 import type { Page, Token } from '@tokenfleet/contract';
 import { TOKEN_STATES } from '@tokenfleet/contract/values';
@@ -10,7 +10,7 @@ import { BulkActionBar, previewSelection, type TokenSelection } from '../compone
 import { FilterForm, useAppliedFilters, type FilterField } from '../components/FilterForm';
 import { EmptyState, ErrorMessage, LoadMore, Loading, PageTitle, StateBadge, Time } from '../components/ui';
 import { shortId, TOKEN_STATE_LABELS } from '../format';
-import { usePagedList } from '../hooks';
+import { usePagedList, useSubmission } from '../hooks';
 import { useCan } from '../session';
 import { Link } from '../router';
 
@@ -30,6 +30,8 @@ export function Tokens() {
   const list = usePagedList((cursor) => api.get<Page<Token>>('/tokens', { ...applied, limit: TOKENS_PER_PAGE, cursor }), [applied]);
   const filtered = appliedKey !== '';
   const canAct = useCan('operator');
+  // The filters the address applies, as a bulk action's selection takes them (no empty fields).
+  const filter = useMemo(() => Object.fromEntries(Object.entries(applied).filter(([, value]) => value !== '')), [applied]);
   const [ticked, setTicked] = useState<ReadonlySet<string>>(new Set());
   const [allMatching, setAllMatching] = useState<{ count: number } | null>(null);
   // Another filter is another list: what was selected in the last one no longer applies.
@@ -38,7 +40,7 @@ export function Tokens() {
     setAllMatching(null);
   }, [appliedKey]);
   const selection: TokenSelection | null = allMatching
-    ? { kind: 'filter', filter: applied, count: allMatching.count }
+    ? { kind: 'filter', filter, count: allMatching.count }
     : ticked.size > 0
       ? { kind: 'ids', ids: [...ticked] }
       : null;
@@ -70,9 +72,12 @@ export function Tokens() {
       }
     : undefined;
 
-  async function selectAllMatching() {
-    const preview = await previewSelection({ kind: 'filter', filter: applied, count: 0 });
-    setAllMatching({ count: preview.total });
+  const counting = useSubmission();
+  function selectAllMatching() {
+    void counting.attempt(async () => {
+      const preview = await previewSelection({ kind: 'filter', filter, count: 0 });
+      setAllMatching({ count: preview.total });
+    });
   }
 
   return (
@@ -102,13 +107,14 @@ export function Tokens() {
             <BulkActionBar
               selection={selection}
               canSelectAll={pageTicked && list.hasMore}
-              onSelectAll={() => void selectAllMatching()}
+              onSelectAll={selectAllMatching}
               onClear={() => {
                 setTicked(new Set());
                 setAllMatching(null);
               }}
             />
           )}
+          <ErrorMessage error={counting.error} />
           <TokenTable tokens={list.items} selection={tableSelection} />
           <LoadMore shown={list.items.length} hasMore={list.hasMore} loading={list.loading} onMore={() => void list.loadMore()} noun="token" />
         </>
