@@ -56,6 +56,8 @@ describe('runMigrations', () => {
       'accounts',
       'api_keys',
       'audit_events',
+      'bulk_action_skips',
+      'bulk_actions',
       'import_row_errors',
       'imports',
       'operations',
