@@ -40,7 +40,10 @@ export async function startApiProcess(options: ApiProcessOptions): Promise<ApiPr
   const database = await createScratchDatabase(databaseUrl, { label, migrate });
   const apiKey = randomBytes(24).toString('base64url');
   const port = 3900 + Math.floor(Math.random() * 90);
-  const child = spawn(process.execPath, [serverBundlePath('api')], {
+  // BENCH_API_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the API a benchmark drives:
+  // Node refuses --cpu-prof in NODE_OPTIONS.
+  const nodeArgs = process.env.BENCH_API_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, serverBundlePath('api')], {
     cwd: fileURLToPath(new URL('../../', import.meta.url)),
     env: {
       ...process.env,

@@ -21,6 +21,7 @@ import { bulkActionRoutes } from './routes/bulk-actions';
 import { importRoutes } from './routes/imports';
 import { operationRoutes } from './routes/operations';
 import { sessionRoutes } from './routes/session';
+import { metricsRoutes } from './routes/metrics';
 import { overviewRoutes, probeRoutes } from './routes/system';
 import { tenantRoutes } from './routes/tenants';
 import { tokenRoutes } from './routes/tokens';
@@ -61,6 +62,7 @@ export function createApiRouter(deps: ApiDeps): Router {
     send(res, endpoints.openApi, 200, openApiDocument);
   });
   overviewRoutes(router, deps);
+  metricsRoutes(router, deps);
   importRoutes(router, deps);
   tokenRoutes(router, deps);
   operationRoutes(router, deps);

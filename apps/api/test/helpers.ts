@@ -19,7 +19,7 @@ export interface TestApi {
   /** Every log line the API wrote, as text (for redaction checks). */
   logs: () => string;
   call: (method: string, path: string, options?: { key?: string | null; json?: unknown; headers?: Record<string, string> }) => Promise<Answer>;
-  upload: (key: string, file: { name: string; content: Buffer | string }, fields?: Record<string, string>, fieldsAfterFile?: Record<string, string>) => Promise<Answer>;
+  upload: (key: string, file: { name: string; content: Buffer | string }, fields?: Record<string, string>, fieldsAfterFile?: Record<string, string>, query?: Record<string, string>) => Promise<Answer>;
   close: () => Promise<void>;
 }
 
@@ -82,12 +82,13 @@ export async function startTestApi(options: { env?: Record<string, string>; over
     return answer;
   };
 
-  const upload: TestApi['upload'] = async (key, file, fields = {}, fieldsAfterFile = {}) => {
+  const upload: TestApi['upload'] = async (key, file, fields = {}, fieldsAfterFile = {}, query = {}) => {
     const form = new FormData();
     for (const [name, value] of Object.entries(fields)) form.append(name, value);
     form.append('file', new Blob([file.content]), file.name);
     for (const [name, value] of Object.entries(fieldsAfterFile)) form.append(name, value);
-    const response = await fetch(`${api.url}/api/v1/imports`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form });
+    const search = new URLSearchParams(query).toString();
+    const response = await fetch(`${api.url}/api/v1/imports${search ? `?${search}` : ''}`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form });
     const answer = await answerOf(response);
     checkAnswer('POST', '/api/v1/imports', answer);
     return answer;

@@ -175,12 +175,38 @@ describe('POST /api/v1/imports', () => {
     }
   });
 
-  it('refuses a field sent after the file, and an upload without a file', async () => {
-    const late = await t.upload(t.keys.operator, { name: 'late.csv', content: 'upn,serial number,secret key\na@contoso.example,880001,JIOKBCZDGZCTEINCO5R5AAWYO76VJV4S\n' }, {}, { mode: 'import' });
+  it('takes the mode wherever the client puts it: after the file (as curl -F sends it), or in the query', async () => {
+    const csv = (serial: string) => `upn,serial number,secret key\na@contoso.example,${serial},JIOKBCZDGZCTEINCO5R5AAWYO76VJV4S\n`;
+    const createParamsOf = async (importId: string) => (await t.api.deps.db.select().from(operations).where(eq(operations.importId, importId))).map((row) => row.params);
+
+    const late = await t.upload(t.keys.operator, { name: 'late.csv', content: csv('880001') }, {}, { mode: 'import' });
+    expect(late.status).toBe(202);
+    expect(await getImport(late.body.id)).toMatchObject({ mode: 'import', validRows: 1 });
+    // Written while the mode was still the default (activate), carried under the mode that came last.
+    expect(await createParamsOf(late.body.id)).toEqual([expect.objectContaining({ upn: 'a@contoso.example', assign: false, activate: false })]);
+
+    const queried = await t.upload(t.keys.operator, { name: 'query.csv', content: csv('880002') }, {}, {}, { mode: 'assign' });
+    expect(queried.status).toBe(202);
+    expect(await getImport(queried.body.id)).toMatchObject({ mode: 'assign' });
+    expect(await createParamsOf(queried.body.id)).toEqual([expect.objectContaining({ assign: true, activate: false })]);
+
+    const contradicting = await t.upload(t.keys.operator, { name: 'twice.csv', content: csv('880003') }, {}, { mode: 'import' }, { mode: 'activate' });
+    expect(contradicting.status).toBe(400);
+    expect(contradicting.body.error.message).toContain('"mode" was given twice');
+    expect(await t.api.deps.db.select().from(tokens).where(eq(tokens.serialNumber, '880003'))).toHaveLength(0);
+
+    const badLate = await t.upload(t.keys.operator, { name: 'bad.csv', content: csv('880004') }, {}, { mode: 'everything' });
+    expect(badLate.status).toBe(400);
+    expect((await getImport(badLate.body.error.importId)).status).toBe('failed');
+    expect(await t.api.deps.db.select().from(tokens).where(eq(tokens.serialNumber, '880004'))).toHaveLength(0);
+  });
+
+  it('refuses a field the file is read with when it comes after the file, and an upload without a file', async () => {
+    const late = await t.upload(t.keys.operator, { name: 'late.csv', content: 'upn,serial number,secret key\na@contoso.example,880011,JIOKBCZDGZCTEINCO5R5AAWYO76VJV4S\n' }, {}, { pskcKey: '00112233445566778899aabbccddeeff' });
     expect(late.status).toBe(400);
-    expect(late.body.error.message).toContain('"mode" came after the file');
+    expect(late.body.error.message).toContain('"pskcKey" came after the file');
     expect((await getImport(late.body.error.importId)).status).toBe('failed');
-    expect(await t.api.deps.db.select().from(tokens).where(eq(tokens.serialNumber, '880001'))).toHaveLength(0);
+    expect(await t.api.deps.db.select().from(tokens).where(eq(tokens.serialNumber, '880011'))).toHaveLength(0);
 
     const form = new FormData();
     form.append('mode', 'import');

@@ -82,6 +82,7 @@ describe('the OpenAPI document', () => {
     const messy = await t.upload(t.keys.operator, { name: 'messy.csv', content: sampleFile('messy.csv') }, { mode: 'import' });
     expect(messy.status).toBe(202);
     await ok('GET', '/api/v1/overview');
+    await ok('GET', '/api/v1/metrics');
     await ok('GET', '/api/v1/imports?limit=1');
     await ok('GET', `/api/v1/imports/${upload.body.id}`);
     expect((await ok('GET', `/api/v1/imports/${messy.body.id}/errors`)).body.items.length).toBeGreaterThan(0);

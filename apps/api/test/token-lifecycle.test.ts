@@ -207,6 +207,18 @@ describe('reassign', () => {
     const chain = detail.operations.filter((op) => op.chainId === answer.body.operationId);
     expect(chain.map((op) => `${op.kind} ${op.status}`).sort()).toEqual(['token.activate succeeded', 'token.assign succeeded', 'token.unassign succeeded']);
   }, 120_000);
+
+
+  it('to a user Entra does not know, leaves the token with its user and says why', async () => {
+    const [token] = await activeTokens(1, 7);
+    const answer = await post(`/api/v1/tokens/${token!.id}/reassign`, { upn: 'nobody.here@contoso.example' });
+    expect(answer.status).toBe(202);
+    await settled(token!.id);
+    const [unassign] = await db().select().from(operations).where(eq(operations.id, answer.body.operationId));
+    expect(unassign).toMatchObject({ status: 'failed', lastErrorCode: 'user_not_found' });
+    expect(await row(token!.id)).toMatchObject({ state: 'active', assignedUpn: token!.upn });
+    expect(device(token!.serial)?.status).toBe('activated');
+  }, 60_000);
 });
 
 describe('edit', () => {

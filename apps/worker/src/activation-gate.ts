@@ -4,7 +4,7 @@
 // budget wait between the first check and the call can eat the margin.
 import { and, desc, eq, isNotNull, ne } from 'drizzle-orm';
 import { operations } from '@tokenfleet/db';
-import { activationWaitMs, totpCode, totpStep, type TotpKey } from '@tokenfleet/domain';
+import { activationWaitMs, msLeftInWindow, totpCode, totpStep, type TotpKey } from '@tokenfleet/domain';
 import type { JobContext } from './context';
 import { delayJob, NotSent } from './errors';
 
@@ -40,13 +40,17 @@ export async function windowStillFresh(jc: JobContext, periodSeconds: number): P
   if (wait > 0) throw new WindowClosing(wait);
 }
 
-/** The code for Graph's current window, computed when called; refuses when the window is about to close. */
-export function codeAtSendTime(jc: JobContext, key: TotpKey): () => string {
+/**
+ * The code for Graph's current window, computed when called; refuses when the window is about to close.
+ * `onCode` learns how much of the window was left when the code was made (for the metrics).
+ */
+export function codeAtSendTime(jc: JobContext, key: TotpKey, onCode?: (msLeft: number) => void): () => string {
   return () => {
     const { graph } = jc.tenant;
     const now = graph.now();
     const wait = activationWaitMs(now, key.periodSeconds, CODE_MIN_LIFETIME_MS, undefined, graph.clockUncertaintyMs());
     if (wait > 0) throw new WindowClosing(wait);
+    onCode?.(msLeftInWindow(now, key.periodSeconds));
     return totpCode(key, now);
   };
 }

@@ -10,8 +10,9 @@
 // A request that never reached Graph (refused with 429, never connected, or stopped by the caller with
 // NotSent) gives its write back to the budget and its operations lose the "sent" mark it put on them.
 import { Worker } from 'bullmq';
+import { graphCallSeconds, graphCalls, graphPausedSeconds, graphThrottles, graphWrites } from '@tokenfleet/config';
 import { appendAudit } from '@tokenfleet/db';
-import type { GraphOutcome, HardwareOathDevice } from '@tokenfleet/graph';
+import { USERS_PER_LOOKUP, type GraphOutcome, type HardwareOathDevice } from '@tokenfleet/graph';
 import { QUEUE_JOB_RATE_CEILING } from '@tokenfleet/queue';
 import { delayJob, NotSent, PartUnavailable, PermanentFailure, TransientFailure } from './errors';
 import type { JobContext } from './context';
@@ -77,7 +78,12 @@ async function sendOnce<T>(jc: JobContext, spec: GraphCallSpec, call: () => Prom
   }
   const durationMs = Date.now() - started;
   const neverConnected = outcome.kind === 'transient' && outcome.status === null && outcome.code !== null && NEVER_CONNECTED.has(outcome.code);
-  if ((outcome.kind === 'rate-limited' && outcome.status === 429) || neverConnected) await takeBack();
+  const sentBack = (outcome.kind === 'rate-limited' && outcome.status === 429) || neverConnected;
+  if (sentBack) await takeBack();
+  const tenant = jc.tenant.tenantId;
+  graphCalls.inc({ tenant, operation: spec.action, outcome: outcome.kind });
+  graphCallSeconds.observe({ tenant, operation: spec.action }, durationMs / 1000);
+  if (spec.write && !sentBack) graphWrites.inc({ tenant });
 
   if (outcome.firstTry) {
     // The client's one retry with a fresh token: the refused first request is a call of its own.
@@ -135,6 +141,8 @@ async function settle<T>(jc: JobContext, outcome: GraphOutcome<T>): Promise<Sett
         );
       }
       jc.logger.warn({ tenantId: jc.tenant.tenantId, retryAfterMs: outcome.retryAfterMs, status: outcome.status }, 'Graph throttled the tenant; pausing its queue');
+      graphThrottles.inc({ tenant: jc.tenant.tenantId });
+      graphPausedSeconds.inc({ tenant: jc.tenant.tenantId }, outcome.retryAfterMs / 1000);
       await jc.tenant.budget.block(outcome.retryAfterMs);
       // A later, shorter Retry-After must not cut short a pause a longer one began.
       if ((await jc.tenant.queue.getRateLimitTtl(QUEUE_JOB_RATE_CEILING.max)) < outcome.retryAfterMs) await jc.tenant.queue.rateLimit(outcome.retryAfterMs);
@@ -186,4 +194,18 @@ export async function lookUpUserId(jc: JobContext, upn: string, link: AuditLink)
   const user = okOrThrow(await callGraph(jc, { action: 'getUser', write: false, ...link, detail: { upn } }, () => jc.tenant.graph.getUser(upn)), 'looking up the user');
   if (user) jc.tenant.userIds.set(upn.toLowerCase(), user.id);
   return user?.id ?? null;
+}
+
+/**
+ * Looks up, in reads of USERS_PER_LOOKUP each, the users of these UPNs not known yet, and keeps the ids of
+ * those found: a bulk create of fifty tokens costs four directory reads instead of fifty. Users it does
+ * not find are left to `lookUpUserId`, whose look-up by UPN answers a definite "no such user".
+ */
+export async function lookUpUserIds(jc: JobContext, upns: readonly string[], link: AuditLink): Promise<void> {
+  const unknown = [...new Set(upns.map((upn) => upn.toLowerCase()))].filter((upn) => !jc.tenant.userIds.has(upn));
+  for (let start = 0; start < unknown.length; start += USERS_PER_LOOKUP) {
+    const batch = unknown.slice(start, start + USERS_PER_LOOKUP);
+    const users = okOrThrow(await callGraph(jc, { action: 'findUsers', write: false, ...link, detail: { users: batch.length } }, () => jc.tenant.graph.findUsersByUpn(batch)), 'looking up users');
+    for (const user of users) jc.tenant.userIds.set(user.userPrincipalName.toLowerCase(), user.id);
+  }
 }

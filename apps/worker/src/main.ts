@@ -1,11 +1,17 @@
 // `npm run start:worker`: one worker process for the configured tenant. Run as many as you like, on as
 // many machines: they share the tenant's queue and its Graph write budget through Redis.
-import { ConfigError, loadConfig } from '@tokenfleet/config';
+import { collectProcessMetrics, ConfigError, loadConfig, serveMetrics } from '@tokenfleet/config';
 import { startWorker } from './start-worker';
 
 try {
   const config = loadConfig();
   const worker = await startWorker(config);
+  if (config.workerMetrics) {
+    collectProcessMetrics();
+    const { port, host } = config.workerMetrics;
+    (await serveMetrics(port, host)).unref();
+    worker.context.logger.info({ url: `http://${host}:${port}/metrics` }, 'Prometheus metrics served');
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -5,7 +5,9 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, imports, operations, retryOperations, tenants as tenantsTable, tokens } from '@tokenfleet/db';
+import { metricsRegistry } from '@tokenfleet/config';
 import { createRedis, enqueueOperations } from '@tokenfleet/queue';
+import { histogramCount, readPrometheusText } from '@tokenfleet/test-harness/prometheus';
 import { commitTokens as commitTokensOf, sandboxMembers, type TokenSpec } from '../../../test/support/commit-tokens';
 import { startTestSystem, waitForOperations, type TestSystem } from '../../../test/support/system';
 import { waitUntil } from '../../../test/support/wait';
@@ -33,6 +35,10 @@ describe('provisioning pipeline (worker)', () => {
     const upns = members(60);
     const specs: TokenSpec[] = upns.map((upn, index) => ({ upn, interval: index % 3 === 0 ? 60 : 30, hash: index % 2 === 0 ? 'hmacsha256' : 'hmacsha1' }));
     const writesBefore = system.sandbox.inspect.counters().writes;
+    const callsBefore = system.sandbox.inspect.calls().length;
+    const tenant = { tenant: system.tenantId };
+    const metricsBefore = readPrometheusText(await metricsRegistry.metrics());
+    const activationsBefore = await histogramCount(metricsRegistry, 'tokenfleet_activation_window_left_seconds', tenant);
     const created = await commitTokens(specs);
     await waitForOperations(system.client.db, created.map((t) => t.id), 180_000);
 
@@ -43,6 +49,19 @@ describe('provisioning pipeline (worker)', () => {
     const writes = system.sandbox.inspect.counters().writes - writesBefore;
     expect(writes / created.length).toBeLessThanOrEqual(1.05);
     expect(system.sandbox.inspect.counters().activationsRefused).toBe(0);
+
+    // The users were looked up fifteen to a read (Graph's limit on `in`), not one read per token.
+    const userReads = system.sandbox.inspect.calls().slice(callsBefore).filter((call) => call.method === 'GET' && /\/users(\/[^/]+)?$/.test(call.path));
+    expect(userReads.filter((call) => call.path.endsWith('/users')).length).toBeLessThanOrEqual(Math.ceil(created.length / 15) + 4);
+    expect(userReads.filter((call) => !call.path.endsWith('/users'))).toEqual([]);
+
+    // The worker's metrics tell the same story as the sandbox's own counters.
+    const metrics = readPrometheusText(await metricsRegistry.metrics());
+    const grew = (name: string, labels: Record<string, string>) => metrics.value(name, labels) - metricsBefore.value(name, labels);
+    expect(grew('tokenfleet_graph_writes_total', tenant)).toBe(writes);
+    expect(grew('tokenfleet_graph_calls_total', { ...tenant, operation: 'activate', outcome: 'ok' })).toBe(created.length);
+    expect((await histogramCount(metricsRegistry, 'tokenfleet_activation_window_left_seconds', tenant)) - activationsBefore).toBe(created.length);
+    expect(await histogramCount(metricsRegistry, 'tokenfleet_graph_call_duration_seconds', { ...tenant, operation: 'activate' })).toBeGreaterThanOrEqual(created.length);
   }, 240_000);
 
   it('an unknown user leaves the token in the inventory with a failed, retryable assignment', async () => {

@@ -47,6 +47,8 @@ const envSchema = z.object({
   WORKER_CONCURRENCY: positiveInt('WORKER_CONCURRENCY').default(25),
   UPLOAD_MAX_BYTES: positiveInt('UPLOAD_MAX_BYTES').default(64 * 1024 * 1024),
   SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(8443),
+  WORKER_METRICS_PORT: z.coerce.number({ error: 'WORKER_METRICS_PORT must be a port number' }).int().min(1).max(65535).optional(),
+  WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 }).extend(validationEnvSchema.shape);
 
 export type Env = z.infer<typeof envSchema>;
@@ -73,6 +75,8 @@ export interface Config {
   workerConcurrency: number;
   uploadMaxBytes: number;
   sandboxPort: number;
+  /** Where `npm run start:worker` serves its Prometheus metrics (unset: not served; `npm start` has them on the API's /api/v1/metrics). */
+  workerMetrics?: { port: number; host: string };
   /** The TOTPRadius-compatible validation API. */
   validation: ValidationConfig;
 }
@@ -136,9 +140,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerConcurrency: e.WORKER_CONCURRENCY,
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
     sandboxPort: e.SANDBOX_PORT,
+    ...(e.WORKER_METRICS_PORT ? { workerMetrics: { port: e.WORKER_METRICS_PORT, host: e.WORKER_METRICS_HOST } } : {}),
     validation: toValidationConfig(e),
   };
 }
 export * from './graph-connection';
 export * from './logger';
 export type { ValidationConfig } from './validation';
+export * from './metrics';

@@ -8,11 +8,13 @@ import type { Role } from './values';
 
 export type Method = 'get' | 'post' | 'patch' | 'delete';
 
-/** A success answer: a JSON body of this schema, a CSV file, or nothing (204). */
+/** A success answer: a JSON body of this schema, a CSV file, other text of a media type, or nothing (204). */
 export interface Reply {
   description: string;
   body?: z.ZodType;
   csv?: true;
+  /** A text body of this media type (e.g. Prometheus's exposition format). */
+  text?: string;
 }
 
 export interface Endpoint {
@@ -91,6 +93,11 @@ const tokenLifecycleAction = (action: TokenLifecycleAction) =>
     errors: { ...NOT_FOUND, 409: 'The life cycle forbids this now' },
   });
 
+/** A token action with a body of its own that answers the token as it is now (and the operation it queued, if any). */
+function tokenActionWithAnswer<const B extends z.ZodType, const R extends Record<number, Reply>>(action: string, summary: string, body: B, responses: R, conflict: string) {
+  return endpoint({ method: 'post', path: `/tokens/{id}/${action}`, summary, access: 'operator', params: IdParams, body, responses, errors: { ...NOT_FOUND, 409: conflict } });
+}
+
 export const tokenGraphActions = Object.fromEntries(TOKEN_GRAPH_ACTIONS.map((action) => [action, tokenGraphAction(action)])) as Record<TokenGraphAction, ReturnType<typeof tokenGraphAction>>;
 export const tokenLifecycleActions = Object.fromEntries(TOKEN_LIFECYCLE_ACTIONS.map((action) => [action, tokenLifecycleAction(action)])) as Record<
   TokenLifecycleAction,
@@ -122,14 +129,28 @@ export const endpoints = {
   // ---- The document and the overview --------------------------------------------------------------------
   openApi: endpoint({ method: 'get', path: '/openapi.json', summary: 'This document', access: 'viewer', responses: { 200: { description: 'OpenAPI 3.1', body: z.looseObject({ openapi: z.literal('3.1.0') }) } } }),
   overview: endpoint({ method: 'get', path: '/overview', summary: 'Totals and queue state per tenant', access: 'viewer', responses: { 200: { description: 'Overview', body: s.Overview } } }),
+  metrics: endpoint({
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics (viewer): queues, write budget, Graph calls, tokens, imports',
+    description:
+      'The Prometheus text format. Scrape it with an API key as the bearer credential (`authorization: { credentials: <key> }` in the scrape config). ' +
+      'Gauges are read from PostgreSQL and Redis at each scrape; Graph call counters and histograms come from the worker sharing this process, ' +
+      'or from `WORKER_METRICS_PORT` where the worker runs on its own. The metrics are listed in docs/metrics.md.',
+    access: 'viewer',
+    responses: { 200: { description: 'Metrics', text: 'text/plain' } },
+  }),
 
   // ---- Imports ------------------------------------------------------------------------------------------
   upload: endpoint({
     method: 'post',
     path: '/imports',
-    summary: 'Upload a seed file (operator). Form fields may come before or after the file.',
-    description: 'A file refused as a whole (wrong PSKC key, missing columns) answers 400 `seed_file_rejected` with the `importId` it was recorded under.',
+    summary: 'Upload a seed file (operator). Options as form fields or query parameters.',
+    description:
+      'The options may come as query parameters or as form fields; `mode` also after the file (it is applied when the body is complete), while `tenantId` and `pskcKey`, which the file is read with, must come before it or in the query. ' +
+      'The same option given twice with different values is refused. A file refused as a whole (wrong PSKC key, missing columns) answers 400 `seed_file_rejected` with the `importId` it was recorded under.',
     access: 'operator',
+    query: s.UploadQuery,
     form: s.UploadForm,
     responses: { 202: { description: 'Accepted; poll the import', body: s.Accepted } },
     errors: { 413: 'The file is larger than UPLOAD_MAX_BYTES (the import is recorded as failed)' },
@@ -171,26 +192,20 @@ export const endpoints = {
   }),
   ...prefixed('token', tokenGraphActions),
   ...prefixed('token', tokenLifecycleActions),
-  reportLost: endpoint({
-    method: 'post',
-    path: '/tokens/{id}/lost',
-    summary: 'Report lost: out of service at once, deactivated in Entra ahead of other queued work, never active again; retire or delete it afterwards (operator)',
-    access: 'operator',
-    params: IdParams,
-    body: s.LostReport,
-    responses: { 202: { description: 'Marked lost; the deactivation is queued where Entra holds the token for a user', body: s.TokenActionAnswer } },
-    errors: { ...NOT_FOUND, 409: 'The life cycle forbids this now' },
-  }),
-  editToken: endpoint({
-    method: 'post',
-    path: '/tokens/{id}/edit',
-    summary: 'Edit the display name (in Entra) and the comment (in Tokenfleet), each audited with old and new value (operator)',
-    access: 'operator',
-    params: IdParams,
-    body: s.TokenEdit,
-    responses: { 200: { description: 'The token as it is now, and the rename queued for Entra if one was', body: s.TokenActionAnswer } },
-    errors: { ...NOT_FOUND, 409: 'Entra cannot rename the token in its state now, or a rename is already under way' },
-  }),
+  reportLost: tokenActionWithAnswer(
+    'lost',
+    'Report lost: out of service at once, deactivated in Entra ahead of other queued work, never active again; retire or delete it afterwards (operator)',
+    s.LostReport,
+    { 202: { description: 'Marked lost; the deactivation is queued where Entra holds the token for a user', body: s.TokenActionAnswer } },
+    'The life cycle forbids this now',
+  ),
+  editToken: tokenActionWithAnswer(
+    'edit',
+    'Edit the display name (in Entra) and the comment (in Tokenfleet), each audited with old and new value (operator)',
+    s.TokenEdit,
+    { 200: { description: 'The token as it is now, and the rename queued for Entra if one was', body: s.TokenActionAnswer } },
+    'Entra cannot rename the token in its state now, or a rename is already under way',
+  ),
   testCode: endpoint({
     method: 'post',
     path: '/tokens/{id}/test',

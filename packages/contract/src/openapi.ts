@@ -65,6 +65,7 @@ function operation(endpoint: Endpoint, components: Record<string, JsonSchema>): 
   const responses: Record<string, JsonSchema> = {};
   for (const [status, reply] of Object.entries(endpoint.responses)) {
     if (reply.csv) responses[status] = { description: reply.description, content: { 'text/csv': { schema: { type: 'string' } } } };
+    else if (reply.text) responses[status] = { description: reply.description, content: { [reply.text]: { schema: { type: 'string' } } } };
     else if (reply.body) responses[status] = { description: reply.description, content: { 'application/json': { schema: convert(reply.body, 'output', components) } } };
     else responses[status] = { description: reply.description };
   }

@@ -135,6 +135,8 @@ export const UploadFields = z.object({
   tenantId: OptionalText,
   pskcKey: z.string().trim().regex(PSKC_KEY_PATTERN, 'must be the pre-shared key in hex (32, 48 or 64 hex digits)').optional().describe('PSKC pre-shared key, hex'),
 });
+/** The same options as query parameters (`POST /imports?mode=assign`), for clients that find that easier. */
+export const UploadQuery = UploadFields.partial();
 /** The multipart form of an upload as the document shows it: the fields and then the file. */
 export const UploadForm = UploadFields.extend({
   file: z.string().describe('CSV, JSON or PSKC; the format is detected from the content').meta({ format: 'binary' }),

@@ -64,6 +64,8 @@ const USER_FILTER: FilterRules = {
   fields: { id: 'string', userPrincipalName: 'string', displayName: 'string', mail: 'string', givenName: 'string', surname: 'string', userType: 'string', jobTitle: 'string' },
   startswith: true,
   or: true,
+  // Graph's limit on the values of one `in` in a directory query.
+  inValues: 15,
 };
 
 const USER_DEFAULT_PROPERTIES = ['businessPhones', 'displayName', 'givenName', 'jobTitle', 'mail', 'mobilePhone', 'officeLocation', 'preferredLanguage', 'surname', 'userPrincipalName', 'id'];

@@ -39,4 +39,17 @@ describe('filterProblem and matchesFilter', () => {
     expect(matchesFilter(parseFilter("serialNumber eq 'tf-001' and timeIntervalInSeconds eq 60"), read)).toBe(false);
     expect(matchesFilter(parseFilter("startswith(serialNumber,'TF-')"), read)).toBe(true);
   });
+
+  it("reads `in (...)` as one of the values, up to the collection's limit", () => {
+    const withIn = { ...rules, inValues: 3 };
+    const read = (field: string) => ({ serialNumber: 'TF-002' })[field];
+    expect(filterProblem(parseFilter("serialNumber in ('a','b')"), rules)).toMatch(/'in' is not supported/);
+    expect(filterProblem(parseFilter("serialNumber in ('a','tf-002','c')"), withIn)).toBeNull();
+    expect(filterProblem(parseFilter("serialNumber in ('a','b','c','d')"), withIn)).toMatch(/Max allowed: 3/);
+    expect(filterProblem(parseFilter("serialNumber in ('a',2)"), withIn)).toMatch(/string/);
+    expect(matchesFilter(parseFilter("serialNumber in ('a','tf-002','c')"), read)).toBe(true);
+    expect(matchesFilter(parseFilter("serialNumber in ('a','c')"), read)).toBe(false);
+    expect(() => parseFilter("serialNumber in ('a',)")).toThrow(FilterSyntaxError);
+    expect(() => parseFilter("serialNumber in 'a'")).toThrow(FilterSyntaxError);
+  });
 });

@@ -1,5 +1,5 @@
-// The slice of OData query syntax Graph clients use on these collections: `$filter` with `eq` and
-// `startswith(...)` joined by `and` / `or` (string literals with '' escaping), `$select`, `$top`, and
+// The slice of OData query syntax Graph clients use on these collections: `$filter` with `eq`, `in (...)`
+// and `startswith(...)` joined by `and` / `or` (string literals with '' escaping), `$select`, `$top`, and
 // server-driven paging through an opaque, tamper-evident `$skiptoken`.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { GraphError } from './http';
@@ -9,6 +9,7 @@ export type Literal = string | number | boolean | null;
 export type FilterNode =
   | { kind: 'eq'; field: string; value: Literal }
   | { kind: 'startswith'; field: string; value: string }
+  | { kind: 'in'; field: string; values: Literal[] }
   | { kind: 'and' | 'or'; left: FilterNode; right: FilterNode };
 
 type Token =
@@ -108,9 +109,20 @@ export function parseFilter(input: string): FilterNode {
       return { kind: 'startswith', field: field.text, value };
     }
     const operator = tokens[position];
+    if (isWord(operator, 'in')) {
+      position += 1;
+      expectPunct('(');
+      const values = [literal()];
+      while (peek()?.type === 'punct' && (peek() as { text: string }).text === ',') {
+        position += 1;
+        values.push(literal());
+      }
+      expectPunct(')');
+      return { kind: 'in', field: token.text, values };
+    }
     if (!isWord(operator, 'eq')) {
       const name = operator?.type === 'word' ? operator.text : 'nothing';
-      throw new FilterSyntaxError(`operator '${name}' is not supported; use eq`);
+      throw new FilterSyntaxError(`operator '${name}' is not supported; use eq or in`);
     }
     position += 1;
     return { kind: 'eq', field: token.text, value: literal() };
@@ -142,6 +154,8 @@ export interface FilterRules {
   fields: Record<string, 'string' | 'number'>;
   startswith: boolean;
   or: boolean;
+  /** The most values one `in (...)` may hold; absent: `in` is not supported. */
+  inValues?: number;
 }
 
 /** Checks a parsed filter against a collection's rules; returns the first problem, or null. */
@@ -152,6 +166,16 @@ export function filterProblem(node: FilterNode, rules: FilterRules): string | nu
     case 'or':
       if (!rules.or) return "'or' is not supported on this collection";
       return filterProblem(node.left, rules) ?? filterProblem(node.right, rules);
+    case 'in':
+      if (rules.inValues === undefined) return "'in' is not supported on this collection";
+      if (node.values.length > rules.inValues) {
+        return `Too many child clauses specified in search filter expression containing 'OR' operators: ${node.values.length}. Max allowed: ${rules.inValues}.`;
+      }
+      for (const value of node.values) {
+        const problem = filterProblem({ kind: 'eq', field: node.field, value }, rules);
+        if (problem) return problem;
+      }
+      return null;
     case 'startswith':
     case 'eq': {
       const type = Object.entries(rules.fields).find(([name]) => name.toLowerCase() === node.field.toLowerCase())?.[1];
@@ -175,6 +199,8 @@ export function matchesFilter(node: FilterNode, read: (field: string) => Literal
       if (typeof value === 'string' && typeof node.value === 'string') return value.toLowerCase() === node.value.toLowerCase();
       return value === node.value;
     }
+    case 'in':
+      return node.values.some((value) => matchesFilter({ kind: 'eq', field: node.field, value }, read));
     case 'startswith': {
       const value = read(node.field);
       return typeof value === 'string' && value.toLowerCase().startsWith(node.value.toLowerCase());

@@ -52,6 +52,12 @@ export const PATHS = {
 
 const USER_FIELDS = 'id,userPrincipalName,displayName';
 
+/**
+ * Values one `in (...)` of a directory query may hold: Graph refuses more ("Too many child clauses
+ * specified in search filter expression containing 'OR' operators ... Max allowed: 15").
+ */
+export const USERS_PER_LOOKUP = 15;
+
 type ApiVersion = 'beta' | 'v1.0';
 
 interface CallSpec<T> {
@@ -299,6 +305,17 @@ class HardwareOathGraphClient implements GraphClient {
         $top: clampPageSize(top),
         $select: USER_FIELDS,
       },
+      version: 'v1.0',
+      read: ({ body }) => readCollectionPage(body).items.map(readUser),
+    });
+  }
+
+  findUsersByUpn(upns: readonly string[]): Promise<GraphOutcome<GraphUser[]>> {
+    if (upns.length === 0 || upns.length > USERS_PER_LOOKUP) throw new RangeError(`findUsersByUpn takes 1 to ${USERS_PER_LOOKUP} UPNs, not ${upns.length}`);
+    return this.call({
+      method: 'GET',
+      template: PATHS.users,
+      query: { $filter: `userPrincipalName in (${upns.map(odataString).join(',')})`, $top: USERS_PER_LOOKUP, $select: USER_FIELDS },
       version: 'v1.0',
       read: ({ body }) => readCollectionPage(body).items.map(readUser),
     });

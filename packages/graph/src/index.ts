@@ -1,5 +1,5 @@
 // @tokenfleet/graph: a typed Microsoft Graph client for hardware OATH tokens (its contract: packages/graph/README.md; the Graph facts: docs/graph-hardware-oath.md).
-export { createGraphClient, DEFAULT_BULK_CHUNK_SIZE, DEFAULT_TIMEOUT_MS, PATHS } from './client';
+export { createGraphClient, DEFAULT_BULK_CHUNK_SIZE, DEFAULT_TIMEOUT_MS, PATHS, USERS_PER_LOOKUP } from './client';
 export { DEFAULT_GRAPH_SCOPE, authorityMetadataFor } from './auth';
 export { ClockOffsetTracker, estimateClockOffset, offsetBounds } from './clock';
 export type { ClockObservation, OffsetBounds, OffsetEstimate } from './clock';

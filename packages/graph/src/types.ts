@@ -149,6 +149,11 @@ export interface GraphClient {
   /** ok(null) when Graph says the user does not exist (404). */
   getUser(idOrUpn: string): Promise<GraphOutcome<GraphUser | null>>;
   searchUsers(prefix: string, top?: number): Promise<GraphOutcome<GraphUser[]>>;
+  /**
+   * The users among these UPNs that exist, in one read (`userPrincipalName in (...)`); at most
+   * USERS_PER_LOOKUP of them, Graph's limit on an `in` clause of a directory query.
+   */
+  findUsersByUpn(upns: readonly string[]): Promise<GraphOutcome<GraphUser[]>>;
   /** The local clock corrected by the estimated offset to Graph's clock (epoch ms). */
   now(): number;
   clockOffsetMs(): number;

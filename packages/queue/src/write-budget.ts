@@ -38,6 +38,15 @@ if tat > now then redis.call('SET', KEYS[1], tostring(math.max(now, tat - tonumb
 return 1
 `;
 
+// Writes that could go now (KEYS[1] TAT, ARGV[1] interval, ARGV[2] burst allowance): read-only.
+const AVAILABLE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+return math.max(0, math.floor((now + tonumber(ARGV[2]) - tat) / tonumber(ARGV[1])) + 1)
+`;
+
 const BLOCK = `
 local current = redis.call('PTTL', KEYS[1])
 if current < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], '1', 'PX', ARGV[1]) end
@@ -61,12 +70,24 @@ export class WriteBudget {
     return `${this.options.prefix ?? DEFAULT_QUEUE_PREFIX}:budget:${this.tenantId}:${part}`;
   }
 
+  /** Milliseconds between writes, and the allowance that lets `burst` writes go back to back. */
+  private pacing(): { interval: number; burst: number } {
+    const interval = this.options.windowMs / this.options.limit;
+    return { interval, burst: interval * Math.max(0, (this.options.burst ?? 2) - 1) };
+  }
+
   /** Takes one write if the budget allows; otherwise answers how many milliseconds to wait. */
   async tryAcquire(): Promise<number> {
-    const interval = this.options.windowMs / this.options.limit;
-    const burst = interval * Math.max(0, (this.options.burst ?? 2) - 1);
+    const { interval, burst } = this.pacing();
     const wait = await this.redis.eval(ACQUIRE, 2, this.key('pace'), this.key('blocked'), interval, burst);
     return Number(wait);
+  }
+
+  /** How many writes could be taken back to back right now (0 while blocked); takes none. */
+  async available(): Promise<number> {
+    if ((await this.blockedForMs()) > 0) return 0;
+    const { interval, burst } = this.pacing();
+    return Number(await this.redis.eval(AVAILABLE, 1, this.key('pace'), interval, burst));
   }
 
   /**
@@ -86,7 +107,7 @@ export class WriteBudget {
 
   /** Gives back a write taken by `tryAcquire` whose request was never sent. */
   async refund(): Promise<void> {
-    await this.redis.eval(REFUND, 1, this.key('pace'), this.options.windowMs / this.options.limit);
+    await this.redis.eval(REFUND, 1, this.key('pace'), this.pacing().interval);
   }
 
   /** Stops every caller for `ms` (a 429's Retry-After). A shorter block never shortens a longer one. */

@@ -28,6 +28,22 @@ describe('WriteBudget (real Redis)', () => {
     expect(granted).toBe(2);
   });
 
+  it('tells how many writes could go now without taking any, and none while blocked', async () => {
+    const prefix = testRedisPrefix('budget');
+    const budget = new WriteBudget(redis, 't', { limit: 10, windowMs: 60_000, burst: 3, prefix });
+    expect(await budget.available()).toBe(3);
+    expect(await budget.available()).toBe(3);
+    expect(await budget.tryAcquire()).toBe(0);
+    expect(await budget.available()).toBe(2);
+    expect(await budget.tryAcquire()).toBe(0);
+    expect(await budget.tryAcquire()).toBe(0);
+    expect(await budget.available()).toBe(0);
+    await budget.refund();
+    expect(await budget.available()).toBe(1);
+    await budget.block(5_000);
+    expect(await budget.available()).toBe(0);
+  });
+
   it('keeps tenants apart', async () => {
     const prefix = testRedisPrefix('budget');
     const a = new WriteBudget(redis, 'tenant-a', { limit: 1, windowMs: 60_000, burst: 1, prefix });

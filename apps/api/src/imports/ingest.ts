@@ -3,7 +3,7 @@
 // the counts and the audit rows. Nothing of the file is kept beyond a batch of 500 rows, so memory stays
 // flat for a 100,000-row file. The caller enqueues the import's expansion job after COMMIT.
 import { randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import {
   appendAudit,
   importRowErrors,
@@ -34,8 +34,10 @@ export interface IngestInput {
   chunks: AsyncIterable<Buffer>;
   preSharedKey?: Uint8Array;
   actor: string;
-  /** Runs last inside the transaction; throwing rolls the whole import back (the upload turned out bad). */
+  /** Runs once the file is read, inside the transaction; throwing rolls the whole import back (the upload turned out bad). */
   beforeCommit: () => Promise<void>;
+  /** The mode as it stands after the whole body was read (a client may send it after the file); default `mode`. */
+  finalMode?: () => ImportMode;
 }
 
 export interface IngestCounts {
@@ -51,12 +53,18 @@ export interface IngestCounts {
  */
 export function createParams(record: Pick<SeedRecord, 'upn' | 'userId'>, mode: ImportMode): OperationParams {
   const namesUser = Boolean(record.upn || record.userId);
+  const steps = modeSteps(mode);
   return {
     ...(record.upn ? { upn: record.upn } : {}),
     ...(record.userId ? { userId: record.userId } : {}),
-    assign: namesUser && mode !== 'import',
-    activate: namesUser && mode === 'activate',
+    assign: namesUser && steps.assign,
+    activate: namesUser && steps.activate,
   };
+}
+
+/** What a mode asks of a token that names its user. */
+function modeSteps(mode: ImportMode): { assign: boolean; activate: boolean } {
+  return { assign: mode !== 'import', activate: mode === 'activate' };
 }
 
 /** The status an import has once its file is in: running while tokens wait for Graph. */
@@ -75,10 +83,14 @@ export async function ingestSeedFile(db: Database, vault: SeedVault, input: Inge
       else await writer.addRowError(row.error);
     }
     const counts = await writer.finish();
+    // The body is read to its end here, so a field sent after the file is known.
+    await input.beforeCommit();
+    const mode = input.finalMode?.() ?? input.mode;
+    if (mode !== input.mode) await writer.changeMode(mode);
     const status = statusAfterValidation(counts);
     await tx
       .update(imports)
-      .set({ ...counts, status, ...(status === 'running' ? {} : { finishedAt: new Date() }) })
+      .set({ ...counts, status, mode, ...(status === 'running' ? {} : { finishedAt: new Date() }) })
       .where(eq(imports.id, importRow.id));
     await appendAudit(tx, {
       actor: input.actor,
@@ -88,9 +100,8 @@ export async function ingestSeedFile(db: Database, vault: SeedVault, input: Inge
       targetType: 'import',
       targetId: importRow.id,
       importId: importRow.id,
-      detail: { ...counts, status, format: input.format, mode: input.mode },
+      detail: { ...counts, status, format: input.format, mode, ...(mode === input.mode ? {} : { modeSentAfterFile: true }) },
     });
-    await input.beforeCommit();
     return counts;
   });
 }
@@ -165,6 +176,16 @@ class ImportWriter {
     this.counts.totalRows += 1;
     this.counts.rejectedRows += 1;
     await this.queueError(error);
+  }
+
+  /** The mode came after the file: the create operations written so far take it (all of them, in this transaction). */
+  async changeMode(mode: ImportMode): Promise<void> {
+    const { assign, activate } = modeSteps(mode);
+    const namesUser = sql`(${operations.params} ? 'upn' or ${operations.params} ? 'userId')`;
+    await this.tx
+      .update(operations)
+      .set({ params: sql`${operations.params} || jsonb_build_object('assign', ${assign}::boolean and ${namesUser}, 'activate', ${activate}::boolean and ${namesUser})` })
+      .where(and(eq(operations.importId, this.importRow.id), eq(operations.kind, 'token.create')));
   }
 
   async finish(): Promise<IngestCounts> {

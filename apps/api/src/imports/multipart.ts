@@ -1,6 +1,8 @@
 // Receives an import upload as a stream: busboy splits the multipart body, the file part is handed on
 // chunk by chunk (never held whole), and what can only be judged once the body has been read to its end
 // (a field sent after the file, a second file, the size limit) is checked before the import commits.
+// Clients put form fields where they like (`curl -F file=@x -F mode=assign` sends the mode last): a field
+// the caller can still apply at commit (`lateFields`) is kept; one needed to read the file is refused.
 import { pipeline, type Readable } from 'node:stream';
 import Busboy from 'busboy';
 import type { Request } from 'express';
@@ -37,8 +39,10 @@ export interface UploadedFile {
 }
 
 export interface MultipartUpload {
-  /** The form fields sent before the file part (the ones that shape how the file is read). */
+  /** The form fields sent before the file part. */
   fields: ReadonlyMap<string, string>;
+  /** Of the fields allowed late, those sent after the file part: complete once `complete()` resolved. */
+  lateFields: ReadonlyMap<string, string>;
   file: UploadedFile;
   /**
    * Resolves once the whole body is read; rejects with what went wrong with it (interrupted, too large,
@@ -53,7 +57,7 @@ const FILE_FIELD = 'file';
  * Starts reading a multipart upload and resolves when its file part begins. Rejects with a 400 ApiError
  * when the body is not multipart or ends without a `file` part.
  */
-export function receiveMultipart(req: Request, limits: { fileSizeBytes: number }): Promise<MultipartUpload> {
+export function receiveMultipart(req: Request, limits: { fileSizeBytes: number }, lateAllowed: readonly string[] = []): Promise<MultipartUpload> {
   let busboy: Busboy.Busboy;
   try {
     busboy = Busboy({
@@ -65,6 +69,7 @@ export function receiveMultipart(req: Request, limits: { fileSizeBytes: number }
   }
 
   const fields = new Map<string, string>();
+  const lateFields = new Map<string, string>();
   const lateProblems: string[] = [];
   let fileStarted = false;
   let tooLarge = false;
@@ -75,8 +80,9 @@ export function receiveMultipart(req: Request, limits: { fileSizeBytes: number }
 
   return new Promise<MultipartUpload>((resolve, reject) => {
     busboy.on('field', (name, value) => {
-      if (fileStarted) lateProblems.push(`the field "${name}" came after the file; send the form fields before the file`);
-      else fields.set(name, value);
+      if (!fileStarted) fields.set(name, value);
+      else if (lateAllowed.includes(name)) lateFields.set(name, value);
+      else lateProblems.push(`the field "${name}" came after the file, but the file is read with it; send it before the file or as a query parameter`);
     });
     busboy.on('filesLimit', () => lateProblems.push('the upload holds more than one file; send one seed file per import'));
 
@@ -92,6 +98,7 @@ export function receiveMultipart(req: Request, limits: { fileSizeBytes: number }
       });
       resolve({
         fields,
+        lateFields,
         file: { fileName: info.filename ?? 'upload', chunks: readChunks(stream, () => tooLarge, limits.fileSizeBytes), discardRest: () => stream.resume() },
         complete: async () => {
           const error = await bodyRead;

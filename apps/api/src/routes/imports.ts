@@ -2,9 +2,9 @@
 // list and detail with live progress, and the row errors as pages and as a spreadsheet-safe CSV.
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, sql } from 'drizzle-orm';
-import type { Router } from 'express';
+import type { Request, Router } from 'express';
 import { z } from 'zod';
-import { endpoints, ImportListQuery, PageQuery, UploadFields } from '@tokenfleet/contract';
+import { endpoints, ImportListQuery, PageQuery, UploadFields, type ImportMode } from '@tokenfleet/contract';
 import { appendAudit, importRowErrors, imports, type Import } from '@tokenfleet/db';
 import { detectSeedFileFormat, SeedFileError } from '@tokenfleet/domain';
 import { enqueueImportExpansion } from '@tokenfleet/queue';
@@ -15,7 +15,7 @@ import type { ApiDeps } from '../deps';
 import { ApiError, describeErrorForLog, notFound, partUnavailable } from '../errors';
 import { partsAnswering } from './system';
 import { ingestSeedFile } from '../imports/ingest';
-import { receiveMultipart, UploadInterruptedError, UploadTooLargeError } from '../imports/multipart';
+import { receiveMultipart, UploadInterruptedError, UploadTooLargeError, type MultipartUpload } from '../imports/multipart';
 import { summarizeImports } from '../imports/progress';
 import { afterCreatedCursor, createdCursorKey, createdMicros, decodeCursor, eachRow, newestFirst, toPage } from '../paging';
 import { resolveTenant } from '../tenants';
@@ -48,6 +48,39 @@ function classifyFailure(error: unknown, importId: string): ImportFailure {
   };
 }
 
+/** Options the upload can still take after its file: they decide what happens to the rows, not how the file is read. */
+const LATE_UPLOAD_FIELDS = ['mode'] as const;
+
+/**
+ * The upload's options from the query string and the form fields before the file, wherever the client put
+ * them; the same option given twice with different values is refused rather than one silently winning.
+ */
+function uploadOptions(query: Request['query'], fields: ReadonlyMap<string, string>): Record<string, string> {
+  const options: Record<string, string> = {};
+  for (const [name, value] of Object.entries(query)) {
+    if (typeof value !== 'string') throw new ApiError(400, 'validation_failed', `The query parameter "${name}" was given more than once; give it once`);
+    options[name] = value;
+  }
+  for (const [name, value] of fields) {
+    if (options[name] !== undefined && options[name] !== value) throw conflictingOption(name);
+    options[name] = value;
+  }
+  return options;
+}
+
+/** The mode once the whole body is read: a mode sent after the file counts, unless it contradicts one sent earlier. */
+function modeAfterBody(query: Request['query'], upload: MultipartUpload, early: ImportMode): ImportMode {
+  const late = upload.lateFields.get('mode');
+  if (late === undefined) return early;
+  const given = query.mode ?? upload.fields.get('mode');
+  if (given !== undefined && given !== late) throw conflictingOption('mode');
+  return parseInput(UploadFields.pick({ mode: true }), { mode: late }, 'upload fields').mode;
+}
+
+function conflictingOption(name: string): ApiError {
+  return new ApiError(400, 'validation_failed', `"${name}" was given twice with different values (query string and form fields); give it once`);
+}
+
 async function* prepend(head: Buffer[], rest: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   yield* head;
   yield* rest;
@@ -58,7 +91,7 @@ export function importRoutes(router: Router, deps: ApiDeps): void {
 
   route(router, endpoints.upload, async (req, res) => {
     const actor = principalOf(res).actor;
-    const upload = await receiveMultipart(req, { fileSizeBytes: deps.config.uploadMaxBytes });
+    const upload = await receiveMultipart(req, { fileSizeBytes: deps.config.uploadMaxBytes }, LATE_UPLOAD_FIELDS);
     const { file } = upload;
 
     let options: z.output<typeof UploadFields>;
@@ -68,7 +101,7 @@ export function importRoutes(router: Router, deps: ApiDeps): void {
       const parts = await partsAnswering(deps);
       if (!parts.postgres) throw partUnavailable('postgres');
       if (!parts.redis) throw partUnavailable('redis');
-      options = parseInput(UploadFields, Object.fromEntries(upload.fields), 'upload fields');
+      options = parseInput(UploadFields, uploadOptions(req.query, upload.fields), 'upload fields');
       tenant = await resolveTenant(deps, options.tenantId);
     } catch (error) {
       // A request we refuse before reading the file: drain the body so the client gets our answer.
@@ -118,6 +151,7 @@ export function importRoutes(router: Router, deps: ApiDeps): void {
         ...(options.pskcKey ? { preSharedKey: Buffer.from(options.pskcKey, 'hex') } : {}),
         actor,
         beforeCommit: upload.complete,
+        finalMode: () => modeAfterBody(req.query, upload, options.mode),
       });
       validRows = counts.validRows;
     } catch (error) {

@@ -43,11 +43,14 @@ export function probeRoutes(router: Router, deps: ApiDeps): void {
   });
 }
 
+/** A tenant's write budget as the workers share it in Redis (same limit, window and key prefix). */
+export function writeBudgetOf(deps: ApiDeps, tenantId: string): WriteBudget {
+  return new WriteBudget(deps.redis, tenantId, { limit: deps.config.graph.writeLimit, windowMs: deps.config.graph.writeWindowMs, prefix: deps.redisPrefix });
+}
+
 export function overviewRoutes(router: Router, deps: ApiDeps): void {
   const { db, config } = deps;
-  const writeBlockedForMs =
-    deps.writeBlockedForMs ??
-    ((tenantId: string) => new WriteBudget(deps.redis, tenantId, { limit: config.graph.writeLimit, windowMs: config.graph.writeWindowMs, prefix: deps.redisPrefix }).blockedForMs());
+  const writeBlockedForMs = deps.writeBlockedForMs ?? ((tenantId: string) => writeBudgetOf(deps, tenantId).blockedForMs());
 
   async function queueState(tenantId: string) {
     const queue = deps.queues(tenantId);

@@ -6,6 +6,7 @@
 // reported lost is never activated: the job fails for good, and a lost token Entra activated anyway (an
 // activation already on its way when the report came) is deactivated again at once.
 import { base32Decode, type TotpKey } from '@tokenfleet/domain';
+import { activationWindowLeftSeconds } from '@tokenfleet/config';
 import { eq, sql } from 'drizzle-orm';
 import { insertOperations, operations, operatorCodeBinding, tenants, tokens, transitionToken, type DbOrTx, type Operation, type Token } from '@tokenfleet/db';
 import { enqueueOperations } from '@tokenfleet/queue';
@@ -42,7 +43,9 @@ export const tokenActivate: Handler<'token.activate'> = (job, jc) =>
       await waitForUnusedWindow(jc, token.id, op.id, token.timeIntervalSeconds);
       await waitForFreshWindow(jc, token.timeIntervalSeconds);
     }
-    const code = operatorCode ? () => operatorCode : codeAtSendTime(jc, seedKey(jc, token));
+    // The metric is of computed codes only: how much of its window an operator's code had left is unknown.
+    let msLeftAtSend: number | undefined;
+    const code = operatorCode ? () => operatorCode : codeAtSendTime(jc, seedKey(jc, token), (msLeft) => (msLeftAtSend = msLeft));
     const activate = () =>
       callGraph(
         jc,
@@ -61,6 +64,7 @@ export const tokenActivate: Handler<'token.activate'> = (job, jc) =>
     // Graph saw nothing of a code that was never sent: the budget has its write back, the job waits.
     const outcome = await activate().catch((error: unknown) => (error instanceof WindowClosing ? delayJob(jc, error.waitMs) : Promise.reject(error)));
     if (outcome.kind === 'permanent') throw permanentFrom(outcome, 'activating the token');
+    if (msLeftAtSend !== undefined) activationWindowLeftSeconds.observe({ tenant: jc.tenant.tenantId }, msLeftAtSend / 1000);
     await finish(token, { status: outcome.status, requestId: outcome.requestId });
     return { status: 'done' };
 

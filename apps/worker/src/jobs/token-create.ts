@@ -16,7 +16,7 @@ import { eq } from 'drizzle-orm';
 import { insertOperations, tokens, TokenStateConflict, transitionToken, updateTokenFields, type DbOrTx, type Operation, type Token } from '@tokenfleet/db';
 import { enqueueOperations } from '@tokenfleet/queue';
 import type { JobContext } from '../context';
-import { callGraph, lookUpUserId, okOrThrow, permanentFrom } from '../graph-call';
+import { callGraph, lookUpUserId, lookUpUserIds, okOrThrow, permanentFrom } from '../graph-call';
 import { isWait, jobBackoffMs, outageOf, PermanentFailure } from '../errors';
 import { describeFailure, failOperation, runOperation } from '../operation-runner';
 import { claimCreateChunk, completeOperation, releaseOperations, type FailureRecord, type OperationWork } from '../store';
@@ -42,6 +42,14 @@ export const tokenCreate: Handler<'token.create'> = (job, jc) =>
       if (work === leader) leaderError = error;
       else await settleSibling(jc, work, error);
     };
+
+    // The claim's users in a few reads rather than one each. A look-up that fails for a reason of its own
+    // (not a wait) leaves each token to look up its user alone below.
+    try {
+      await lookUpUserIds(jc, claim.filter((work) => wantsAssignment(work.op)).map((work) => work.op.params.upn!), { operationId: op.id, importId: op.importId });
+    } catch (error) {
+      if (isWait(error) || outageOf(error)) throw error;
+    }
 
     // Each token on its own: a device an earlier attempt may have created, its user, its seed.
     const ready: Array<{ work: OperationWork; item: DeviceCreate; userId: string | null; mayHaveLanded?: boolean }> = [];

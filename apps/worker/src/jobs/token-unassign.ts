@@ -7,7 +7,7 @@
 import { insertOperations, transitionToken, type NewOperationInput } from '@tokenfleet/db';
 import { enqueueOperations } from '@tokenfleet/queue';
 import { PermanentFailure } from '../errors';
-import { callGraph, lookUpDevice, permanentFrom } from '../graph-call';
+import { callGraph, lookUpDevice, lookUpUserId, permanentFrom } from '../graph-call';
 import { runOperation } from '../operation-runner';
 import { completeOperation, markRunning } from '../store';
 import type { Handler } from './handler';
@@ -17,6 +17,11 @@ export const tokenUnassign: Handler<'token.unassign'> = (job, jc) =>
     if (!token.graphDeviceId) throw new PermanentFailure('not_created', `token ${token.serialNumber} is not in Entra`);
     await markRunning(jc.db, op.id);
     const audit = { tokenId: token.id, operationId: op.id, importId: op.importId };
+    // A reassign takes the token from its user only once the new user is known to Entra: otherwise
+    // nobody would hold it, for nothing.
+    if (op.params.then === 'assign' && !(await lookUpUserId(jc, op.params.upn!, audit))) {
+      throw new PermanentFailure('user_not_found', `no user ${op.params.upn} in Entra; the token was left with ${token.assignedUpn ?? 'its user'}`);
+    }
     let graph = { status: 204 as number, requestId: null as string | null };
     if (token.assignedUserId) {
       const outcome = await callGraph(jc, { action: 'unassign', write: true, ...audit }, () => jc.tenant.graph.unassign(token.assignedUserId!, token.graphMethodId ?? token.graphDeviceId!));
