@@ -64,12 +64,15 @@ export async function reconcileTenant(
     }
   }
 
-  // Bulk actions whose walk is unfinished and whose job is gone (the API died after its commit, Redis lost it).
+  // Bulk actions whose walk is unfinished and whose job is gone (the API died after its commit, Redis lost
+  // it) or was given up on: walked again from the committed cursor. A cancelled one's walk then only ends.
   for (const row of await unwalkedBulkActions(db, tenantId, before)) {
-    if ((await client.exists(queue.toKey(bulkExpandJobId(row.id, row.round)))) === 0) {
-      await enqueueBulkExpansion(queue, tenantId, row.id, row.round);
-      report.bulkActionsExpanded += 1;
-    }
+    const jobId = bulkExpandJobId(row.id, row.round);
+    const failed = (await client.zscore(queue.toKey('failed'), jobId)) !== null;
+    if (!failed && (await client.exists(queue.toKey(jobId))) === 1) continue;
+    if (failed) await queue.remove(jobId);
+    await enqueueBulkExpansion(queue, tenantId, row.id, row.round);
+    report.bulkActionsExpanded += 1;
   }
 
   // Operations held by a leader whose own operation has ended: orphans, unless the leader's job is still
