@@ -21,6 +21,7 @@ import { setupRoutes } from './sign-in/setup-link';
 import { accountRoutes } from './routes/accounts';
 import { apiKeyRoutes } from './routes/api-keys';
 import { auditRoutes } from './routes/audit';
+import { bulkActionRoutes } from './routes/bulk-actions';
 import { importRoutes } from './routes/imports';
 import { operationRoutes } from './routes/operations';
 import { sessionRoutes } from './routes/session';
@@ -83,6 +84,7 @@ export function createApiRouter(deps: ApiDeps, stores: SessionStores = sessionSt
   importRoutes(router, deps);
   tokenRoutes(router, deps);
   operationRoutes(router, deps);
+  bulkActionRoutes(router, deps);
   auditRoutes(router, deps);
   userRoutes(router, deps);
   apiKeyRoutes(router, deps);

@@ -21,10 +21,8 @@ export function isUuid(value: string): boolean {
   return UUID.test(value);
 }
 
-/** Escapes `%`, `_` and `\` so a prefix typed by a person matches literally in LIKE. */
-export function likePrefix(prefix: string): string {
-  return `${prefix.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
-}
+/** Escapes `%`, `_` and `\` so a prefix typed by a person matches literally in LIKE (one definition, in db). */
+export { likePrefix } from '@tokenfleet/db';
 
 /** The `:id` of a route, as one string (express types allow arrays for wildcard parameters). */
 export function pathId(params: Record<string, string | string[] | undefined>): string {

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import type { Router } from 'express';
-import { operations, tokens, unmanagedDevices, webhookDeliveries } from '@tokenfleet/db';
+import { operations, tokens, unmanagedDevices, walkBulkChunk, webhookDeliveries } from '@tokenfleet/db';
 import { base32Decode, hotp, totpCode, totpStep, type TotpKey } from '@tokenfleet/domain';
 import { sampleFile } from '@tokenfleet/test-harness/samples';
 import { createApiRouter, openApiDocument, webhookDeliveryRouter } from '../src/index';
@@ -136,6 +136,17 @@ describe('the OpenAPI document', () => {
     await ok('GET', '/api/v1/operations/failed/groups');
     await ok('POST', `/api/v1/operations/${operationId}/retry`);
     await ok('POST', '/api/v1/operations/retry', { json: {} });
+    // A bulk action cancelled before its walk, and one walked (as the worker's bulk.expand does) to its end.
+    const bulkSelection = { action: 'retire', tokenIds: [first!.id] };
+    await ok('POST', '/api/v1/bulk-actions/preview', { key: t.keys.operator, json: bulkSelection });
+    const bulk = await ok('POST', '/api/v1/bulk-actions', { key: t.keys.operator, json: { ...bulkSelection, confirm: true } });
+    await ok('POST', `/api/v1/bulk-actions/${bulk.body.id}/cancel`, { key: t.keys.operator });
+    const refused = await ok('POST', '/api/v1/bulk-actions', { key: t.keys.operator, json: { action: 'enable', filter: {}, confirm: true } });
+    while (!(await walkBulkChunk(t.api.deps.db, refused.body.id)).finished);
+    await ok('GET', '/api/v1/bulk-actions');
+    await ok('GET', `/api/v1/bulk-actions/${refused.body.id}`);
+    await ok('GET', `/api/v1/bulk-actions/${refused.body.id}/failures`);
+    await ok('POST', `/api/v1/bulk-actions/${refused.body.id}/retry`, { key: t.keys.operator });
     await ok('GET', '/api/v1/audit?limit=5');
     await ok('GET', '/api/v1/audit.csv');
 

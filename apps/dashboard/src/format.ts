@@ -1,6 +1,7 @@
 // How values read on screen: times in the viewer's zone (the exact UTC instant on hover), counts with
 // thousands separators, and the API's identifiers turned into words.
 import type { ImportMode, ImportStatus, OperationStatus, TokenState, TokenStatusName } from '@tokenfleet/contract';
+import type { BulkActionName, BulkActionStatus } from '@tokenfleet/contract/values';
 
 const number = new Intl.NumberFormat();
 const twoDigits = (value: number) => String(value).padStart(2, '0');
@@ -95,3 +96,29 @@ export function operationKindLabel(kind: string): string {
 export function shortId(id: string): string {
   return id.length > 8 ? id.slice(0, 8) : id;
 }
+
+/** A bulk action's verb, as its button and its heading say it. */
+export const BULK_ACTION_LABELS: Record<BulkActionName, string> = {
+  disable: 'Disable',
+  enable: 'Enable',
+  unassign: 'Unassign',
+  delete: 'Delete from Entra',
+  retire: 'Retire',
+};
+
+/** What a token is once the action is done to it: "40 of 50 tokens disabled". */
+export const BULK_ACTION_DONE: Record<BulkActionName, string> = {
+  disable: 'disabled',
+  enable: 'enabled',
+  unassign: 'unassigned',
+  delete: 'deleted',
+  retire: 'retired',
+};
+
+export const BULK_STATUS_LABELS: Record<BulkActionStatus, string> = {
+  running: 'Running',
+  cancelling: 'Cancelling',
+  completed: 'Completed',
+  completed_with_errors: 'Completed with errors',
+  cancelled: 'Cancelled',
+};

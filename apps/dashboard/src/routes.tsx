@@ -8,6 +8,8 @@ import { matchPath } from './router';
 import { Accounts } from './screens/Accounts';
 import { ApiKeys } from './screens/ApiKeys';
 import { AuditTrail } from './screens/AuditTrail';
+import { BulkActionDetail } from './screens/BulkActionDetail';
+import { BulkActions } from './screens/BulkActions';
 import { EntraSync } from './screens/EntraSync';
 import { FailedJobs } from './screens/FailedJobs';
 import { ImportDetail } from './screens/ImportDetail';
@@ -35,6 +37,8 @@ export const ROUTES: readonly ScreenRoute[] = [
   { path: '/imports/:id', role: 'viewer', render: ({ id }) => <ImportDetail key={id} id={id!} /> },
   { path: '/tokens', role: 'viewer', nav: 'Tokens', render: () => <Tokens /> },
   { path: '/tokens/:id', role: 'viewer', render: ({ id }) => <TokenDetail key={id} id={id!} /> },
+  { path: '/bulk-actions', role: 'viewer', nav: 'Bulk actions', render: () => <BulkActions /> },
+  { path: '/bulk-actions/:id', role: 'viewer', render: ({ id }) => <BulkActionDetail key={id} id={id!} /> },
   { path: '/failed', role: 'viewer', nav: 'Failed jobs', render: () => <FailedJobs /> },
   { path: '/audit', role: 'viewer', nav: 'Audit trail', render: () => <AuditTrail /> },
   { path: '/validation', role: 'viewer', nav: 'Validation', render: () => <Validation /> },

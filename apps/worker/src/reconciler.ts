@@ -8,11 +8,13 @@
 //     retryably.
 // It also puts back in line create operations whose bulk-call leader finished without them, restores
 // what a Redis that lost its data forgot of the queue's settings, closes imports whose upload died
-// before it committed, and marks imports finished once their last operation has ended.
+// before it committed, and marks imports finished once their last operation has ended. Bulk actions are
+// treated as imports are: a walk whose job is missing is enqueued again (it resumes from its committed
+// cursor), and an action whose walk and operations have all ended is settled.
 import { and, asc, eq, gt, inArray, isNull, lt, or } from 'drizzle-orm';
-import { appendAudit, imports, operations, settleFinishedImports, type Database } from '@tokenfleet/db';
-import { operationJobId } from '@tokenfleet/domain';
-import { enqueueImportExpansion, enqueueOperations, QUEUE_JOB_RATE_CEILING, type TenantQueue } from '@tokenfleet/queue';
+import { appendAudit, imports, operations, settleFinishedBulkActions, settleFinishedImports, unwalkedBulkActions, type Database } from '@tokenfleet/db';
+import { bulkExpandJobId, operationJobId } from '@tokenfleet/domain';
+import { enqueueBulkExpansion, enqueueImportExpansion, enqueueOperations, QUEUE_JOB_RATE_CEILING, type TenantQueue } from '@tokenfleet/queue';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { failOperation } from './operation-runner';
@@ -39,6 +41,8 @@ export interface ReconcileReport {
   importsAbandoned: number;
   /** Queued webhook deliveries whose job was never added (the API stopped between its commit and its enqueue). */
   webhookDeliveriesEnqueued: number;
+  bulkActionsExpanded: number;
+  bulkActionsFinished: number;
 }
 
 export async function reconcileTenant(
@@ -49,7 +53,7 @@ export async function reconcileTenant(
   options: ReconcileOptions,
   logger?: Logger,
 ): Promise<ReconcileReport> {
-  const report: ReconcileReport = { importsFinished: 0, enqueued: 0, requeued: 0, failedJobsRecorded: 0, orphansRequeued: 0, importsExpanded: 0, importsAbandoned: 0, webhookDeliveriesEnqueued: 0 };
+  const report: ReconcileReport = { importsFinished: 0, enqueued: 0, requeued: 0, failedJobsRecorded: 0, orphansRequeued: 0, importsExpanded: 0, importsAbandoned: 0, webhookDeliveriesEnqueued: 0, bulkActionsExpanded: 0, bulkActionsFinished: 0 };
   const client = redis;
   const before = new Date(Date.now() - options.graceMs);
   const batch = options.batch ?? 1_000;
@@ -61,6 +65,17 @@ export async function reconcileTenant(
       await enqueueImportExpansion(queue, tenantId, row.id);
       report.importsExpanded += 1;
     }
+  }
+
+  // Bulk actions whose walk is unfinished and whose job is gone (the API died after its commit, Redis lost
+  // it) or was given up on: walked again from the committed cursor. A cancelled one's walk then only ends.
+  for (const row of await unwalkedBulkActions(db, tenantId, before)) {
+    const jobId = bulkExpandJobId(row.id, row.round);
+    const failed = (await client.zscore(queue.toKey('failed'), jobId)) !== null;
+    if (!failed && (await client.exists(queue.toKey(jobId))) === 1) continue;
+    if (failed) await queue.remove(jobId);
+    await enqueueBulkExpansion(queue, tenantId, row.id, row.round);
+    report.bulkActionsExpanded += 1;
   }
 
   // Operations held by a leader whose own operation has ended: orphans, unless the leader's job is still
@@ -139,8 +154,8 @@ export async function reconcileTenant(
   report.importsAbandoned = abandoned.length;
   report.importsFinished = await settleFinishedImports(db, tenantId);
   report.webhookDeliveriesEnqueued = await enqueueStrandedDeliveries(db, client, queue, tenantId, before);
-
-  if (report.enqueued + report.requeued + report.failedJobsRecorded + report.orphansRequeued + report.importsExpanded + report.importsAbandoned + report.webhookDeliveriesEnqueued > 0) logger?.info({ tenantId, ...report }, 'reconciler repaired queue state');
+  report.bulkActionsFinished = await settleFinishedBulkActions(db, tenantId);
+  if (report.enqueued + report.requeued + report.failedJobsRecorded + report.orphansRequeued + report.importsExpanded + report.importsAbandoned + report.webhookDeliveriesEnqueued + report.bulkActionsExpanded > 0) logger?.info({ tenantId, ...report }, 'reconciler repaired queue state');
   return report;
 }
 

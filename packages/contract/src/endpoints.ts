@@ -288,6 +288,56 @@ export const endpoints = {
     errors: { ...NOT_FOUND, 409: 'The seed was purged' },
   }),
 
+  // ---- Bulk actions -------------------------------------------------------------------------------------
+  previewBulkAction: endpoint({
+    method: 'post',
+    path: '/bulk-actions/preview',
+    summary: 'What a bulk action would select: the count and the users affected, for the confirmation (operator)',
+    access: 'operator',
+    body: s.BulkPreviewRequest,
+    responses: { 200: { description: 'The selection', body: s.BulkPreview } },
+  }),
+  createBulkAction: endpoint({
+    method: 'post',
+    path: '/bulk-actions',
+    summary: 'Disable, enable, unassign, delete or retire many tokens (operator); answers at once, the worker fans out',
+    description: 'Each token goes through the single action of the same name; a token its life cycle refuses is skipped with the reason and never stops the others.',
+    access: 'operator',
+    body: s.BulkActionRequest,
+    responses: { 202: { description: 'Accepted; poll the bulk action', body: s.Accepted } },
+    errors: { 409: 'Nothing matches the selection' },
+  }),
+  listBulkActions: endpoint({ method: 'get', path: '/bulk-actions', summary: 'Bulk actions, newest first', access: 'viewer', query: s.BulkActionListQuery, responses: { 200: { description: 'A page of bulk actions', body: s.pageOf(s.BulkAction) } } }),
+  getBulkAction: endpoint({ method: 'get', path: '/bulk-actions/{id}', summary: 'A bulk action with its progress', access: 'viewer', params: IdParams, responses: { 200: { description: 'The bulk action', body: s.BulkAction } }, errors: NOT_FOUND }),
+  cancelBulkAction: endpoint({
+    method: 'post',
+    path: '/bulk-actions/{id}/cancel',
+    summary: 'Cancel: stop the fan-out and the operations not yet sent to Graph (operator)',
+    access: 'operator',
+    params: IdParams,
+    responses: { 200: { description: 'Cancelling; operations already sent finish', body: s.BulkAction } },
+    errors: { ...NOT_FOUND, 409: 'Not running' },
+  }),
+  listBulkFailures: endpoint({
+    method: 'get',
+    path: '/bulk-actions/{id}/failures',
+    summary: 'Tokens a bulk action skipped or whose operation failed, with the reason, in token order',
+    access: 'viewer',
+    params: IdParams,
+    query: s.PageQuery,
+    responses: { 200: { description: 'A page of failures', body: s.pageOf(s.BulkFailure) } },
+    errors: NOT_FOUND,
+  }),
+  retryBulkAction: endpoint({
+    method: 'post',
+    path: '/bulk-actions/{id}/retry',
+    summary: 'Retry the failures: failed operations back in line, skipped tokens asked again (operator)',
+    access: 'operator',
+    params: IdParams,
+    responses: { 202: { description: 'Retrying', body: s.BulkAction } },
+    errors: { ...NOT_FOUND, 409: 'Still running, or nothing failed' },
+  }),
+
   // ---- Users --------------------------------------------------------------------------------------------
   searchUsers: endpoint({
     method: 'get',

@@ -8,6 +8,9 @@ import {
   API_KEY_NAME_MAX_LENGTH,
   API_KEY_NAME_PATTERN,
   AUDIT_OUTCOMES,
+  BULK_ACTION_STATUSES,
+  BULK_ACTIONS,
+  BULK_SELECTION_MAX_IDS,
   HASH_FUNCTIONS,
   IMPORT_FORMATS,
   IMPORT_MODES,
@@ -288,6 +291,69 @@ export const CodeCheck = z.object({ code: Code });
 export const CodeVerdict = z.object({ valid: z.boolean(), drift: z.number().int().nullable() });
 export const ResyncRequest = z.object({ code1: Code, code2: Code });
 export const ResyncResult = z.object({ driftSteps: z.number().int() });
+
+// ---- Bulk actions (docs/api-conventions.md, "Bulk actions") --------------------------------------------
+
+/** The token list's filters without its paging: what "all N matching this filter" selects. */
+export const TokenFilter = TokenListQuery.omit({ limit: true, cursor: true }).meta({ id: 'TokenFilter' });
+const selectionFields = {
+  action: z.enum(BULK_ACTIONS).describe('the single token action of the same name, for each selected token'),
+  tokenIds: z.array(IdInput).min(1).max(BULK_SELECTION_MAX_IDS).optional().describe('the tokens ticked; or …'),
+  filter: TokenFilter.optional().describe('… every token matching the token list\'s filter ({} selects every token of the tenant)'),
+};
+const oneSelection = (value: { tokenIds?: unknown; filter?: unknown }) => (value.tokenIds === undefined) !== (value.filter === undefined);
+const ONE_SELECTION = { message: 'give either tokenIds or filter', path: ['tokenIds'] };
+export const BulkPreviewRequest = z.strictObject({ ...selectionFields, action: selectionFields.action.optional() }).refine(oneSelection, ONE_SELECTION);
+export const BulkActionRequest = z
+  .strictObject({ ...selectionFields, confirm: z.literal(true).describe('the operator confirmed the count and the users the preview answered') })
+  .refine(oneSelection, ONE_SELECTION);
+export const BulkPreview = z.object({
+  action: z.enum(BULK_ACTIONS).nullable().describe('the action asked about; null when only counting'),
+  total: Count.describe('tokens selected'),
+  users: Count.describe('distinct users they are assigned to'),
+  unassigned: Count.describe('selected tokens assigned to nobody'),
+  sampleUpns: z.array(z.string()).describe('some of those users, in order'),
+  byState: z.record(z.string(), Count).describe('selected tokens per state'),
+});
+export const BulkActionProgress = z.object({
+  total: Count,
+  done: Count.describe('carried out'),
+  failed: Count.describe('the operation failed'),
+  skipped: Count.describe('refused by the token\'s life cycle now, with the reason in the failures'),
+  cancelled: Count,
+  pending: Count.describe('still to do'),
+  walked: Count.describe('tokens the fan-out has reached'),
+});
+export const BulkAction = z
+  .object({
+    id: Id,
+    tenantId: z.string(),
+    action: z.enum(BULK_ACTIONS),
+    status: z.enum(BULK_ACTION_STATUSES),
+    selection: z.object({ tokenIds: Count.nullable().describe('how many ids were given, when selected by id'), filter: TokenFilter.partial().nullable().describe('the filter as given, when selected by filter') }),
+    round: Count.describe('0, then one more per retry of the failures'),
+    createdBy: z.string(),
+    createdAt: Time,
+    cancelledBy: z.string().nullable(),
+    cancelledAt: Time.nullable(),
+    finishedAt: Time.nullable(),
+    progress: BulkActionProgress,
+    operationsByStatus: countsBy(OPERATION_STATUSES),
+  })
+  .meta({ id: 'BulkAction' });
+export const BulkActionListQuery = PageQuery.extend({ tenantId: OptionalText });
+export const BulkFailure = z
+  .object({
+    tokenId: Id,
+    serialNumber: z.string(),
+    assignedUpn: z.string().nullable(),
+    state: z.enum(TOKEN_STATES),
+    outcome: z.enum(['skipped', 'failed']).describe('skipped: the life cycle refused the action; failed: its operation failed'),
+    code: z.string(),
+    reason: z.string(),
+    operationId: Id.nullable(),
+  })
+  .meta({ id: 'BulkFailure' });
 
 // ---- Users -----------------------------------------------------------------------------------------------
 
@@ -661,6 +727,11 @@ export type OperationDetail = z.output<typeof OperationDetail>;
 export type FailureGroup = z.output<typeof FailureGroup>;
 export type RetryResult = z.output<typeof RetryResult>;
 export type AuditEvent = z.output<typeof AuditEvent>;
+export type TokenFilter = z.output<typeof TokenFilter>;
+export type BulkPreview = z.output<typeof BulkPreview>;
+export type BulkAction = z.output<typeof BulkAction>;
+export type BulkActionProgress = z.output<typeof BulkActionProgress>;
+export type BulkFailure = z.output<typeof BulkFailure>;
 export type Tenant = z.output<typeof Tenant>;
 export type TenantSettings = z.output<typeof TenantSettings>;
 export type InventorySync = z.output<typeof InventorySync>;

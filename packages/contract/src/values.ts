@@ -6,6 +6,9 @@ import type { Role } from '@tokenfleet/domain/vocabulary';
 
 export {
   AUDIT_OUTCOMES,
+  BULK_ACTION_STATUSES,
+  BULK_ACTIONS,
+  BULK_SELECTION_MAX_IDS,
   HASH_FUNCTIONS,
   IMPORT_FORMATS,
   IMPORT_MODES,
@@ -30,6 +33,8 @@ export {
   type WebhookDeliveryStatus,
   type WebhookEventType,
   type WebhookSignatureScheme,
+  type BulkAction as BulkActionName,
+  type BulkActionStatus,
   type HashFunction,
   type ImportFormat,
   type ImportMode,

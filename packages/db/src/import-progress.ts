@@ -5,46 +5,82 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { TOKEN_STATES, UNFINISHED_OPERATION_STATUSES, type TokenState } from '@tokenfleet/domain';
 import { appendAudit } from './audit';
-import type { Database } from './client';
+import type { Database, DbOrTx } from './client';
 import { imports, operations, tokens, type Import } from './schema';
 
 
-export interface ImportStats {
+export interface ImportStats extends OperationProgress {
   tokensByState: Record<TokenState, number>;
+}
+
+/** Where the operations of one owner (an import, a bulk action) stand, by status and by token. */
+export interface OperationProgress {
   operationsByStatus: Record<string, number>;
   /** Tokens with an operation still to run. */
   pendingTokens: number;
+  /** Tokens whose operations have all ended, by how: any failed → failed, else any cancelled → cancelled. */
+  succeededTokens: number;
+  failedTokens: number;
+  cancelledTokens: number;
 }
 
-function emptyStats(): ImportStats {
-  return {
-    tokensByState: Object.fromEntries(TOKEN_STATES.map((state) => [state, 0])) as Record<TokenState, number>,
-    operationsByStatus: {},
-    pendingTokens: 0,
-  };
+function emptyProgress(): OperationProgress {
+  return { operationsByStatus: {}, pendingTokens: 0, succeededTokens: 0, failedTokens: 0, cancelledTokens: 0 };
+}
+
+const TOKEN_BUCKETS = { pending: 'pendingTokens', succeeded: 'succeededTokens', failed: 'failedTokens', cancelled: 'cancelledTokens' } as const;
+
+/**
+ * The progress of the operations of any number of imports or bulk actions (`owner` is the column that
+ * names them), in one grouped query: the operations by status, and each token counted once by where its
+ * operations have got.
+ */
+export async function loadOperationProgress(
+  db: DbOrTx,
+  owner: typeof operations.importId | typeof operations.bulkActionId,
+  ownerIds: readonly string[],
+): Promise<Map<string, OperationProgress>> {
+  const progress = new Map(ownerIds.map((id) => [id, emptyProgress()]));
+  if (ownerIds.length === 0) return progress;
+  const ids = [...ownerIds];
+  const unfinished = [...UNFINISHED_OPERATION_STATUSES];
+  const rows = await db.execute<{ owner: string; source: 'operation' | 'token'; key: string; count: number }>(sql`
+    select ${owner} as owner, 'operation' as source, ${operations.status} as key, count(*)::int as count
+      from ${operations} where ${inArray(owner, ids)} group by 1, 3
+    union all
+    select owner, 'token', bucket, count(*)::int from (
+      select ${owner} as owner, ${operations.tokenId},
+             case when bool_or(${inArray(operations.status, unfinished)}) then 'pending'
+                  when bool_or(${operations.status} = 'failed') then 'failed'
+                  when bool_or(${operations.status} = 'cancelled') then 'cancelled'
+                  else 'succeeded' end as bucket
+        from ${operations} where ${inArray(owner, ids)} group by 1, 2) as per_token
+      group by 1, 3`);
+  for (const row of rows) {
+    const entry = progress.get(row.owner);
+    if (!entry) continue;
+    if (row.source === 'operation') entry.operationsByStatus[row.key] = row.count;
+    else entry[TOKEN_BUCKETS[row.key as keyof typeof TOKEN_BUCKETS]] = row.count;
+  }
+  return progress;
+}
+
+/** Operations of an owner that may still do something. */
+export function unfinishedOperations(progress: OperationProgress): number {
+  return UNFINISHED_OPERATION_STATUSES.reduce((sum, status) => sum + (progress.operationsByStatus[status] ?? 0), 0);
 }
 
 export async function loadImportStats(db: Database, importIds: readonly string[]): Promise<Map<string, ImportStats>> {
-  const stats = new Map(importIds.map((id) => [id, emptyStats()]));
-  if (importIds.length === 0) return stats;
   const ids = [...importIds];
-  const rows = await db.execute<{ importId: string; source: 'state' | 'operation' | 'pending'; key: string; count: number }>(sql`
-    select ${tokens.importId} as "importId", 'state' as source, ${tokens.state} as key, count(*)::int as count
-      from ${tokens} where ${inArray(tokens.importId, ids)} group by 1, 3
-    union all
-    select ${operations.importId}, 'operation', ${operations.status}, count(*)::int
-      from ${operations} where ${inArray(operations.importId, ids)} group by 1, 3
-    union all
-    select ${operations.importId}, 'pending', '', count(distinct ${operations.tokenId})::int
-      from ${operations}
-      where ${inArray(operations.importId, ids)} and ${inArray(operations.status, [...UNFINISHED_OPERATION_STATUSES])}
-      group by 1`);
-  for (const row of rows) {
-    const entry = stats.get(row.importId);
-    if (!entry) continue;
-    if (row.source === 'state') entry.tokensByState[row.key as TokenState] = row.count;
-    else if (row.source === 'operation') entry.operationsByStatus[row.key] = row.count;
-    else entry.pendingTokens = row.count;
+  const progress = await loadOperationProgress(db, operations.importId, ids);
+  const states = ids.length === 0 ? [] : await db
+    .select({ importId: tokens.importId, state: tokens.state, count: sql<number>`count(*)::int` })
+    .from(tokens)
+    .where(inArray(tokens.importId, ids))
+    .groupBy(tokens.importId, tokens.state);
+  const stats = new Map(ids.map((id): [string, ImportStats] => [id, { ...progress.get(id)!, tokensByState: Object.fromEntries(TOKEN_STATES.map((state) => [state, 0])) as Record<TokenState, number> }]));
+  for (const row of states) {
+    if (row.importId) stats.get(row.importId)!.tokensByState[row.state] = row.count;
   }
   return stats;
 }
@@ -52,8 +88,7 @@ export async function loadImportStats(db: Database, importIds: readonly string[]
 /** Settles a `running` import whose operations are all done; answers the row as it now stands. */
 export async function settleImport(db: Database, row: Import, stats: ImportStats): Promise<Import> {
   if (row.status !== 'running') return row;
-  const unfinished = UNFINISHED_OPERATION_STATUSES.reduce((sum, status) => sum + (stats.operationsByStatus[status] ?? 0), 0);
-  if (unfinished > 0) return row;
+  if (unfinishedOperations(stats) > 0) return row;
   const failedOperations = stats.operationsByStatus.failed ?? 0;
   const status = row.rejectedRows + row.duplicateRows + failedOperations > 0 ? 'completed_with_errors' : 'completed';
   return db.transaction(async (tx) => {

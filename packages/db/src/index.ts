@@ -57,3 +57,23 @@ export {
 export type { EntraDevice, EntraTransition, PageToken, SyncSummary, TransitionOutcome } from './inventory-sync-store';
 export { decideHeld, heldCounts, receiveDelivery, recordRefusal, redeliver, webhookActor, webhookSecretBinding, assignAndActivate } from './webhook-store';
 export type { ReceivedEvent, Receipt, Refusal } from './webhook-store';
+export { loadOperationProgress, unfinishedOperations } from './import-progress';
+export type { OperationProgress } from './import-progress';
+export { expiringWithin, likePrefix, tokenFilterConditions } from './token-filters';
+export {
+  BULK_CHUNK,
+  BulkActionConflict,
+  bulkFailureCursor,
+  bulkFailurePage,
+  cancelBulkAction,
+  createBulkAction,
+  loadBulkStats,
+  previewSelection,
+  retryBulkAction,
+  selectionConditions,
+  settleBulkAction,
+  settleFinishedBulkActions,
+  unwalkedBulkActions,
+  walkBulkChunk,
+} from './bulk-actions';
+export type { BulkFailure, BulkProgress, BulkStats, SelectionPreview, WalkStep } from './bulk-actions';

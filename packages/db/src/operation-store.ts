@@ -28,6 +28,8 @@ export interface NewOperationInput {
   id?: string;
   /** The first operation of the chain this one is a step of (see operations.chainId). */
   chainId?: string | null;
+  /** The bulk action whose progress counts this operation; a chain's later steps carry their first step's. */
+  bulkActionId?: string | null;
 }
 
 export async function insertOperations(tx: DbOrTx, inputs: NewOperationInput[]): Promise<Operation[]> {
@@ -39,6 +41,7 @@ export async function insertOperations(tx: DbOrTx, inputs: NewOperationInput[]):
       inputs.map((input) => ({
         id: input.id ?? randomUUID(),
         chainId: input.chainId ?? null,
+        bulkActionId: input.bulkActionId ?? null,
         tenantId: input.tenantId,
         tokenId: input.tokenId,
         kind: input.kind,

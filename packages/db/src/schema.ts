@@ -24,8 +24,11 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import type { TokenState, TokenStatus } from '@tokenfleet/domain';
 import {
   AUDIT_OUTCOMES,
+  BULK_ACTION_STATUSES,
+  BULK_ACTIONS,
   HASH_FUNCTIONS,
   IMPORT_FORMATS,
   IMPORT_MODES,
@@ -50,6 +53,8 @@ import {
 
 export {
   AUDIT_OUTCOMES,
+  BULK_ACTION_STATUSES,
+  BULK_ACTIONS,
   IMPORT_FORMATS,
   IMPORT_MODES,
   IMPORT_STATUSES,
@@ -60,6 +65,8 @@ export {
   TENANT_MODES,
   TOKEN_STATES,
   type AuditOutcome,
+  type BulkAction,
+  type BulkActionStatus,
   type ImportFormat,
   type ImportMode,
   type ImportStatus,
@@ -79,6 +86,28 @@ export interface TenantSettings {
   syncIntervalHours?: number;
   /** The self-service portal (/my); absent members take their defaults (apps/api/src/portal/settings.ts). */
   selfService?: { enabled?: boolean; eligibleImportIds?: string[] | null; attemptsPerHour?: number };
+}
+
+/**
+ * What a bulk action selects: the token ids an operator ticked, or the token list's filter as it was
+ * when the operator chose "all N matching this filter" (the same fields as the list's query).
+ */
+export interface BulkSelection {
+  tokenIds?: string[];
+  filter?: TokenFilter;
+}
+
+/** The token list's filters (packages/contract's TokenListQuery without its paging). */
+export interface TokenFilter {
+  state?: TokenState;
+  status?: TokenStatus;
+  /** Only tokens not out of service whose expiry falls within this many days from the walk. */
+  expiresWithinDays?: number;
+  upn?: string;
+  serial?: string;
+  importId?: string;
+  manufacturer?: string;
+  tenantId?: string;
 }
 
 /** What an operation needs beyond its token, e.g. the user to assign to. Never a secret. */
@@ -307,6 +336,8 @@ export const operations = pgTable(
       .notNull()
       .references(() => tokens.id),
     importId: uuid('import_id').references(() => imports.id, { onDelete: 'set null' }),
+    /** The bulk action that requested this operation, if one did: its progress is read from these rows. */
+    bulkActionId: uuid('bulk_action_id').references((): AnyPgColumn => bulkActions.id, { onDelete: 'set null' }),
     kind: text('kind', { enum: asEnum(OPERATION_KINDS) }).notNull(),
     status: text('status', { enum: OPERATION_STATUSES }).notNull(),
     generation: integer('generation').notNull(),
@@ -347,6 +378,7 @@ export const operations = pgTable(
     // The reconciler looks for rows left pending (committed, never enqueued) or running too long.
     index('operations_status_updated_idx').on(table.status, table.updatedAt),
     index('operations_import_idx').on(table.importId).where(sql`${table.importId} is not null`),
+    index('operations_bulk_action_idx').on(table.bulkActionId, table.status).where(sql`${table.bulkActionId} is not null`),
     index('operations_chain_idx').on(table.chainId).where(sql`${table.chainId} is not null`),
     check('operations_kind_valid', oneOf(table.kind, OPERATION_KINDS)),
     check('operations_status_valid', oneOf(table.status, OPERATION_STATUSES)),
@@ -370,6 +402,72 @@ export const directoryUsers = pgTable(
     seenAt: timestamptz('seen_at').notNull().defaultNow(),
   },
   (table) => [primaryKey({ columns: [table.tenantId, table.upnLower] })],
+);
+
+/**
+ * One operator action over many tokens (apps/worker/src/jobs/bulk-expand.ts walks its selection). Its
+ * progress is its operations' (operations.bulk_action_id), plus the tokens it carried out at once (no
+ * Graph call) and the tokens it skipped because their life cycle refused the action.
+ */
+export const bulkActions = pgTable(
+  'bulk_actions',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    action: text('action', { enum: BULK_ACTIONS }).notNull(),
+    status: text('status', { enum: BULK_ACTION_STATUSES }).notNull(),
+    selection: jsonb('selection').$type<BulkSelection>().notNull(),
+    /** Tokens selected: counted when the action was confirmed, corrected to those walked once the walk ends. */
+    total: integer('total').notNull(),
+    /** Tokens the walk of the current round has handled so far (requested, done at once or skipped). */
+    walked: integer('walked').notNull().default(0),
+    /** Tokens whose action needed no Graph call and was done when walked. */
+    doneAtOnce: integer('done_at_once').notNull().default(0),
+    /** Keyset cursor of the walk: the last token id (round 0, the skipped tokens) or operation id handled. */
+    cursor: text('cursor'),
+    /** 0 for the first walk; each retry of the failures starts a new round (and job id). */
+    round: integer('round').notNull().default(0),
+    /** Within a retry round: first the failed operations are retried, then the skipped tokens tried again. */
+    phase: text('phase', { enum: ['selection', 'failed-operations', 'skipped'] }).notNull().default('selection'),
+    /** When the walk of the current round ended; null while it runs. */
+    walkedAt: timestamptz('walked_at'),
+    createdBy: text('created_by').notNull(),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    updatedAt: timestamptz('updated_at')
+      .notNull()
+      .defaultNow()
+      .$onUpdate(() => new Date()),
+    cancelledBy: text('cancelled_by'),
+    cancelledAt: timestamptz('cancelled_at'),
+    finishedAt: timestamptz('finished_at'),
+  },
+  (table) => [
+    index('bulk_actions_tenant_created_idx').on(table.tenantId, table.createdAt),
+    index('bulk_actions_status_idx').on(table.status),
+    check('bulk_actions_action_valid', oneOf(table.action, BULK_ACTIONS)),
+    check('bulk_actions_status_valid', oneOf(table.status, BULK_ACTION_STATUSES)),
+    check('bulk_actions_phase_valid', oneOf(table.phase, ['selection', 'failed-operations', 'skipped'])),
+  ],
+);
+
+/** Tokens a bulk action left alone because their life cycle refused it now, each with the reason. */
+export const bulkActionSkips = pgTable(
+  'bulk_action_skips',
+  {
+    bulkActionId: uuid('bulk_action_id')
+      .notNull()
+      .references(() => bulkActions.id, { onDelete: 'cascade' }),
+    tokenId: uuid('token_id')
+      .notNull()
+      .references(() => tokens.id, { onDelete: 'cascade' }),
+    /** Stable, snake_case (e.g. `invalid_transition`, `operation_in_progress`). */
+    code: text('code').notNull(),
+    reason: text('reason').notNull(),
+    at: timestamptz('at').notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.bulkActionId, table.tokenId] })],
 );
 
 /**
@@ -709,6 +807,8 @@ export type NewImport = typeof imports.$inferInsert;
 export type ImportRowError = typeof importRowErrors.$inferSelect;
 export type NewImportRowError = typeof importRowErrors.$inferInsert;
 export type Operation = typeof operations.$inferSelect;
+export type BulkActionRow = typeof bulkActions.$inferSelect;
+export type BulkActionSkip = typeof bulkActionSkips.$inferSelect;
 export type NewOperation = typeof operations.$inferInsert;
 export type AuditEvent = typeof auditEvents.$inferSelect;
 export type NewAuditEvent = typeof auditEvents.$inferInsert;

@@ -56,14 +56,23 @@ describe('runMigrations', () => {
       'accounts',
       'api_keys',
       'audit_events',
+      'bulk_action_skips',
+      'bulk_actions',
       'directory_users',
       'import_row_errors',
       'imports',
+      'inventory_syncs',
       'operations',
+      'portal_sessions',
       'sessions',
+      'setup_tokens',
       'tenants',
       'tokens',
+      'unmanaged_devices',
       'validation_users',
+      'webhook_deliveries',
+      'webhook_joiners',
+      'webhook_sources',
     ]);
   });
 

@@ -11,6 +11,7 @@ export const JOB_NAMES = [
   'token.deactivate',
   'token.update',
   'import.expand',
+  'bulk.expand',
   'inventory.sync',
   'webhook.deliver',
 ] as const;
@@ -32,6 +33,8 @@ export interface JobPayloads {
   'token.deactivate': OperationJob;
   'token.update': OperationJob;
   'import.expand': { tenantId: string; importId: string };
+  /** Walks a bulk action's selection in chunks and requests the action of each token (apps/worker/src/jobs/bulk-expand.ts). */
+  'bulk.expand': { tenantId: string; bulkActionId: string };
   /** `syncId` names the inventory_syncs row; a job without one (an old scheduler's) opens its own. */
   'inventory.sync': { tenantId: string; syncId?: string };
   /** Carries out one accepted webhook delivery (its row holds the event). */
@@ -51,6 +54,14 @@ export function operationJobId(kind: OperationKind, tokenId: string, generation:
   const id = `${kind.replace('token.', '')}-${tokenId}-g${generation}`;
   if (id.includes(':')) throw new Error(`job id must not contain ':' (${id})`);
   return id;
+}
+
+/**
+ * The job id of a bulk action's fan-out: one per action and round (a retry starts a new round), so a
+ * second enqueue of the same round (the API, the reconciler) never starts a second walk.
+ */
+export function bulkExpandJobId(bulkActionId: string, round: number): string {
+  return `bulk-${bulkActionId}-r${round}`;
 }
 
 /** Queue name for a tenant: one queue per Entra tenant, so one throttled tenant never stalls another. */

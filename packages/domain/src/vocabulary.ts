@@ -79,3 +79,21 @@ export type LeaverPolicy = (typeof LEAVER_POLICIES)[number];
  */
 export const WEBHOOK_DELIVERY_STATUSES = ['refused', 'duplicate', 'queued', 'held', 'done', 'rejected', 'failed', 'discarded'] as const;
 export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
+
+/**
+ * What a bulk action does to each token it selects: the single token actions of the same names
+ * (`POST /api/v1/tokens/{id}/<action>`), carried out through the same code path, one token at a time.
+ */
+export const BULK_ACTIONS = ['disable', 'enable', 'unassign', 'delete', 'retire'] as const;
+export type BulkAction = (typeof BULK_ACTIONS)[number];
+
+/**
+ * Where a bulk action is: `running` while its selection is walked and its operations run, `cancelling`
+ * once cancelled while operations already sent to Graph finish, then settled as `completed`,
+ * `completed_with_errors` (some tokens were refused or their operation failed) or `cancelled`.
+ */
+export const BULK_ACTION_STATUSES = ['running', 'cancelling', 'completed', 'completed_with_errors', 'cancelled'] as const;
+export type BulkActionStatus = (typeof BULK_ACTION_STATUSES)[number];
+
+/** A bulk action's explicit selection holds at most this many token ids (they fit the API's 100 kB JSON bodies); beyond it, select by filter. */
+export const BULK_SELECTION_MAX_IDS = 2_000;

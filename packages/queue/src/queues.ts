@@ -3,7 +3,7 @@
 // deterministic job ids.
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
-import { operationJobId, tenantQueueName, webhookJobId, type JobName, type JobPayloads, type OperationKind } from '@tokenfleet/domain';
+import { bulkExpandJobId, operationJobId, tenantQueueName, webhookJobId, type JobName, type JobPayloads, type OperationKind } from '@tokenfleet/domain';
 
 /** The BullMQ key prefix of every Tokenfleet queue (and of the write budget); API and worker must agree. */
 export const DEFAULT_QUEUE_PREFIX = 'tf';
@@ -111,4 +111,9 @@ export const WEBHOOK_JOB_ATTEMPTS = 30;
 /** Adds the job of a delivery's current run; safe to repeat (the run is part of the job id). */
 export async function enqueueWebhookDelivery(queue: TenantQueue, delivery: { id: string; tenantId: string; runs: number }): Promise<void> {
   await queue.add('webhook.deliver', { tenantId: delivery.tenantId, deliveryId: delivery.id }, { jobId: webhookJobId(delivery.id, delivery.runs), attempts: WEBHOOK_JOB_ATTEMPTS });
+}
+
+/** Starts (or, after a crash, resumes) the walk of a bulk action's round; a second add of the same round is ignored. */
+export async function enqueueBulkExpansion(queue: TenantQueue, tenantId: string, bulkActionId: string, round: number): Promise<void> {
+  await queue.add('bulk.expand', { tenantId, bulkActionId }, { jobId: bulkExpandJobId(bulkActionId, round) });
 }

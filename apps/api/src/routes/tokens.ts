@@ -1,7 +1,7 @@
 // The token inventory: filtered lists, detail with its operations and audit trail, and the actions.
 // Every action goes through requestTokenAction (packages/db/src/token-actions.ts) in one transaction, and
 // the operations it wrote are enqueued after COMMIT; test and resync are answered at once, without Graph.
-import { and, desc, eq, gt, like, lte, notInArray, sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Request, Response, Router } from 'express';
 import type { z } from 'zod';
 import {
@@ -31,17 +31,17 @@ import {
   obsoleteAfterDaysOfToken,
   operations,
   requestTokenAction,
+  tokenFilterConditions,
   TokenNotFound,
   tokens,
   TokenStateConflict,
-  tokenStatusSql,
   updateTokenFields,
   type Operation,
   type Token,
   type TokenActionParams,
   type TokenActionResult,
 } from '@tokenfleet/db';
-import { base32Decode, DAY_MS, describeTokenStatus, OBSOLETE_STATES, tokenStatus, findConsecutiveCodes, RESYNC_WINDOW_STEPS, totpStep, verifyTotp, type TokenAction, type TotpKey } from '@tokenfleet/domain';
+import { base32Decode, describeTokenStatus, tokenStatus, findConsecutiveCodes, RESYNC_WINDOW_STEPS, totpStep, verifyTotp, type TokenAction, type TotpKey } from '@tokenfleet/domain';
 import { enqueueOperations } from '@tokenfleet/queue';
 import { principalOf } from '../auth';
 import { route, send } from '../contract-routes';
@@ -49,7 +49,7 @@ import type { ApiDeps } from '../deps';
 import { ApiError, conflict, describeErrorForLog, notFound } from '../errors';
 import { auditItem, auditItemColumns } from './audit';
 import { afterCreatedCursor, createdCursorKey, createdMicros, newestFirst, numericCursor, toPage } from '../paging';
-import { isUuid, likePrefix, parseInput, pathId } from '../validation';
+import { isUuid, parseInput, pathId } from '../validation';
 
 /** Columns that hold the seed: never part of an answer, whatever a schema says. */
 const SEED_COLUMNS = ['secretCiphertext', 'secretKeyId'] as const;
@@ -93,15 +93,6 @@ export function tokenItem({ obsoleteAfterDays, ...row }: TokenItemRow, now = new
   };
 }
 
-/** Tokens still in service (or on their way) whose expiry falls between now and `days` from now: the overview's count. */
-export function expiringWithin(now: Date, days: number) {
-  return and(
-    gt(tokens.expiresAt, now),
-    lte(tokens.expiresAt, new Date(now.getTime() + days * DAY_MS)),
-    notInArray(tokens.state, [...OBSOLETE_STATES] as Token['state'][]),
-  );
-}
-
 export function tokenRoutes(router: Router, deps: ApiDeps): void {
   const { db } = deps;
 
@@ -113,16 +104,7 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
       .from(tokens)
       .where(
         and(
-          query.state ? eq(tokens.state, query.state) : undefined,
-          // The status rules as SQL (packages/db/src/token-status-sql.ts), so paging stays in the database.
-          query.status ? sql`${tokenStatusSql(now)} = ${query.status}` : undefined,
-          query.expiresWithinDays ? expiringWithin(now, query.expiresWithinDays) : undefined,
-          // lower() LIKE rather than ILIKE: the form tokens_upn_prefix_idx answers (UPNs ignore case anyway).
-          query.upn ? sql`lower(${tokens.assignedUpn}) like ${likePrefix(query.upn.toLowerCase())}` : undefined,
-          query.serial ? like(tokens.serialNumber, likePrefix(query.serial)) : undefined,
-          query.importId ? eq(tokens.importId, query.importId) : undefined,
-          query.manufacturer ? eq(tokens.manufacturer, query.manufacturer) : undefined,
-          query.tenantId ? eq(tokens.tenantId, query.tenantId) : undefined,
+          ...tokenFilterConditions(query, now),
           afterCreatedCursor(query.cursor, tokens.createdAt, tokens.id),
         ),
       )

@@ -1,7 +1,8 @@
-// One import's progress: a bar of fixed size whose segments (succeeded, failed, still to do) change width
-// as the worker runs, and counters in tabular figures, so nothing around them moves while numbers grow.
+// One import's progress, shown by the ProgressMeter every long run uses: tokens finished out of the valid
+// rows, failures split out, and the import's own counters.
 import type { Import } from '@tokenfleet/contract';
 import { countOf, formatCount, IMPORT_STATUS_LABELS } from '../format';
+import { ProgressMeter } from './ProgressMeter';
 
 export interface ProgressView {
   /** Tokens the import wrote (valid rows). */
@@ -68,47 +69,23 @@ export function importStatusLabel(summary: Import): string {
   return IMPORT_STATUS_LABELS[summary.status];
 }
 
-const percent = (part: number, total: number) => (total === 0 ? 0 : (part / total) * 100);
-
 export function ImportProgress({ summary, failedJobs = 0 }: { summary: Import; failedJobs?: number }) {
   const view = importProgress(summary, failedJobs);
   const { progress } = summary;
-  const counters: [string, number][] = [
-    ['Validated', progress.validated],
-    ['Created', progress.created],
-    ['Assigned', progress.assigned],
-    ['Activated', progress.activated],
-    ['Failed', view.failed],
-    ['Pending', progress.pending],
-  ];
   return (
-    <div className="import-progress">
-      <div
-        className={`progress-bar${summary.status === 'validating' ? ' progress-indeterminate' : ''}`}
-        role="progressbar"
-        aria-label={`Progress of ${summary.fileName}`}
-        aria-valuemin={0}
-        aria-valuemax={Math.max(view.total, 1)}
-        aria-valuenow={view.finished}
-        aria-valuetext={view.summary}
-      >
-        <span className="progress-succeeded" style={{ width: `${percent(view.succeeded, view.total)}%` }} />
-        <span className="progress-failed" style={{ width: `${percent(view.failed, view.total)}%` }} />
-      </div>
-      <p className="progress-summary">{view.summary}</p>
-      {/* Announces the status as it changes and the outcome at the end, not every count on the way
-          (the progress bar answers "how far" whenever it is asked). */}
-      <p className="visually-hidden" aria-live="polite" aria-atomic="true">
-        {view.settled ? view.summary : `${summary.fileName}: ${IMPORT_STATUS_LABELS[summary.status]}`}
-      </p>
-      <dl className="counters">
-        {counters.map(([label, value]) => (
-          <div key={label} className={label === 'Failed' && value > 0 ? 'counter counter-failed' : 'counter'}>
-            <dt>{label}</dt>
-            <dd>{formatCount(value)}</dd>
-          </div>
-        ))}
-      </dl>
-    </div>
+    <ProgressMeter
+      {...view}
+      label={`Progress of ${summary.fileName}`}
+      indeterminate={summary.status === 'validating'}
+      status={`${summary.fileName}: ${IMPORT_STATUS_LABELS[summary.status]}`}
+      counters={[
+        ['Validated', progress.validated],
+        ['Created', progress.created],
+        ['Assigned', progress.assigned],
+        ['Activated', progress.activated],
+        ['Failed', view.failed],
+        ['Pending', progress.pending],
+      ]}
+    />
   );
 }

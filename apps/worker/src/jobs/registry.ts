@@ -2,6 +2,7 @@
 // the domain without a handler here does not compile.
 import type { JobName } from '@tokenfleet/domain';
 import type { Handler } from './handler';
+import { bulkExpand } from './bulk-expand';
 import { importExpand } from './import-expand';
 import { inventorySync } from './inventory-sync';
 import { tokenActivate } from './token-activate';
@@ -22,6 +23,7 @@ export const handlers: { [K in JobName]: Handler<K> } = {
   'token.deactivate': tokenDeactivate,
   'token.update': tokenUpdate,
   'import.expand': importExpand,
+  'bulk.expand': bulkExpand,
   'inventory.sync': inventorySync,
   'webhook.deliver': webhookDeliver,
 };

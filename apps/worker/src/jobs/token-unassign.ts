@@ -35,13 +35,15 @@ export const tokenUnassign: Handler<'token.unassign'> = (job, jc) =>
     const next = await jc.db.transaction(async (tx) => {
       await transitionToken(tx, token, { type: 'unassigned' }, { assignedUserId: null, assignedUpn: null, graphMethodId: null, lastError: null }, { actor: 'worker', operationId: op.id, detail: { from: token.assignedUpn, ...(op.params.then ? { then: op.params.then } : {}) } });
       await completeOperation(tx, op, graph);
-      const step: Pick<NewOperationInput, 'tenantId' | 'tokenId' | 'generation' | 'createdBy' | 'chainId' | 'importId'> = {
+      const step: Pick<NewOperationInput, 'tenantId' | 'tokenId' | 'generation' | 'createdBy' | 'chainId' | 'importId' | 'bulkActionId'> = {
         tenantId: op.tenantId,
         tokenId: token.id,
         generation: op.generation,
         createdBy: op.createdBy,
         chainId: op.chainId ?? op.id,
         importId: op.importId,
+        // A bulk delete's progress waits for the delete, not only the unassign before it.
+        bulkActionId: op.bulkActionId,
       };
       if (op.params.then === 'assign') return insertOperations(tx, [{ ...step, kind: 'token.assign', params: { upn: op.params.upn!, activate: op.params.activate === true } }]);
       if (op.params.then === 'delete') return insertOperations(tx, [{ ...step, kind: 'token.delete' }]);
