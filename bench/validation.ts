@@ -4,8 +4,11 @@
 // assigned with one SQL statement, and each gets its validation user. Each right code is for a token not yet used in this run, so it is
 // accepted once; a replay re-sends a code already accepted; a wrong code is one off the right one.
 // Prints validations/s, p50 / p99 latency and whether every answer was the expected one; asserts nothing.
+// Without a rate the clients send back to back (the most the machine carries, latency then being mostly
+// queueing); with a rate they send on a fixed schedule at that many validations a second, and a request's
+// latency counts from when it was due, so a server falling behind shows in the figures.
 //
-//   npx tsx bench/validation.ts [seconds=10] [clients=32] [tokens=20000]
+//   npx tsx bench/validation.ts [seconds=10] [clients=32] [tokens=20000] [rate=0: as fast as they go]
 //   BENCH_API_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npx tsx bench/validation.ts   (profiles the API)
 import { createHash } from 'node:crypto';
 import { Agent, request } from 'node:http';
@@ -22,6 +25,7 @@ import { startApiProcess, uploadSeedFile } from '../test/support/api-process';
 const seconds = Number(process.argv[2] ?? 10);
 const clients = Number(process.argv[3] ?? 32);
 const tokenCount = Number(process.argv[4] ?? 20_000);
+const rate = Number(process.argv[5] ?? 0);
 const MIX = { right: 0.6, wrong: 0.25, replay: 0.15 };
 
 /** CPU seconds (user + system) a process has used, from /proc. */
@@ -103,7 +107,7 @@ try {
   const latencies: number[] = [];
   const counts = { right: 0, wrong: 0, replay: 0, unexpected: 0, errors: 0 };
 
-  async function once(record: boolean): Promise<void> {
+  async function once(record: boolean, dueAt?: number): Promise<void> {
     const draw = Math.random();
     let kind: 'right' | 'wrong' | 'replay' = draw < MIX.right ? 'right' : draw < MIX.right + MIX.wrong ? 'wrong' : 'replay';
     if (kind === 'replay' && accepted.length === 0) kind = 'right';
@@ -120,7 +124,7 @@ try {
       code = String((Number(totpCode(keyOf(index), Date.now())) + 500_000) % 1_000_000).padStart(6, '0');
     }
     const params = new URLSearchParams({ api_key: validatorKey, userid: upnOf(index), token: code, format: '1' });
-    const started = performance.now();
+    const started = dueAt ?? performance.now();
     let valid: string | undefined;
     try {
       // Half the clients' requests as GET with a query string, half as a form POST.
@@ -156,8 +160,19 @@ try {
   const started = performance.now();
   const deadline = started + seconds * 1000;
   await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (performance.now() < deadline) await once(true);
+    Array.from({ length: clients }, async (_, client) => {
+      if (rate <= 0) {
+        while (performance.now() < deadline) await once(true);
+        return;
+      }
+      // Client `client` sends the requests numbered client, client + clients, …, each at its due time.
+      for (let n = client; ; n += clients) {
+        const dueAt = started + (n * 1000) / rate;
+        if (dueAt >= deadline) return;
+        const wait = dueAt - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        await once(true, dueAt);
+      }
     }),
   );
   const wall = (performance.now() - started) / 1000;
@@ -188,7 +203,7 @@ try {
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!.toFixed(1);
   const total = latencies.length;
-  console.log(`/validate, ${clients} concurrent clients for ${wall.toFixed(1)} s, ${tokenCount} hardware tokens (each its own user), GET and form POST, format 1`);
+  console.log(`/validate, ${clients} concurrent clients for ${wall.toFixed(1)} s${rate > 0 ? `, paced at ${rate}/s (latency from when each request was due)` : ', back to back'}, ${tokenCount} hardware tokens (each its own user), GET and form POST, format 1`);
   console.log(`mix: ${counts.right} right, ${counts.wrong} wrong, ${counts.replay} replayed`);
   console.log(`validations/s        ${(total / wall).toFixed(0)}`);
   console.log(`latency p50 / p99    ${at(0.5)} / ${at(0.99)} ms (max ${at(1)} ms)`);
