@@ -38,8 +38,9 @@ export function ExpiryForm({ token, onSaved }: { token: Pick<Token, 'id' | 'expi
     <form className="expiry-form" onSubmit={submit}>
       <label htmlFor={`${id}-date`}>Expires on</label>
       <input id={`${id}-date`} type="date" value={value} onChange={(event) => setValue(event.target.value)} />
+      {/* Named for what it saves: the token page has another form's Save. */}
       <button type="submit" className="primary" disabled={working || value === current}>
-        Save
+        Save expiry
       </button>
       {token.expiresAt && (
         <button type="button" disabled={working} onClick={() => void save(null)}>
