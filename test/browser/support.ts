@@ -7,8 +7,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { eq } from 'drizzle-orm';
 import type { Role } from '@tokenfleet/contract';
+import { tokens } from '@tokenfleet/db';
+import { operationJobId } from '@tokenfleet/domain';
 import type { FullSystem } from '../support/full-system';
+import { operationsOf } from '../support/system';
 
 export const DASHBOARD_DIR = fileURLToPath(new URL('../../apps/dashboard/', import.meta.url));
 
@@ -61,12 +65,26 @@ export async function createAccount(system: FullSystem, account: Account): Promi
 /** Uncaught errors in any page: each is a dashboard bug, and the test file asserts there are none. */
 export const pageErrors: string[] = [];
 
+/**
+ * The API's refusals and failures (4xx, 5xx) as the pages met them, newest last: not asserted (tests
+ * provoke some on purpose), but named when a step fails, so a failure says whether a request was refused.
+ */
+export const apiRefusals: string[] = [];
+
 /** Opens the dashboard in a fresh browser context (its own cookies) and signs in through the form. */
 export async function signIn(browser: Browser, baseUrl: string, account: Account): Promise<Page> {
   // Reduced motion turns the progress bar's transition off, so a screenshot shows what the numbers say.
   const context = await browser.newContext({ viewport: VIEWPORT, baseURL: baseUrl, reducedMotion: 'reduce' });
   const page = await context.newPage();
   page.on('pageerror', (error) => pageErrors.push(`${account.username}: ${error.message}`));
+  page.on('response', (response) => {
+    if (response.status() < 400 || !new URL(response.url()).pathname.startsWith('/api/')) return;
+    const request = response.request();
+    void response.text().then(
+      (body) => apiRefusals.push(`${new Date().toISOString()} ${account.username}: ${request.method()} ${new URL(response.url()).pathname} → ${response.status()} ${body.slice(0, 300)}`),
+      () => apiRefusals.push(`${new Date().toISOString()} ${account.username}: ${request.method()} ${new URL(response.url()).pathname} → ${response.status()}`),
+    );
+  });
   await page.goto('/');
   await page.getByLabel('User name').fill(account.username);
   await page.getByLabel('Password').fill(account.password);
@@ -84,4 +102,39 @@ export async function screenshot(page: Page, name: string, options: { fullPage?:
   if (!folder) return;
   mkdirSync(folder, { recursive: true });
   await page.screenshot({ path: join(folder, `${name}.png`), fullPage: options.fullPage ?? false });
+}
+
+/**
+ * What the system holds about one token when a browser step waiting on it fails: its state, every
+ * operation with its job in the queue, what the page's Actions region says, and the API's latest
+ * refusals. A failure that only says "still active after 60 s" cannot tell a refused request from a
+ * job that never ran.
+ */
+export async function explainToken(system: FullSystem, tokenId: string, page: Page | undefined): Promise<string> {
+  const [token] = await system.client.db.select().from(tokens).where(eq(tokens.id, tokenId));
+  const ops = await operationsOf(system.client.db, tokenId);
+  const queue = system.worker?.context.tenant.queue;
+  const lines = [`token ${tokenId}: ${token?.state ?? 'missing'}`];
+  for (const op of ops.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())) {
+    const job = queue ? await queue.getJob(operationJobId(op.kind, op.id, op.generation)) : undefined;
+    const jobState = job ? await job.getState() : 'no job';
+    lines.push(
+      `  ${op.kind} ${op.status} gen ${op.generation} attempts ${op.attempts} created ${op.createdAt.toISOString()} updated ${op.updatedAt.toISOString()} job ${jobState}` +
+        (op.lastErrorCode ? ` error ${op.lastErrorCode}: ${op.lastErrorMessage}` : ''),
+    );
+  }
+  const actions = page ? await page.getByRole('region', { name: 'Actions' }).textContent({ timeout: 2_000 }).catch((error: Error) => `(unreadable: ${error.message})`) : '(no page)';
+  lines.push(`Actions region: ${actions}`, 'API refusals, latest last:', ...apiRefusals.slice(-5).map((line) => `  ${line}`));
+  return lines.join('\n');
+}
+
+/** Runs a waiting step; when it fails, the error carries `explain()`'s account of the system. */
+export async function explained<T>(step: () => Promise<T>, explain: () => Promise<string>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    const account = await explain().catch((failure: Error) => `(could not explain: ${failure.message})`);
+    if (error instanceof Error) error.message = `${error.message}\n${account}`;
+    throw error;
+  }
 }

@@ -10,7 +10,7 @@ import { tokens } from '@tokenfleet/db';
 import { commitTokens, sandboxMembers, type CommittedToken } from '../support/commit-tokens';
 import { startFullSystem, type FullSystem } from '../support/full-system';
 import { waitForOperations } from '../support/system';
-import { createAccount, ensureDashboardBuilt, launchChromium, pageErrors, screenshot, signIn, type Account } from './support';
+import { createAccount, ensureDashboardBuilt, explained, explainToken, launchChromium, pageErrors, screenshot, signIn, type Account } from './support';
 
 const operator: Account = { username: 'otto.operator', password: `op-${randomBytes(12).toString('hex')}`, role: 'operator' };
 
@@ -36,6 +36,9 @@ afterAll(async () => {
 
 const entraStatus = () => system.sandbox.inspect.devices().find((device) => device.serialNumber === token.serial)?.status;
 const lifecycleLine = () => page.getByRole('region', { name: 'Actions' }).locator('.lifecycle-now').textContent();
+/** Waits for the Actions region to say `line`; a failure says what the system holds about the token. */
+const waitForLifecycleLine = (line: string, timeout: number) =>
+  explained(() => expect.poll(lifecycleLine, { timeout, interval: 250 }).toBe(line), () => explainToken(system, token.id, page));
 
 describe('an operator disables and enables a token from its detail page', () => {
   it('disables it: Entra deactivates it, and the page shows it disabled', async () => {
@@ -46,7 +49,7 @@ describe('an operator disables and enables a token from its detail page', () => 
     const dialog = page.getByRole('dialog', { name: `Disable token ${token.serial}?` });
     await expect.poll(() => dialog.textContent()).toContain('no longer signs in until it is enabled again');
     await dialog.getByRole('button', { name: 'Disable', exact: true }).click();
-    await expect.poll(lifecycleLine, { timeout: 60_000, interval: 250 }).toBe('Now: disabled in Entra: assigned, but does not sign in.');
+    await waitForLifecycleLine('Now: disabled in Entra: assigned, but does not sign in.', 60_000);
     expect(entraStatus()).toBe('assigned');
     await screenshot(page, 'token-disabled', { fullPage: true });
   }, 90_000);
@@ -55,7 +58,7 @@ describe('an operator disables and enables a token from its detail page', () => 
     await page.getByRole('region', { name: 'Actions' }).getByRole('button', { name: 'Enable', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'Enable: queued' }).waitFor();
     // The activation waits for a window its code was not sent in before (up to one period).
-    await expect.poll(lifecycleLine, { timeout: 90_000, interval: 250 }).toBe('Now: active in Entra: signs its user in.');
+    await waitForLifecycleLine('Now: active in Entra: signs its user in.', 90_000);
     expect(entraStatus()).toBe('activated');
     const trail = page.getByRole('table', { name: 'Audit events of this token, newest first' });
     await expect.poll(() => trail.textContent(), { timeout: 10_000 }).toContain('token.enabled');
