@@ -77,3 +77,5 @@ export {
   walkBulkChunk,
 } from './bulk-actions';
 export type { BulkFailure, BulkProgress, BulkStats, SelectionPreview, WalkStep } from './bulk-actions';
+export { addTenant, changeTenantConnection, credentialSettingsOfTenant, openTenantCredential, recordConnectionTest, tenantCredentialId, TenantExists } from './tenant-store';
+export type { TenantConnectionInput } from './tenant-store';

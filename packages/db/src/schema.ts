@@ -89,6 +89,29 @@ export interface TenantSettings {
 }
 
 /**
+ * How the worker reaches the Graph of a tenant added in Tokenfleet (docs/tenants.md): the app
+ * registration's public half. Its credential (client secret or PEM certificate with private key) is
+ * sealed apart, in the tenant's credential columns, with the seeds' master key.
+ */
+export interface TenantConnection {
+  entraTenantId: string;
+  clientId: string;
+  credential: 'secret' | 'certificate';
+  authorityHost: string;
+  graphBaseUrl: string;
+}
+
+/** The latest "test the connection": a token fetched and one device read, or why not. */
+export interface TenantConnectionTest {
+  ok: boolean;
+  at: string;
+  /** What Entra or Graph answered, in their words when they refused. */
+  message: string;
+  graphStatus?: number;
+  requestId?: string;
+}
+
+/**
  * What a bulk action selects: the token ids an operator ticked, or the token list's filter as it was
  * when the operator chose "all N matching this filter" (the same fields as the list's query).
  */
@@ -177,10 +200,23 @@ export const tenants = pgTable(
      * null: never. A column rather than a settings key, because the token list filters by status in SQL.
      */
     obsoleteAfterDays: integer('obsolete_after_days'),
+    /**
+     * A tenant added in Tokenfleet: how its Graph is reached. Null for the tenant the environment (or the
+     * built-in sandbox) configures, whose connection is the environment's.
+     */
+    connection: jsonb('connection').$type<TenantConnection>(),
+    credentialKeyId: text('credential_key_id'),
+    /** The client secret or PEM, AES-GCM under the master key, bound to `tenantCredentialId(id)`. */
+    credentialCiphertext: bytea('credential_ciphertext'),
+    /** Bumped at every change of the connection, so a running worker builds the tenant's Graph client again. */
+    connectionVersion: integer('connection_version').notNull().default(0),
+    lastConnectionTest: jsonb('last_connection_test').$type<TenantConnectionTest>(),
     createdAt: timestamptz('created_at').notNull().defaultNow(),
   },
   (table) => [
     check('tenants_id_format', sql`${table.id} ~ '^[A-Za-z0-9_-]+$'`),
+    check('tenants_credential_complete', sql`(${table.credentialKeyId} is null) = (${table.credentialCiphertext} is null)`),
+    check('tenants_connection_has_credential', sql`(${table.connection} is null) = (${table.credentialCiphertext} is null)`),
     check('tenants_obsolete_after_days_positive', sql`${table.obsoleteAfterDays} is null or ${table.obsoleteAfterDays} > 0`),
     check('tenants_mode_valid', oneOf(table.mode, TENANT_MODES)),
   ],

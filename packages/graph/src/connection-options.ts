@@ -1,5 +1,6 @@
 // Client options from where Graph is and how to sign in to it (a live tenant, or the sandbox's
-// connection file): the files a connection names are read here, once, when the client is built.
+// connection file): the files a connection names are read here, once, when the client is built. A
+// tenant added in Tokenfleet holds its credential in the database instead: `clientOptionsFromCredential`.
 import { readFileSync } from 'node:fs';
 import type { GraphClientOptions } from './types';
 
@@ -15,8 +16,32 @@ export interface ConnectionSettings {
   caCertificatePath?: string;
 }
 
+/** A connection with its credential in hand rather than in a file. */
+export interface CredentialSettings {
+  tenantId: string;
+  clientId: string;
+  clientSecret?: string;
+  /** The private key and the certificate, in one PEM text. */
+  clientCertificatePem?: string;
+  authorityHost: string;
+  graphBaseUrl: string;
+  caCertificatePem?: string;
+}
+
 export function clientOptionsFromConnection(connection: ConnectionSettings, extra: Partial<GraphClientOptions> = {}): GraphClientOptions {
-  const certificate = connection.clientCertificatePath ? readFileSync(connection.clientCertificatePath, 'utf8') : undefined;
+  const { clientCertificatePath, caCertificatePath, ...rest } = connection;
+  return clientOptionsFromCredential(
+    {
+      ...rest,
+      ...(clientCertificatePath ? { clientCertificatePem: readFileSync(clientCertificatePath, 'utf8') } : {}),
+      ...(caCertificatePath ? { caCertificatePem: readFileSync(caCertificatePath, 'utf8') } : {}),
+    },
+    extra,
+  );
+}
+
+export function clientOptionsFromCredential(connection: CredentialSettings, extra: Partial<GraphClientOptions> = {}): GraphClientOptions {
+  const certificate = connection.clientCertificatePem;
   return {
     tenantId: connection.tenantId,
     clientId: connection.clientId,
@@ -24,7 +49,7 @@ export function clientOptionsFromConnection(connection: ConnectionSettings, extr
     ...(certificate ? { clientCertificate: { privateKeyPem: certificate, certificatePem: certificate } } : {}),
     authorityHost: connection.authorityHost,
     graphBaseUrl: connection.graphBaseUrl,
-    ...(connection.caCertificatePath ? { caCertificatePem: readFileSync(connection.caCertificatePath, 'utf8') } : {}),
+    ...(connection.caCertificatePem ? { caCertificatePem: connection.caCertificatePem } : {}),
     ...extra,
   };
 }
