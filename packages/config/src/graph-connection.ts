@@ -51,3 +51,17 @@ export function graphConnectionFor(config: Config): GraphConnection {
     caCertificatePath: sandbox.caCertificatePath,
   };
 }
+
+/**
+ * The extra CA the Graph client of a tenant added in Tokenfleet trusts: in sandbox mode the running
+ * sandbox's (a second simulated tenant, `npm run sandbox -- --port …` with the same state directory,
+ * shares it), in live mode none (Microsoft's hosts chain to the system's roots; NODE_EXTRA_CA_CERTS still
+ * applies).
+ */
+export function storedTenantCaPem(config: Config): string | undefined {
+  if (config.mode === 'live') return undefined;
+  const file = sandboxConnectionFile(config.stateDir);
+  if (!existsSync(file)) return undefined;
+  const { caCertificatePath } = JSON.parse(readFileSync(file, 'utf8')) as SandboxConnection;
+  return existsSync(caCertificatePath) ? readFileSync(caCertificatePath, 'utf8') : undefined;
+}

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import * as s from './schemas';
 import type { Role } from './values';
 
-export type Method = 'get' | 'post' | 'patch' | 'delete';
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** A success answer: a JSON body of this schema, a CSV file, other text of a media type, or nothing (204). */
 export interface Reply {
@@ -424,6 +424,38 @@ export const endpoints = {
     params: s.TenantParams,
     body: s.TenantSettingsChange,
     responses: { 200: { description: 'The tenant', body: s.Tenant } },
+    errors: NOT_FOUND,
+  }),
+
+  addTenant: endpoint({
+    method: 'post',
+    path: '/tenants',
+    summary: 'Add an Entra tenant with its app registration (admin; audited)',
+    description:
+      "The credential (a client secret, or a PEM with certificate and private key) is sealed with the master key and never answered again. The worker starts the tenant's queue at its next pass; test the connection first (docs/tenants.md).",
+    access: 'admin',
+    body: s.NewTenant,
+    responses: { 201: { description: 'The tenant', body: s.Tenant } },
+    errors: { 409: 'This Entra tenant is served already' },
+  }),
+  changeTenantConnection: endpoint({
+    method: 'put',
+    path: '/tenants/{tenantId}/connection',
+    summary: "Replace a tenant's app registration or credential (admin; audited)",
+    description: 'For a tenant added in Tokenfleet; the tenant the environment configures changes with its ENTRA_* variables. The worker uses the new credential from its next pass.',
+    access: 'admin',
+    params: s.TenantParams,
+    body: s.TenantConnectionChange,
+    responses: { 200: { description: 'The tenant', body: s.Tenant } },
+    errors: { ...NOT_FOUND, 409: "The tenant's connection is the environment's" },
+  }),
+  testTenantConnection: endpoint({
+    method: 'post',
+    path: '/tenants/{tenantId}/connection-test',
+    summary: "Test a tenant's connection: sign in as its app registration and read one device (admin; audited)",
+    access: 'admin',
+    params: s.TenantParams,
+    responses: { 200: { description: 'The result, also kept as the connection’s lastTest', body: s.ConnectionTest } },
     errors: NOT_FOUND,
   }),
 

@@ -473,11 +473,64 @@ export const InventorySync = z
     error: z.string().nullable(),
   })
   .meta({ id: 'InventorySync', description: 'One reconciliation with Entra: docs/reconciliation.md' });
+export const ConnectionTest = z
+  .object({
+    ok: z.boolean().describe('a token was issued for the app registration and one hardware OATH device read with it'),
+    at: Time,
+    message: z.string().describe('what Entra or Graph answered, in their words when they refused'),
+    graphStatus: z.number().int().optional(),
+    requestId: z.string().optional().describe("Graph's request-id, for a support case"),
+  })
+  .meta({ id: 'ConnectionTest' });
+export const TenantConnection = z
+  .object({
+    source: z.enum(['environment', 'stored']).describe('environment: the ENTRA_* variables (or the built-in sandbox); stored: added in Tokenfleet, credential sealed in the database'),
+    entraTenantId: z.string().nullable(),
+    clientId: z.string().nullable(),
+    credential: z.enum(['secret', 'certificate']).nullable().describe('which kind of credential signs in; the credential itself is never shown'),
+    authorityHost: z.string().nullable(),
+    graphBaseUrl: z.string().nullable(),
+    lastTest: ConnectionTest.nullable(),
+  })
+  .meta({ id: 'TenantConnection' });
+const HttpsUrl = z.url({ protocol: /^https$/, error: 'an https:// URL' });
+/** An app registration's credential: a client secret, or a PEM holding the certificate and its private key. */
+const Credential = {
+  clientSecret: z.string().min(1).max(1_024).optional(),
+  clientCertificatePem: z
+    .string()
+    .max(64 * 1024)
+    .refine((pem) => pem.includes('PRIVATE KEY-----') && pem.includes('-----BEGIN CERTIFICATE-----'), 'a PEM holding both the certificate and its private key')
+    .optional(),
+};
+const oneCredential = (change: { clientSecret?: string | undefined; clientCertificatePem?: string | undefined }) => (change.clientSecret === undefined) !== (change.clientCertificatePem === undefined);
+const ONE_CREDENTIAL = { message: 'give exactly one of clientSecret and clientCertificatePem', path: ['clientSecret'] };
+export const TenantConnectionChange = z
+  .strictObject({
+    clientId: z.guid().describe("the app registration's application (client) id"),
+    ...Credential,
+    authorityHost: HttpsUrl.optional().describe('default https://login.microsoftonline.com (another cloud: its own)'),
+    graphBaseUrl: HttpsUrl.optional().describe('default https://graph.microsoft.com'),
+  })
+  .refine(oneCredential, ONE_CREDENTIAL)
+  .meta({ id: 'TenantConnectionChange' });
+export const NewTenant = z
+  .strictObject({
+    name: z.string().trim().min(1).max(120),
+    entraTenantId: z.guid().describe("the Entra tenant's id (Directory (tenant) ID)"),
+    clientId: z.guid().describe("the app registration's application (client) id"),
+    ...Credential,
+    authorityHost: HttpsUrl.optional().describe('default https://login.microsoftonline.com (another cloud: its own)'),
+    graphBaseUrl: HttpsUrl.optional().describe('default https://graph.microsoft.com'),
+  })
+  .refine(oneCredential, ONE_CREDENTIAL)
+  .meta({ id: 'NewTenant' });
 export const Tenant = z
   .object({
     id: z.string(),
     name: z.string(),
     mode: z.enum(TENANT_MODES),
+    connection: TenantConnection,
     settings: TenantSettings,
     lastSync: InventorySync.nullable().describe('the latest reconciliation, running or finished'),
     lastSyncedAt: Time.nullable().describe('when the latest successful reconciliation finished'),

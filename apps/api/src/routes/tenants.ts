@@ -3,6 +3,7 @@
 // audited with what it was before. Unmanaged devices (in Entra, unknown to Tokenfleet) are listed here and
 // adopted by an operator as tokens without a seed (docs/reconciliation.md).
 import { randomUUID } from 'node:crypto';
+import { graphConnectionFor, type Config } from '@tokenfleet/config';
 import { and, asc, count, eq, gt, like, or } from 'drizzle-orm';
 import type { Router } from 'express';
 import {
@@ -51,6 +52,35 @@ function settingsOf(row: Tenant): TenantView['settings'] {
 
 const iso = (value: Date | null) => value?.toISOString() ?? null;
 
+/**
+ * How the tenant's Graph is reached, never with its credential: a stored tenant's own app registration,
+ * or the environment's (ENTRA_* in live mode; in sandbox mode the simulator, when its connection file
+ * is there to say where).
+ */
+function connectionOf(row: Tenant, config: Config): TenantView['connection'] {
+  const lastTest = row.lastConnectionTest ?? null;
+  if (row.connection) return { source: 'stored', ...row.connection, lastTest };
+  const environment = environmentConnection(config);
+  return {
+    source: 'environment',
+    entraTenantId: environment?.tenantId ?? null,
+    clientId: environment?.clientId ?? null,
+    credential: environment ? (environment.clientCertificatePath ? 'certificate' : 'secret') : null,
+    authorityHost: environment?.authorityHost ?? null,
+    graphBaseUrl: environment?.graphBaseUrl ?? null,
+    lastTest,
+  };
+}
+
+function environmentConnection(config: Config) {
+  try {
+    return graphConnectionFor(config);
+  } catch {
+    // Sandbox mode with no sandbox running (an API started alone): nothing to say where it is.
+    return null;
+  }
+}
+
 export function syncItem(row: InventorySync): SyncView {
   return {
     id: row.id,
@@ -91,6 +121,7 @@ export function tenantRoutes(router: Router, deps: ApiDeps): void {
         id: row.id,
         name: row.name,
         mode: row.mode,
+        connection: connectionOf(row, deps.config),
         settings: settingsOf(row),
         lastSync: sync ? syncItem(sync.latest) : null,
         lastSyncedAt: iso(sync?.lastSucceededAt ?? null),

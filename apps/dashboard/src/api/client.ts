@@ -127,6 +127,7 @@ function toApiError(response: Response, payload: unknown): ApiError {
 export const api = {
   get: <T>(path: string, query?: Record<string, QueryValue>) => request<T>('GET', path, { query }),
   post: <T>(path: string, body?: unknown) => request<T>('POST', path, { body: body ?? {} }),
+  put: <T>(path: string, body: unknown) => request<T>('PUT', path, { body }),
   patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, { body }),
   delete: <T = void>(path: string) => request<T>('DELETE', path),
 };
