@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq, inArray } from 'drizzle-orm';
-import { createLogger, loadConfig, type Config } from '@tokenfleet/config';
+import { createLogger, loadConfig, writeSandboxConnection, type Config } from '@tokenfleet/config';
 import { createDb, createSeedVault, ensureTenant, loadMasterKeys, operations, type DbClient, type SeedVault } from '@tokenfleet/db';
 import { startSandbox, type Sandbox, type SandboxOptions } from '@tokenfleet/entra-sandbox';
 import { createGraphClient, sandboxClientOptions, type GraphClient } from '@tokenfleet/graph';
@@ -51,6 +51,9 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...options.env,
   };
+  // Where the sandbox is, as `npm start` writes it: the apps find its CA there for tenants added in
+  // Tokenfleet that point at a second sandbox (packages/config's storedTenantCaPem).
+  writeSandboxConnection(env.TOKENFLEET_STATE_DIR!, { origin: sandbox.origin, tenantId: sandbox.tenantId, clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, caCertificatePath: sandbox.caCertificatePath });
   const config = loadConfig(env);
   const client = createDb(database.url, { max: 4 });
   const tenant = await ensureTenant(client.db, { mode: config.mode });

@@ -19,6 +19,8 @@ describe('tenant settings', () => {
         id: 'sandbox',
         name: expect.any(String),
         mode: 'sandbox',
+        // No sandbox runs for this API, so nothing says where the environment's Graph is.
+        connection: { source: 'environment', entraTenantId: null, clientId: null, credential: null, authorityHost: null, graphBaseUrl: null, lastTest: null },
         settings: { purgeSeedsWhenActive: false, obsoleteAfterDays: null, syncIntervalHours: 6, selfService: SANDBOX_SELF_SERVICE },
         lastSync: null,
         lastSyncedAt: null,

@@ -786,6 +786,7 @@ export type BulkAction = z.output<typeof BulkAction>;
 export type BulkActionProgress = z.output<typeof BulkActionProgress>;
 export type BulkFailure = z.output<typeof BulkFailure>;
 export type Tenant = z.output<typeof Tenant>;
+export type ConnectionTest = z.output<typeof ConnectionTest>;
 export type TenantSettings = z.output<typeof TenantSettings>;
 export type InventorySync = z.output<typeof InventorySync>;
 export type SyncQueued = z.output<typeof SyncQueued>;

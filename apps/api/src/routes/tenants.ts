@@ -3,12 +3,16 @@
 // audited with what it was before. Unmanaged devices (in Entra, unknown to Tokenfleet) are listed here and
 // adopted by an operator as tokens without a seed (docs/reconciliation.md).
 import { randomUUID } from 'node:crypto';
-import { graphConnectionFor, type Config } from '@tokenfleet/config';
+import { graphConnectionFor, storedTenantCaPem, type Config } from '@tokenfleet/config';
+import { clientOptionsFromConnection, clientOptionsFromCredential, createGraphClient, type GraphClient } from '@tokenfleet/graph';
 import { and, asc, count, eq, gt, like, or } from 'drizzle-orm';
 import type { Router } from 'express';
 import {
   endpoints,
+  NewTenant,
+  TenantConnectionChange,
   TenantParams,
+  type ConnectionTest,
   TenantSettingsChange,
   UnmanagedDeviceQuery,
   type InventorySync as SyncView,
@@ -16,8 +20,13 @@ import {
   type UnmanagedDevice as UnmanagedView,
 } from '@tokenfleet/contract';
 import {
+  addTenant,
   appendAudit,
+  changeTenantConnection,
+  credentialSettingsOfTenant,
   inventorySyncs,
+  recordConnectionTest,
+  TenantExists,
   latestSyncs,
   PG_UNIQUE_VIOLATION,
   postgresErrorCode,
@@ -108,6 +117,54 @@ function adoptedState(device: UnmanagedDevice): TokenState {
 
 const unmanagedCursor = z.tuple([z.string(), z.string()]);
 
+/** Microsoft's public cloud unless the request names another (a national cloud, or a sandbox). */
+function withDefaultHosts<T extends { authorityHost?: string | undefined; graphBaseUrl?: string | undefined; clientSecret?: string | undefined; clientCertificatePem?: string | undefined }>(input: T) {
+  const { authorityHost, graphBaseUrl, clientSecret, clientCertificatePem, ...rest } = input;
+  return {
+    ...rest,
+    ...(clientSecret === undefined ? {} : { clientSecret }),
+    ...(clientCertificatePem === undefined ? {} : { clientCertificatePem }),
+    authorityHost: authorityHost ?? PUBLIC_CLOUD.authorityHost,
+    graphBaseUrl: graphBaseUrl ?? PUBLIC_CLOUD.graphBaseUrl,
+  };
+}
+
+const PUBLIC_CLOUD = { authorityHost: 'https://login.microsoftonline.com', graphBaseUrl: 'https://graph.microsoft.com' };
+
+/**
+ * Signs in as the tenant's app registration and reads one hardware OATH device: what the worker needs
+ * from the tenant, tried once. A stored tenant is reached with its own credential; the environment's
+ * with the installation's connection. Never throws for Entra's or Graph's refusals: they are the result.
+ */
+async function testConnection(deps: ApiDeps, tenant: Tenant): Promise<ConnectionTest> {
+  const at = new Date().toISOString();
+  let graph: Pick<GraphClient, 'listDevices'>;
+  try {
+    graph = deps.graphOfTenant ? deps.graphOfTenant(tenant) : graphClientOfTenant(deps, tenant);
+  } catch (error) {
+    return { ok: false, at, message: `no Graph client could be made: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  const outcome = await graph.listDevices(undefined, { top: 1, maxItems: 1 });
+  if (outcome.kind === 'ok') {
+    return { ok: true, at, message: `signed in and read the hardware OATH inventory (${outcome.value.length === 0 ? 'no device yet' : 'devices present'})`, graphStatus: outcome.status, ...(outcome.requestId ? { requestId: outcome.requestId } : {}) };
+  }
+  return {
+    ok: false,
+    at,
+    message: 'message' in outcome ? outcome.message : `Graph answered ${outcome.status}: rate-limited; try again in ${Math.ceil(outcome.retryAfterMs / 1000)} s`,
+    ...(outcome.status ? { graphStatus: outcome.status } : {}),
+    ...(outcome.requestId ? { requestId: outcome.requestId } : {}),
+  };
+}
+
+function graphClientOfTenant(deps: ApiDeps, tenant: Tenant): GraphClient {
+  const stored = credentialSettingsOfTenant(deps.vault, tenant, { caCertificatePem: storedTenantCaPem(deps.config) });
+  const options = stored
+    ? clientOptionsFromCredential(stored, { timeoutMs: deps.config.graph.timeoutMs })
+    : clientOptionsFromConnection(graphConnectionFor(deps.config), { timeoutMs: deps.config.graph.timeoutMs });
+  return createGraphClient(options);
+}
+
 export function tenantRoutes(router: Router, deps: ApiDeps): void {
   const { db } = deps;
 
@@ -166,6 +223,37 @@ export function tenantRoutes(router: Router, deps: ApiDeps): void {
     });
     const [item] = await tenantItems([updated]);
     send(res, endpoints.changeTenantSettings, 200, item!);
+  });
+
+  route(router, endpoints.addTenant, async (req, res) => {
+    const input = parseInput(NewTenant, req.body, 'request body');
+    const actor = principalOf(res).actor;
+    try {
+      const row = await addTenant(db, deps.vault, { ...withDefaultHosts(input), name: input.name, actor });
+      const [item] = await tenantItems([row]);
+      send(res, endpoints.addTenant, 201, item!);
+    } catch (error) {
+      if (error instanceof TenantExists) throw conflict(`Entra tenant ${input.entraTenantId} is served already, as tenant ${error.tenantId}`, 'tenant_exists');
+      throw error;
+    }
+  });
+
+  route(router, endpoints.changeTenantConnection, async (req, res) => {
+    const { tenantId } = parseInput(TenantParams, req.params, 'path');
+    const change = parseInput(TenantConnectionChange, req.body, 'request body');
+    await findTenant(tenantId);
+    const row = await changeTenantConnection(db, deps.vault, tenantId, { ...withDefaultHosts(change), actor: principalOf(res).actor });
+    if (!row) throw conflict(`tenant ${tenantId} is the one the environment configures: change its ENTRA_* variables and restart`, 'environment_tenant');
+    const [item] = await tenantItems([row]);
+    send(res, endpoints.changeTenantConnection, 200, item!);
+  });
+
+  route(router, endpoints.testTenantConnection, async (req, res) => {
+    const { tenantId } = parseInput(TenantParams, req.params, 'path');
+    const tenant = await findTenant(tenantId);
+    const result = await testConnection(deps, tenant);
+    await recordConnectionTest(db, tenantId, result, principalOf(res).actor);
+    send(res, endpoints.testTenantConnection, 200, result);
   });
 
   route(router, endpoints.syncTenant, async (req, res) => {
