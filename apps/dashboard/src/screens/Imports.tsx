@@ -1,11 +1,11 @@
 import { useId, useRef, useState, type DragEvent, type FormEvent } from 'react';
 import { api, request } from '../api/client';
-import type { Import, ImportMode, Page } from '@tokenfleet/contract';
+import type { Import, ImportMode, Page, Tenant } from '@tokenfleet/contract';
 import { IMPORT_MODES } from '@tokenfleet/contract/values';
 import { ImportCard } from '../components/ImportCard';
 import { EmptyState, ErrorMessage, LoadMore, Loading, PageTitle } from '../components/ui';
 import { IMPORT_MODE_LABELS } from '../format';
-import { usePagedList, useSubmission } from '../hooks';
+import { usePagedList, useResource, useSubmission } from '../hooks';
 import { Link } from '../router';
 import { useCan } from '../session';
 
@@ -52,6 +52,10 @@ export function Imports() {
 function UploadForm({ onUploaded }: { onUploaded: (id: string) => void }) {
   const [file, setFile] = useState<File | null>(null);
   const [mode, setMode] = useState<ImportMode>('activate');
+  // With several Entra tenants the operator says which one the tokens go to; with one there is no choice.
+  const tenants = useResource(() => api.get<Tenant[]>('/tenants'), []);
+  const [tenantId, setTenantId] = useState('');
+  const tenantChoice = (tenants.data?.length ?? 0) > 1 ? tenants.data! : null;
   const [pskcKey, setPskcKey] = useState('');
   const [dragging, setDragging] = useState(false);
   const { working: busy, error, attempt, clearError } = useSubmission();
@@ -78,6 +82,8 @@ function UploadForm({ onUploaded }: { onUploaded: (id: string) => void }) {
     if (!file) return;
     const form = new FormData();
     form.set('mode', mode);
+    // Before the file: the API reads the file for this tenant.
+    if (tenantChoice) form.set('tenantId', tenantId || tenantChoice[0]!.id);
     if (pskc && pskcKey.trim()) form.set('pskcKey', pskcKey.trim());
     form.set('file', file, file.name);
     await attempt(async () => {
@@ -126,6 +132,19 @@ function UploadForm({ onUploaded }: { onUploaded: (id: string) => void }) {
       </div>
 
       <div className="form-row">
+        {tenantChoice && (
+          <div className="field">
+            <label htmlFor={`${ids}-tenant`}>Entra tenant</label>
+            <select id={`${ids}-tenant`} value={tenantId || tenantChoice[0]!.id} onChange={(event) => setTenantId(event.target.value)}>
+              {tenantChoice.map((tenant) => (
+                <option key={tenant.id} value={tenant.id}>
+                  {tenant.name}
+                  {tenant.mode === 'sandbox' ? ' (SANDBOX)' : ''}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
         <div className="field">
           <label htmlFor={`${ids}-mode`}>What to do with the tokens</label>
           <select id={`${ids}-mode`} value={mode} onChange={(event) => setMode(event.target.value as ImportMode)} aria-describedby={`${ids}-mode-help`}>
