@@ -10,6 +10,7 @@
 // A request that never reached Graph (refused with 429, never connected, or stopped by the caller with
 // NotSent) gives its write back to the budget and its operations lose the "sent" mark it put on them.
 import { Worker } from 'bullmq';
+import { sql } from 'drizzle-orm';
 import { graphCallSeconds, graphCalls, graphPausedSeconds, graphThrottles, graphWrites } from '@tokenfleet/config';
 import { appendAudit, directoryUsers, type DbOrTx } from '@tokenfleet/db';
 import { USERS_PER_LOOKUP, type GraphOutcome, type HardwareOathDevice } from '@tokenfleet/graph';
@@ -195,7 +196,7 @@ export async function lookUpUserId(jc: JobContext, upn: string, link: AuditLink)
   if (user) {
     jc.tenant.userIds.set(upn.toLowerCase(), user.id);
     // Kept for the screens: the token table shows the display name beside the UPN without asking Graph.
-    await rememberDirectoryUser(jc.db, jc.tenant.tenantId, upn, user);
+    await rememberDirectoryUsers(jc.db, jc.tenant.tenantId, [{ ...user, userPrincipalName: upn }]);
   }
   return user?.id ?? null;
 }
@@ -210,19 +211,23 @@ export async function lookUpUserIds(jc: JobContext, upns: readonly string[], lin
   for (let start = 0; start < unknown.length; start += USERS_PER_LOOKUP) {
     const batch = unknown.slice(start, start + USERS_PER_LOOKUP);
     const users = okOrThrow(await callGraph(jc, { action: 'findUsers', write: false, ...link, detail: { users: batch.length } }, () => jc.tenant.graph.findUsersByUpn(batch)), 'looking up users');
-    for (const user of users) {
-      jc.tenant.userIds.set(user.userPrincipalName.toLowerCase(), user.id);
-      // Kept for the screens, as lookUpUserId does.
-      await rememberDirectoryUser(jc.db, jc.tenant.tenantId, user.userPrincipalName, user);
-    }
+    for (const user of users) jc.tenant.userIds.set(user.userPrincipalName.toLowerCase(), user.id);
+    // Kept for the screens, as lookUpUserId does: one statement for the whole read.
+    await rememberDirectoryUsers(jc.db, jc.tenant.tenantId, users);
   }
 }
 
-/** Upserts what the directory answered for a user (its id and display name), keyed by tenant and UPN. */
-export async function rememberDirectoryUser(db: DbOrTx, tenantId: string, upn: string, user: { id: string; displayName: string | null }): Promise<void> {
+/** Upserts what the directory answered for these users (id and display name), keyed by tenant and UPN. */
+export async function rememberDirectoryUsers(db: DbOrTx, tenantId: string, users: readonly { id: string; displayName: string | null; userPrincipalName: string }[]): Promise<void> {
+  if (users.length === 0) return;
   const seenAt = new Date();
+  // One row per UPN: Postgres refuses an upsert that would touch the same row twice.
+  const byUpn = new Map(users.map((user) => [user.userPrincipalName.toLowerCase(), user]));
   await db
     .insert(directoryUsers)
-    .values({ tenantId, upnLower: upn.toLowerCase(), userId: user.id, displayName: user.displayName, seenAt })
-    .onConflictDoUpdate({ target: [directoryUsers.tenantId, directoryUsers.upnLower], set: { userId: user.id, displayName: user.displayName, seenAt } });
+    .values([...byUpn].map(([upnLower, user]) => ({ tenantId, upnLower, userId: user.id, displayName: user.displayName, seenAt })))
+    .onConflictDoUpdate({
+      target: [directoryUsers.tenantId, directoryUsers.upnLower],
+      set: { userId: sql`excluded.user_id`, displayName: sql`excluded.display_name`, seenAt: sql`excluded.seen_at` },
+    });
 }

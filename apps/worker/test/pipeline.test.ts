@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditEvents, imports, operations, retryOperations, tenants as tenantsTable, tokens } from '@tokenfleet/db';
+import { auditEvents, directoryUsers, imports, operations, retryOperations, tenants as tenantsTable, tokens } from '@tokenfleet/db';
 import { metricsRegistry } from '@tokenfleet/config';
 import { createRedis, enqueueOperations } from '@tokenfleet/queue';
 import { histogramCount, readPrometheusText } from '@tokenfleet/test-harness/prometheus';
@@ -54,6 +54,11 @@ describe('provisioning pipeline (worker)', () => {
     const userReads = system.sandbox.inspect.calls().slice(callsBefore).filter((call) => call.method === 'GET' && /\/users(\/[^/]+)?$/.test(call.path));
     expect(userReads.filter((call) => call.path.endsWith('/users')).length).toBeLessThanOrEqual(Math.ceil(created.length / 15) + 4);
     expect(userReads.filter((call) => !call.path.endsWith('/users'))).toEqual([]);
+    // What the reads answered is kept for the screens: every user's id and display name, one row each.
+    const kept = await system.client.db.select().from(directoryUsers).where(inArray(directoryUsers.upnLower, upns.map((upn) => upn.toLowerCase())));
+    const sandboxUsers = new Map(system.sandbox.inspect.users().map((user) => [user.userPrincipalName.toLowerCase(), user]));
+    expect(kept).toHaveLength(new Set(upns.map((upn) => upn.toLowerCase())).size);
+    for (const row of kept) expect(row).toMatchObject({ userId: sandboxUsers.get(row.upnLower)!.id, displayName: sandboxUsers.get(row.upnLower)!.displayName });
 
     // The worker's metrics tell the same story as the sandbox's own counters.
     const metrics = readPrometheusText(await metricsRegistry.metrics());
