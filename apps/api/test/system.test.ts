@@ -57,7 +57,14 @@ describe('overview', () => {
     expect(overview.body.tokensByStatus).toEqual({ ACTIVE: 0, DISABLED: 6, OBSOLETE: 0 });
     expect(overview.body.tokensExpiringSoon).toBe(0);
     expect(overview.body.tenants).toEqual([
-      { id: 'sandbox', name: expect.stringContaining('SANDBOX'), mode: 'sandbox', queue: { waiting: 1, active: 0, delayed: 0, failed: 0, completed: 0, rateLimitedUntil: null } },
+      {
+        id: 'sandbox',
+        name: expect.stringContaining('SANDBOX'),
+        mode: 'sandbox',
+        queue: { waiting: 1, active: 0, delayed: 0, failed: 0, completed: 0, rateLimitedUntil: null },
+        // No worker runs here: nothing spent, nothing finished, against the default budget of 18 writes/s.
+        pace: { windowSeconds: 60, graphWritesPerSecond: 0, writeBudgetPerSecond: 18, budgetUsed: 0, tokensPerMinute: 0 },
+      },
     ]);
 
     // What the worker does on a 429: block the tenant's budget under the shared prefix.

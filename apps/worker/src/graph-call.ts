@@ -116,6 +116,8 @@ async function sendOnce<T>(jc: JobContext, spec: GraphCallSpec, call: () => Prom
     detail: {
       ...spec.detail,
       result: outcome.kind,
+      // The overview's pace counts these (apps/api/src/routes/system.ts): writes Graph counted against the budget.
+      ...(spec.write && !sentBack ? { writeSpent: true } : {}),
       ...(outcome.kind === 'permanent' || outcome.kind === 'transient' ? { code: outcome.code, message: outcome.message } : {}),
       ...(outcome.kind === 'rate-limited' ? { retryAfterMs: outcome.retryAfterMs, fromHeader: outcome.fromHeader } : {}),
     },

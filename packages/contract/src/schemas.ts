@@ -107,9 +107,18 @@ export const QueueState = z
   .object({ waiting: Count, active: Count, delayed: Count, failed: Count, completed: Count, rateLimitedUntil: Time.nullable() })
   .meta({ id: 'QueueState' });
 
+export const TenantPace = z
+  .object({
+    windowSeconds: z.number().int().describe('the recent past the figures are measured over'),
+    graphWritesPerSecond: z.number().describe('Graph writes the worker sent for the tenant (429s not counted: their write is given back)'),
+    writeBudgetPerSecond: z.number().describe('the write budget configured for the tenant (GRAPH_WRITE_LIMIT per GRAPH_WRITE_WINDOW_MS)'),
+    budgetUsed: z.number().describe('graphWritesPerSecond ÷ writeBudgetPerSecond'),
+    tokensPerMinute: z.number().describe("tokens of the tenant's running imports that finished, per minute"),
+  })
+  .meta({ id: 'TenantPace' });
 export const Overview = z.object({
   mode: z.enum(TENANT_MODES),
-  tenants: z.array(z.object({ id: z.string(), name: z.string(), mode: z.enum(TENANT_MODES), queue: QueueState })),
+  tenants: z.array(z.object({ id: z.string(), name: z.string(), mode: z.enum(TENANT_MODES), queue: QueueState, pace: TenantPace })),
   tokensByState: countsBy(TOKEN_STATES),
   tokensByStatus: countsBy(TOKEN_STATUSES),
   tokensExpiringSoon: Count.describe(`tokens not out of service whose expiry falls within the next ${EXPIRING_SOON_DAYS} days`),
@@ -171,6 +180,12 @@ export const UploadForm = UploadFields.extend({
 export const Accepted = z.object({ id: Id });
 
 export const ImportProgress = z.object({ validated: Count, created: Count, assigned: Count, activated: Count, failed: Count, pending: Count });
+export const Pace = z
+  .object({
+    tokensPerMinute: z.number().describe('tokens whose operations all ended within the last minute (or since the start, if shorter), per minute'),
+    estimatedFinishAt: Time.nullable().describe('when the tokens still to go are done at that pace; null until one has finished'),
+  })
+  .meta({ id: 'Pace' });
 export const Import = z
   .object({
     id: Id,
@@ -189,6 +204,7 @@ export const Import = z
     error: z.string().nullable().describe('why the whole file was refused'),
     progress: ImportProgress,
     tokensByState: countsBy(TOKEN_STATES),
+    pace: Pace.nullable().describe('while running: how fast its tokens finish, and when the rest should be done at that pace'),
   })
   .meta({ id: 'Import' });
 export const ImportListQuery = PageQuery.extend({ status: z.enum(IMPORT_STATUSES).optional(), tenantId: OptionalText });

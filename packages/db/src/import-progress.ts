@@ -22,44 +22,54 @@ export interface OperationProgress {
   succeededTokens: number;
   failedTokens: number;
   cancelledTokens: number;
+  /** Tokens whose operations have all ended, the last within the pace window (`since`). */
+  tokensFinishedRecently: number;
 }
 
+/** The pace of an import or bulk action is measured over this much of the recent past. */
+export const PACE_WINDOW_MS = 60_000;
+
 function emptyProgress(): OperationProgress {
-  return { operationsByStatus: {}, pendingTokens: 0, succeededTokens: 0, failedTokens: 0, cancelledTokens: 0 };
+  return { operationsByStatus: {}, pendingTokens: 0, succeededTokens: 0, failedTokens: 0, cancelledTokens: 0, tokensFinishedRecently: 0 };
 }
 
 const TOKEN_BUCKETS = { pending: 'pendingTokens', succeeded: 'succeededTokens', failed: 'failedTokens', cancelled: 'cancelledTokens' } as const;
 
 /**
  * The progress of the operations of any number of imports or bulk actions (`owner` is the column that
- * names them), in one grouped query: the operations by status, and each token counted once by where its
- * operations have got.
+ * names them), in one grouped query: the operations by status, each token counted once by where its
+ * operations have got, and how many tokens saw their last operation end after `since` (the pace).
  */
 export async function loadOperationProgress(
   db: DbOrTx,
   owner: typeof operations.importId | typeof operations.bulkActionId,
   ownerIds: readonly string[],
+  since: Date = new Date(Date.now() - PACE_WINDOW_MS),
 ): Promise<Map<string, OperationProgress>> {
   const progress = new Map(ownerIds.map((id) => [id, emptyProgress()]));
   if (ownerIds.length === 0) return progress;
   const ids = [...ownerIds];
   const unfinished = [...UNFINISHED_OPERATION_STATUSES];
-  const rows = await db.execute<{ owner: string; source: 'operation' | 'token'; key: string; count: number }>(sql`
-    select ${owner} as owner, 'operation' as source, ${operations.status} as key, count(*)::int as count
-      from ${operations} where ${inArray(owner, ids)} group by 1, 3
-    union all
-    select owner, 'token', bucket, count(*)::int from (
+  const rows = await db.execute<{ owner: string; source: 'operation' | 'token' | 'recent'; key: string; count: number }>(sql`
+    with per_token as (
       select ${owner} as owner, ${operations.tokenId},
              case when bool_or(${inArray(operations.status, unfinished)}) then 'pending'
                   when bool_or(${operations.status} = 'failed') then 'failed'
                   when bool_or(${operations.status} = 'cancelled') then 'cancelled'
-                  else 'succeeded' end as bucket
-        from ${operations} where ${inArray(owner, ids)} group by 1, 2) as per_token
-      group by 1, 3`);
+                  else 'succeeded' end as bucket,
+             max(${operations.finishedAt}) as last_finished
+        from ${operations} where ${inArray(owner, ids)} group by 1, 2)
+    select ${owner} as owner, 'operation' as source, ${operations.status} as key, count(*)::int as count
+      from ${operations} where ${inArray(owner, ids)} group by 1, 3
+    union all
+    select owner, 'token', bucket, count(*)::int from per_token group by 1, 3
+    union all
+    select owner, 'recent', 'finished', count(*)::int from per_token where bucket <> 'pending' and last_finished > ${since.toISOString()}::timestamptz group by 1`);
   for (const row of rows) {
     const entry = progress.get(row.owner);
     if (!entry) continue;
     if (row.source === 'operation') entry.operationsByStatus[row.key] = row.count;
+    else if (row.source === 'recent') entry.tokensFinishedRecently = row.count;
     else entry[TOKEN_BUCKETS[row.key as keyof typeof TOKEN_BUCKETS]] = row.count;
   }
   return progress;

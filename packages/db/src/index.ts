@@ -57,7 +57,7 @@ export {
 export type { EntraDevice, EntraTransition, PageToken, SyncSummary, TransitionOutcome } from './inventory-sync-store';
 export { decideHeld, heldCounts, receiveDelivery, recordRefusal, redeliver, webhookActor, webhookSecretBinding, assignAndActivate } from './webhook-store';
 export type { ReceivedEvent, Receipt, Refusal } from './webhook-store';
-export { loadOperationProgress, unfinishedOperations } from './import-progress';
+export { loadOperationProgress, PACE_WINDOW_MS, unfinishedOperations } from './import-progress';
 export type { OperationProgress } from './import-progress';
 export { expiringWithin, likePrefix, tokenFilterConditions } from './token-filters';
 export {

@@ -9,3 +9,4 @@ export * from './seedfile';
 export * from './validation';
 export * from './reconciliation';
 export * from './webhooks';
+export * from './pace';

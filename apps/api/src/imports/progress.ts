@@ -1,13 +1,15 @@
 // How far imports have got, as the contract's Import schema shows it. The counting and the settling of finished imports live in
 // @tokenfleet/db (import-progress.ts), shared with the worker's reconciler; a read settles too, so an
 // import shows as finished the moment its last operation ends.
-import { loadImportStats, settleImport, type Database, type Import, type ImportStats, type TokenState } from '@tokenfleet/db';
+import { loadImportStats, PACE_WINDOW_MS, settleImport, type Database, type Import, type ImportStats, type TokenState } from '@tokenfleet/db';
+import { paceOf } from '@tokenfleet/domain';
 
 const sum = (counts: Record<TokenState, number>, states: readonly TokenState[]): number => states.reduce((total, state) => total + counts[state], 0);
 
 /** The import as the contract's Import schema describes it, progress included. */
-export function importSummary(row: Import, stats: ImportStats) {
+export function importSummary(row: Import, stats: ImportStats, now = new Date()) {
   const byState = stats.tokensByState;
+  const pace = row.status === 'running' ? paceOf(stats, { startedAt: row.createdAt, now, windowMs: PACE_WINDOW_MS }) : null;
   return {
     id: row.id,
     tenantId: row.tenantId,
@@ -33,6 +35,7 @@ export function importSummary(row: Import, stats: ImportStats) {
       pending: stats.pendingTokens,
     },
     tokensByState: byState,
+    pace: pace && { tokensPerMinute: pace.tokensPerMinute, estimatedFinishAt: pace.estimatedFinishAt?.toISOString() ?? null },
   };
 }
 

@@ -1,11 +1,11 @@
 // Liveness, readiness (Postgres and Redis answer), and the overview the dashboard opens on: tokens by
 // state and status, tokens expiring soon, running imports, failed operations, and each tenant's queue with its rate-limit state.
-import { count, eq, inArray, sql } from 'drizzle-orm';
+import { and, count, eq, gt, inArray, like, sql } from 'drizzle-orm';
 import type { Router } from 'express';
 import { endpoints } from '@tokenfleet/contract';
 import { EXPIRING_SOON_DAYS } from '@tokenfleet/contract/values';
-import { expiringWithin, imports, operations, tenants, tokens, tokenStatusSql, TOKEN_STATES, type TokenState } from '@tokenfleet/db';
-import { TOKEN_STATUSES, type TokenStatus } from '@tokenfleet/domain';
+import { auditEvents, expiringWithin, imports, loadImportStats, operations, PACE_WINDOW_MS, tenants, tokens, tokenStatusSql, TOKEN_STATES, type TokenState } from '@tokenfleet/db';
+import { paceOf, TOKEN_STATUSES, type TokenStatus } from '@tokenfleet/domain';
 import { WriteBudget } from '@tokenfleet/queue';
 import { route, send } from '../contract-routes';
 import type { ApiDeps } from '../deps';
@@ -74,10 +74,34 @@ export function overviewRoutes(router: Router, deps: ApiDeps): void {
     };
   }
 
+  const writeBudgetPerSecond = config.graph.writeLimit / (config.graph.writeWindowMs / 1000);
+
+  /**
+   * Each tenant's pace over the last minute: the Graph writes its worker spent (the audit rows of Graph
+   * calls say so, apps/worker/src/graph-call.ts) and how fast its running imports' tokens finish.
+   */
+  async function paceByTenant(now: Date): Promise<Map<string, { graphWritesPerSecond: number; tokensPerMinute: number }>> {
+    const since = new Date(now.getTime() - PACE_WINDOW_MS);
+    const [writes, running] = await Promise.all([
+      db
+        .select({ tenantId: auditEvents.tenantId, count: count() })
+        .from(auditEvents)
+        .where(and(gt(auditEvents.at, since), like(auditEvents.action, 'graph.%'), sql`(${auditEvents.detail} ->> 'writeSpent') = 'true'`))
+        .groupBy(auditEvents.tenantId),
+      db.select().from(imports).where(eq(imports.status, 'running')),
+    ]);
+    const paces = new Map<string, { graphWritesPerSecond: number; tokensPerMinute: number }>();
+    const paceOfTenant = (tenantId: string) => paces.get(tenantId) ?? paces.set(tenantId, { graphWritesPerSecond: 0, tokensPerMinute: 0 }).get(tenantId)!;
+    for (const row of writes) if (row.tenantId) paceOfTenant(row.tenantId).graphWritesPerSecond = Math.round((row.count / (PACE_WINDOW_MS / 1000)) * 100) / 100;
+    const stats = await loadImportStats(db, running.map((row) => row.id));
+    for (const row of running) paceOfTenant(row.tenantId).tokensPerMinute += paceOf(stats.get(row.id)!, { startedAt: row.createdAt, now, windowMs: PACE_WINDOW_MS }).tokensPerMinute;
+    return paces;
+  }
+
   route(router, endpoints.overview, async (_req, res) => {
     const now = new Date();
     const status = tokenStatusSql(now);
-    const [tenantRows, stateCounts, statusCounts, [expiring], [running], [failed]] = await Promise.all([
+    const [tenantRows, stateCounts, statusCounts, [expiring], [running], [failed], paces] = await Promise.all([
       db.select().from(tenants).orderBy(tenants.createdAt),
       db.select({ state: tokens.state, count: count() }).from(tokens).groupBy(tokens.state),
       // Grouped outside: the status expression carries parameters, which GROUP BY cannot match to the select list.
@@ -85,6 +109,7 @@ export function overviewRoutes(router: Router, deps: ApiDeps): void {
       db.select({ count: count() }).from(tokens).where(expiringWithin(now, EXPIRING_SOON_DAYS)),
       db.select({ count: count() }).from(imports).where(inArray(imports.status, ['validating', 'running'])),
       db.select({ count: count() }).from(operations).where(eq(operations.status, 'failed')),
+      paceByTenant(now),
     ]);
     const tokensByState = Object.fromEntries(TOKEN_STATES.map((state) => [state, 0])) as Record<TokenState, number>;
     for (const row of stateCounts) tokensByState[row.state] = row.count;
@@ -92,7 +117,24 @@ export function overviewRoutes(router: Router, deps: ApiDeps): void {
     for (const row of statusCounts) tokensByStatus[row.status] = row.count;
     send(res, endpoints.overview, 200, {
       mode: config.mode,
-      tenants: await Promise.all(tenantRows.map(async (tenant) => ({ id: tenant.id, name: tenant.name, mode: tenant.mode, queue: await queueState(tenant.id) }))),
+      tenants: await Promise.all(
+        tenantRows.map(async (tenant) => {
+          const pace = paces.get(tenant.id) ?? { graphWritesPerSecond: 0, tokensPerMinute: 0 };
+          return {
+            id: tenant.id,
+            name: tenant.name,
+            mode: tenant.mode,
+            queue: await queueState(tenant.id),
+            pace: {
+              windowSeconds: PACE_WINDOW_MS / 1000,
+              graphWritesPerSecond: pace.graphWritesPerSecond,
+              writeBudgetPerSecond,
+              budgetUsed: Math.round((pace.graphWritesPerSecond / writeBudgetPerSecond) * 1000) / 1000,
+              tokensPerMinute: Math.round(pace.tokensPerMinute * 10) / 10,
+            },
+          };
+        }),
+      ),
       tokensByState,
       tokensByStatus,
       tokensExpiringSoon: expiring?.count ?? 0,

@@ -21,6 +21,7 @@ function summary(overrides: Partial<Omit<Import, 'progress'>> & { progress?: Par
     finishedAt: null,
     error: null,
     tokensByState: { imported: 0, created: 0, assigned: 0, active: 0, failed: 0, disabled: 0, lost: 0, retired: 0, deleted: 0 },
+    pace: null,
     ...rest,
     progress: { validated: 6, created: 0, assigned: 0, activated: 0, failed: 0, pending: 6, ...progress },
   };
@@ -34,6 +35,17 @@ describe('import progress', () => {
     const view = importProgress(summary({ progress: { activated: 3, failed: 1, pending: 2 } }));
     expect(view).toMatchObject({ total: 6, finished: 4, succeeded: 3, failed: 1, settled: false });
     expect(view.summary).toBe('Running: 4 of 6 tokens finished, 1 failed');
+  });
+
+  it('says how fast a running import goes and how long the rest should take, once a token has finished', () => {
+    const now = Date.parse('2026-01-31T10:05:00.000Z');
+    const inMinutes = (minutes: number) => new Date(now + minutes * 60_000).toISOString();
+    const running = (pace: Import['pace']) => importProgress(summary({ pace, progress: { activated: 3, pending: 3 } }), 0, now).summary;
+    expect(running({ tokensPerMinute: 1234.4, estimatedFinishAt: inMinutes(12) })).toBe('Running: 3 of 6 tokens finished · 1,234 tokens/min, about 12 min left');
+    expect(running({ tokensPerMinute: 60, estimatedFinishAt: inMinutes(0.5) })).toBe('Running: 3 of 6 tokens finished · 60 tokens/min, less than a minute left');
+    expect(running({ tokensPerMinute: 5, estimatedFinishAt: inMinutes(125) })).toBe('Running: 3 of 6 tokens finished · 5 tokens/min, about 2 h 5 min left');
+    expect(running({ tokensPerMinute: 0, estimatedFinishAt: null })).toBe('Running: 3 of 6 tokens finished');
+    expect(running(null)).toBe('Running: 3 of 6 tokens finished');
   });
 
   it('counts failed jobs that left their token unfailed (an unknown user) as failures too', () => {

@@ -81,6 +81,7 @@ export function Overview() {
                     <th scope="col" className="num">Delayed</th>
                     <th scope="col" className="num">Failed</th>
                     <th scope="col" className="num">Completed</th>
+                    <th scope="col">Pace, last minute</th>
                     <th scope="col">Rate limit</th>
                   </tr>
                 </thead>
@@ -100,6 +101,7 @@ export function Overview() {
                       <td className="num">{formatCount(tenant.queue.delayed)}</td>
                       <td className="num">{formatCount(tenant.queue.failed)}</td>
                       <td className="num">{formatCount(tenant.queue.completed)}</td>
+                      <td className="pace">{paceLines(tenant.pace)}</td>
                       <td>
                         {tenant.queue.rateLimitedUntil ? (
                           <span className="rate-limited">
@@ -118,5 +120,21 @@ export function Overview() {
         </>
       )}
     </section>
+  );
+}
+
+/**
+ * A tenant's pace in two lines: how fast its running imports' tokens finish, and the Graph writes it spends
+ * against its budget ("18.4 of 20 writes/s, 92 % of the budget").
+ */
+export function paceLines(pace: OverviewData['tenants'][number]['pace']) {
+  const writes = `${pace.graphWritesPerSecond.toLocaleString('en', { maximumFractionDigits: 1 })} of ${pace.writeBudgetPerSecond.toLocaleString('en', { maximumFractionDigits: 1 })} writes/s`;
+  return (
+    <>
+      <span className="block">{pace.tokensPerMinute > 0 ? `${formatCount(Math.round(pace.tokensPerMinute))} tokens/min` : 'No import running'}</span>
+      <span className="block muted small">
+        {writes}, {Math.round(pace.budgetUsed * 100)} % of the budget
+      </span>
+    </>
   );
 }
