@@ -177,7 +177,7 @@ describe('the Tenants screen', () => {
     expect(errorOf('Name')).toContain('A name');
     expect(errorOf('Entra tenant id')).toContain('GUID');
     expect(errorOf('Client id')).toContain('GUID');
-    expect(errorOf('Client secret')).toContain('client secret');
+    expect(errorOf('Secret value')).toContain('client secret');
 
     // The certificate choice asks for a PEM holding both halves; the other cloud for https.
     const certificate = [...form.querySelectorAll<HTMLInputElement>('input[type="radio"]')][1]!;
@@ -200,7 +200,7 @@ describe('the Tenants screen', () => {
     await type(labelled(form, 'Name'), 'Northwind');
     await type(labelled(form, 'Entra tenant id'), '55555555-5555-4555-8555-555555555555');
     await type(labelled(form, 'Client id'), '66666666-6666-4666-8666-666666666666');
-    await type(labelled(form, 'Client secret'), 'not-the-right-secret');
+    await type(labelled(form, 'Secret value'), 'not-the-right-secret');
     await submit(form);
     await vi.waitFor(() => expect(form.querySelector('[role="alert"]')).not.toBeNull());
     expect(calls.find((call) => call.method === 'POST')!.body).toEqual({
@@ -214,7 +214,7 @@ describe('the Tenants screen', () => {
     expect(form.textContent).toContain('give exactly one of clientSecret and clientCertificatePem');
     // The rest of what was typed stays to correct; the secret does not.
     expect(labelled<HTMLInputElement>(form, 'Name').value).toBe('Northwind');
-    expect(labelled<HTMLInputElement>(form, 'Client secret').value).toBe('');
+    expect(labelled<HTMLInputElement>(form, 'Secret value').value).toBe('');
     expect(container.innerHTML).not.toContain('not-the-right-secret');
   });
 
@@ -234,13 +234,13 @@ describe('the Tenants screen', () => {
     await type(labelled(form, 'Name'), 'Northwind');
     await type(labelled(form, 'Entra tenant id'), '55555555-5555-4555-8555-555555555555');
     await type(labelled(form, 'Client id'), '66666666-6666-4666-8666-666666666666');
-    await type(labelled(form, 'Client secret'), 's3cr3t-value');
+    await type(labelled(form, 'Secret value'), 's3cr3t-value');
     await submit(form);
     await vi.waitFor(() => expect(container.querySelectorAll('.tenant-card')).toHaveLength(3));
     const card = cardOf(container, 'Northwind');
     expect(card.textContent).toContain('Test its connection now');
     expect(form.querySelector('[role="status"]')!.textContent).toContain('Northwind was added');
-    for (const label of ['Name', 'Entra tenant id', 'Client id', 'Client secret']) expect(labelled<HTMLInputElement>(form, label).value, label).toBe('');
+    for (const label of ['Name', 'Entra tenant id', 'Client id', 'Secret value']) expect(labelled<HTMLInputElement>(form, label).value, label).toBe('');
     expect(container.innerHTML).not.toContain('s3cr3t-value');
   });
 

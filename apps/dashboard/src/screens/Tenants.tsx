@@ -6,7 +6,7 @@
 // self-service) are the Tenant settings screen's.
 import { useEffect, useId, useRef, useState, type ChangeEvent, type FormEvent, type ReactNode } from 'react';
 import { api, ApiError } from '../api/client';
-import type { Overview, QueueState, Tenant } from '@tokenfleet/contract';
+import type { ConnectionTest, Overview, QueueState, Tenant } from '@tokenfleet/contract';
 import { ErrorMessage, PageTitle, Time } from '../components/ui';
 import { TenantList } from '../components/TenantList';
 import { formatCount } from '../format';
@@ -16,9 +16,6 @@ import { useCan } from '../session';
 
 /** As often as the overview, so the queue figures here read the same as there. */
 const QUEUE_POLL_MS = 5_000;
-
-/** One connection test's result (the contract exports the schema, not yet its type). */
-type ConnectionTest = NonNullable<Tenant['connection']['lastTest']>;
 
 const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 const DEFAULT_GRAPH_BASE_URL = 'https://graph.microsoft.com';
@@ -449,12 +446,11 @@ function ConnectionFields({ id, value, onChange, errors }: { id: string; value: 
           <input type="radio" name={`${id}-kind`} checked={value.kind === 'secret'} onChange={() => set({ kind: 'secret', clientCertificatePem: '' })} /> Client secret
         </label>
         <label className="radio">
-          <input type="radio" name={`${id}-kind`} checked={value.kind === 'certificate'} onChange={() => set({ kind: 'certificate', clientSecret: '' })} /> Certificate (PEM with
-          its private key)
+          <input type="radio" name={`${id}-kind`} checked={value.kind === 'certificate'} onChange={() => set({ kind: 'certificate', clientSecret: '' })} /> Certificate
         </label>
         {value.kind === 'secret' ? (
           <div className="field">
-            <label htmlFor={`${id}-secret`}>Client secret</label>
+            <label htmlFor={`${id}-secret`}>Secret value</label>
             <input
               id={`${id}-secret`}
               type="password"
