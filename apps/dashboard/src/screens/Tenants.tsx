@@ -114,10 +114,10 @@ function TenantCard({
           {connection.source === 'environment' ? (tenant.mode === 'sandbox' ? 'Environment (the built-in sandbox)' : 'Environment (ENTRA_* variables)') : 'Added here'}
         </Fact>
         <Fact label="Entra tenant id">
-          <span className="mono">{connection.entraTenantId ?? '—'}</span>
+          <span className="mono guid">{connection.entraTenantId ?? '—'}</span>
         </Fact>
         <Fact label="Client id">
-          <span className="mono">{connection.clientId ?? '—'}</span>
+          <span className="mono guid">{connection.clientId ?? '—'}</span>
         </Fact>
         <Fact label="Credential">{connection.credential === 'secret' ? 'Client secret' : connection.credential === 'certificate' ? 'Certificate' : '—'}</Fact>
         {isOtherCloud(connection.authorityHost, connection.graphBaseUrl) && (
