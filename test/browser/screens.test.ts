@@ -2,8 +2,8 @@
 // and audit tables keep every cell to whole words on one line (no letter-by-letter wrapping, no column
 // squeezed to nothing), each token shows its status with the finer state beside it and its user's
 // display name, the token page shows what an MFA server's token detail does and takes an expiry date by
-// hand, a "Test a code" verdict does not outlive the next action, and after a screen change the next Tab
-// reaches the menu.
+// hand, a "Test a code" verdict does not outlive the next action, the Tenants screen keeps its ids on one
+// line, and after a screen change the next Tab reaches the menu.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
@@ -164,6 +164,25 @@ describe('the screens at 1024 px', () => {
     await expect.poll(() => fact('Expires').locator('time').textContent()).toBe('2030-06-30');
     expect(await page.getByText('Valid: the code matches').count()).toBe(0);
     await screenshot(page, 'token-detail-1024', { fullPage: true });
+  });
+
+  it("the Tenants screen keeps each tenant's ids on one line inside its card, and the page does not scroll sideways", async () => {
+    await page.goto('/tenants');
+    await page.getByRole('heading', { level: 1, name: 'Tenants' }).waitFor();
+    const card = page.locator('.tenant-card').first();
+    await expect.poll(() => card.locator('.fact', { hasText: 'Queue' }).textContent()).toContain('waiting');
+    const guids = await card.locator('.guid').evaluateAll((spans) =>
+      spans.map((span) => {
+        const lines = new Set(Array.from(span.getClientRects() as ArrayLike<{ top: number }>).map((rect) => Math.round(rect.top)));
+        const cardBox = span.closest('.tenant-card')!.getBoundingClientRect();
+        return { text: span.textContent, lines: lines.size, inside: span.getBoundingClientRect().right <= cardBox.right };
+      }),
+    );
+    expect(guids).toHaveLength(2);
+    for (const guid of guids) expect(guid, guid.text ?? '').toMatchObject({ lines: 1, inside: true });
+    // The test's own types have no DOM: the page's root is reached through the card.
+    expect(await card.evaluate((element) => element.ownerDocument.documentElement.scrollWidth <= element.ownerDocument.documentElement.clientWidth)).toBe(true);
+    await screenshot(page, 'tenants-1024', { fullPage: true });
   });
 
   it('after a screen change, focus is at the top: the next Tabs reach the skip link and then the menu', async () => {

@@ -15,6 +15,7 @@ import { FailedJobs } from './screens/FailedJobs';
 import { ImportDetail } from './screens/ImportDetail';
 import { Imports } from './screens/Imports';
 import { Overview } from './screens/Overview';
+import { Tenants } from './screens/Tenants';
 import { TenantSettings } from './screens/TenantSettings';
 import { TokenDetail } from './screens/TokenDetail';
 import { Tokens } from './screens/Tokens';
@@ -43,6 +44,7 @@ export const ROUTES: readonly ScreenRoute[] = [
   { path: '/audit', role: 'viewer', nav: 'Audit trail', render: () => <AuditTrail /> },
   { path: '/validation', role: 'viewer', nav: 'Validation', render: () => <Validation /> },
   { path: '/entra-sync', role: 'viewer', nav: 'Entra sync', render: () => <EntraSync /> },
+  { path: '/tenants', role: 'viewer', nav: 'Tenants', render: () => <Tenants /> },
   { path: '/joiners', role: 'operator', nav: 'Needs a token', render: () => <Joiners /> },
   { path: '/accounts', role: 'admin', nav: 'Accounts', render: () => <Accounts /> },
   { path: '/api-keys', role: 'admin', nav: 'API keys', render: () => <ApiKeys /> },
