@@ -38,6 +38,7 @@ export interface CarriedTenant {
  * from the start. Audited either way: a tenant whose credential is wrong or whose Graph is away shows up
  * in the audit trail here, before any of its jobs fails for the same reason.
  */
+/** `logger` is the tenant's own (bound to its id). */
 export async function calibrateClock(db: Database, tenantId: string, graph: GraphClient, logger: Logger, purpose: string): Promise<boolean> {
   const calibration = await graph.listDevices(undefined, { top: 1, maxItems: 1 });
   const message = calibration.kind === 'ok' ? null : 'message' in calibration ? calibration.message : `Graph answered ${calibration.status}: throttled`;
@@ -57,52 +58,65 @@ export async function calibrateClock(db: Database, tenantId: string, graph: Grap
   });
   if (calibration.kind !== 'ok') {
     // Graph's failure message names the endpoint and Entra's error code, never the credential.
-    logger.warn({ tenantId, result: calibration.kind, code: calibration.code, graphStatus: calibration.status }, `clock calibration failed: ${message}; the tenant's jobs will wait or fail until its Graph answers`);
+    logger.warn({ result: calibration.kind, code: calibration.code, graphStatus: calibration.status }, `clock calibration failed: ${message}; the tenant's jobs will wait or fail until its Graph answers`);
   }
   return calibration.kind === 'ok';
 }
 
-/** Starts one tenant: queue, budget, context, calibration, BullMQ worker. */
+/**
+ * Starts one tenant: queue, budget, context, calibration, BullMQ worker. `logger` is the tenant's own
+ * (bound to its id), so every line its jobs log names it.
+ */
 export async function startCarriedTenant(shared: SharedRuntime, tenantId: string, graph: GraphClient, logger: Logger, connectionVersion: number | null): Promise<CarriedTenant> {
   const queue = createTenantQueue({ connection: shared.redis, prefix: shared.prefix }, tenantId);
-  await calibrateClock(shared.db, tenantId, graph, logger, 'clock calibration at start-up');
-  const context: WorkerContext = {
-    db: shared.db,
-    vault: shared.vault,
-    logger,
-    config: shared.settings,
-    tenant: {
-      tenantId,
-      graph,
-      budget: new WriteBudget(shared.redis, tenantId, { limit: shared.budget.limit, windowMs: shared.budget.windowMs, prefix: shared.prefix }),
-      queue,
-      userIds: new Map(),
-    },
-  };
-  const worker = await startTenantWorker(context, {
-    connection: shared.redis,
-    prefix: shared.prefix,
-    concurrency: shared.concurrency,
-    ...(shared.lockDurationMs ? { lockDurationMs: shared.lockDurationMs } : {}),
-  });
-  // The sync is scheduled by the reconciler's pass now (sync-schedule.ts); a scheduler an older version
-  // left in Redis would run syncs on its own clock.
-  await queue.removeJobScheduler('inventory.sync');
+  let worker: Worker | undefined;
+  let context: WorkerContext;
+  try {
+    await calibrateClock(shared.db, tenantId, graph, logger, 'clock calibration at start-up');
+    context = {
+      db: shared.db,
+      vault: shared.vault,
+      logger,
+      config: shared.settings,
+      tenant: {
+        tenantId,
+        graph,
+        budget: new WriteBudget(shared.redis, tenantId, { limit: shared.budget.limit, windowMs: shared.budget.windowMs, prefix: shared.prefix }),
+        queue,
+        userIds: new Map(),
+      },
+    };
+    worker = await startTenantWorker(context, {
+      connection: shared.redis,
+      prefix: shared.prefix,
+      concurrency: shared.concurrency,
+      ...(shared.lockDurationMs ? { lockDurationMs: shared.lockDurationMs } : {}),
+    });
+    // The sync is scheduled by the reconciler's pass now (sync-schedule.ts); a scheduler an older version
+    // left in Redis would run syncs on its own clock.
+    await queue.removeJobScheduler('inventory.sync');
+  } catch (error) {
+    // Half a tenant is no tenant: what was opened is closed, and the next pass tries again.
+    await worker?.close(true);
+    await queue.close();
+    throw error;
+  }
+  const started = worker;
   return {
     context,
-    worker,
+    worker: started,
     connectionVersion,
     async close(deadlineMs) {
       let deadline: NodeJS.Timeout | undefined;
       const finished = await Promise.race([
-        worker.close().then(() => true),
+        started.close().then(() => true),
         new Promise<boolean>((resolve) => { deadline = setTimeout(() => resolve(false), deadlineMs); }),
       ]);
       clearTimeout(deadline);
       if (!finished) {
         // What is still running is released: its lock lapses and another worker picks it up as stalled.
-        logger.warn({ tenantId, deadlineMs }, 'jobs still running at the shutdown deadline; releasing them to other workers');
-        await worker.close(true);
+        logger.warn({ deadlineMs }, 'jobs still running at the shutdown deadline; releasing them to other workers');
+        await started.close(true);
       }
       await queue.close();
     },

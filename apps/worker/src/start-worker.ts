@@ -39,6 +39,8 @@ export interface WorkerOverrides {
 }
 
 export interface RunningWorker {
+  /** The process's logger (each tenant's context has a child of it that names the tenant). */
+  logger: Logger;
   /** The context of the environment's tenant. */
   context: WorkerContext;
   /** The context of any tenant this worker carries (the environment's included), or undefined. */
@@ -94,7 +96,7 @@ export async function startWorker(config: Config, overrides: WorkerOverrides = {
 
   // The environment's tenant: started first and always, as a single-tenant installation always was.
   const environmentGraph = overrides.graph ?? graphClientFromConfig(config, logger);
-  const environment = await startCarriedTenant(shared, environmentTenant.id, environmentGraph, logger, null);
+  const environment = await startCarriedTenant(shared, environmentTenant.id, environmentGraph, logger.child({ tenantId: environmentTenant.id }), null);
   logger.info(
     { tenantId: environmentTenant.id, mode: config.mode, clockOffsetMs: environmentGraph.clockOffsetMs() },
     config.mode === 'sandbox' ? 'worker started against the SANDBOX (simulated Entra)' : 'worker started against Entra',
@@ -102,7 +104,8 @@ export async function startWorker(config: Config, overrides: WorkerOverrides = {
   const carried = new Map<string, CarriedTenant>([[environmentTenant.id, environment]]);
   /** Stored tenants whose client could not be built, with the connection version that failed: tried again only once it changes. */
   const unbuildable = new Map<string, number>();
-  const retiring = new Set<NodeJS.Timeout>();
+  /** Clients replaced by a connection change, closed after a grace (or at close()). */
+  const retiring = new Map<NodeJS.Timeout, GraphClient>();
   let warnedShadowed = false;
 
   /** Audits a stored tenant whose client could not even be built (a credential that does not decrypt, a PEM that does not parse). */
@@ -110,7 +113,7 @@ export async function startWorker(config: Config, overrides: WorkerOverrides = {
     // The error's message only: never an object that might carry the options the client was built from.
     const message = error instanceof Error ? error.message : String(error);
     unbuildable.set(tenant.id, tenant.connectionVersion);
-    tenantLogger.error({ tenantId: tenant.id, connectionVersion: tenant.connectionVersion }, `cannot build the tenant's Graph client: ${message}; its jobs wait in its queue until its connection is changed`);
+    tenantLogger.error({ connectionVersion: tenant.connectionVersion }, `cannot build the tenant's Graph client: ${message}; its jobs wait in its queue until its connection is changed`);
     await appendAudit(db, {
       actor: 'worker',
       action: 'graph.listDevices',
@@ -130,9 +133,15 @@ export async function startWorker(config: Config, overrides: WorkerOverrides = {
       return;
     }
     unbuildable.delete(tenant.id);
-    const started = await startCarriedTenant(shared, tenant.id, graph, tenantLogger, tenant.connectionVersion);
+    let started: CarriedTenant;
+    try {
+      started = await startCarriedTenant(shared, tenant.id, graph, tenantLogger, tenant.connectionVersion);
+    } catch (error) {
+      graph.close();
+      throw error;
+    }
     carried.set(tenant.id, started);
-    tenantLogger.info({ tenantId: tenant.id, connectionVersion: tenant.connectionVersion, clockOffsetMs: graph.clockOffsetMs() }, 'worker carries a tenant added in Tokenfleet');
+    tenantLogger.info({ connectionVersion: tenant.connectionVersion, clockOffsetMs: graph.clockOffsetMs() }, 'worker carries a tenant added in Tokenfleet');
     if (overrides.scheduleSyncs !== false) await syncIfDue(db, started.context.tenant.queue, tenant.id);
   };
 
@@ -144,22 +153,29 @@ export async function startWorker(config: Config, overrides: WorkerOverrides = {
   // closed once calls it already started have had time to end.
   const swapClient = async (tenant: Tenant, running: CarriedTenant) => {
     const tenantLogger = running.context.logger;
-    running.connectionVersion = tenant.connectionVersion;
     let graph: GraphClient;
     try {
       graph = graphClientOfStoredTenant(config, vault, tenant, tenantLogger);
     } catch (error) {
-      // The old client stays: better a credential that may still work than none at all.
+      // The old client stays (better a credential that may still work than none), and this version is not tried again.
+      running.connectionVersion = tenant.connectionVersion;
       await recordUnbuildable(tenant, error, tenantLogger);
       return;
     }
-    await calibrateClock(db, tenant.id, graph, tenantLogger, 'clock calibration after a connection change');
+    try {
+      await calibrateClock(db, tenant.id, graph, tenantLogger, 'clock calibration after a connection change');
+    } catch (error) {
+      // Not Graph's answer but our own audit write failed: the next pass tries this version again.
+      graph.close();
+      throw error;
+    }
     const old = running.context.tenant.graph;
     running.context.tenant.graph = graph;
+    running.connectionVersion = tenant.connectionVersion;
     const timer = setTimeout(() => { retiring.delete(timer); old.close(); }, RETIRED_CLIENT_GRACE_MS);
     timer.unref();
-    retiring.add(timer);
-    tenantLogger.info({ tenantId: tenant.id, connectionVersion: tenant.connectionVersion }, "tenant's connection changed: new Graph client in use");
+    retiring.set(timer, old);
+    tenantLogger.info({ connectionVersion: tenant.connectionVersion }, "tenant's connection changed: new Graph client in use");
   };
 
   /** Starts the stored tenants not carried yet, renews changed clients, stops tenants whose connection is gone. */
@@ -201,15 +217,21 @@ export async function startWorker(config: Config, overrides: WorkerOverrides = {
   await followStoredTenants();
 
   const pass = async () => {
-    await followStoredTenants();
     const errors: unknown[] = [];
+    try {
+      await followStoredTenants();
+    } catch (error) {
+      // The tenants already carried are still reconciled.
+      logger.error({ err: error }, 'could not read the stored tenants');
+      errors.push(error);
+    }
     // One tenant's failed pass (its rows, its queue) does not keep the others from theirs.
     for (const [tenantId, running] of carried) {
       try {
         await reconcileTenant(db, redis, running.context.tenant.queue, tenantId, { graceMs: overrides.reconcileGraceMs ?? 120_000, abandonedImportMs: 30 * 60_000 }, logger);
         await scheduleSync(tenantId, running);
       } catch (error) {
-        logger.error({ err: error, tenantId }, 'reconciler pass failed for a tenant');
+        running.context.logger.error({ err: error }, 'reconciler pass failed for a tenant');
         errors.push(error);
       }
     }
@@ -230,6 +252,7 @@ export async function startWorker(config: Config, overrides: WorkerOverrides = {
   timer.unref();
 
   return {
+    logger,
     context: environment.context,
     tenantContext: (tenantId) => carried.get(tenantId)?.context,
     tenantIds: () => [...carried.keys()],
@@ -243,7 +266,10 @@ export async function startWorker(config: Config, overrides: WorkerOverrides = {
         // The environment's client belongs to whoever passed it in; the stored tenants' are ours.
         if (tenantId !== environmentTenant.id || !overrides.graph) running.context.tenant.graph.close();
       }
-      for (const pending of retiring) clearTimeout(pending);
+      for (const [pending, old] of retiring) {
+        clearTimeout(pending);
+        old.close();
+      }
       await redis.quit();
       await database.close();
     },
