@@ -6,9 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { metricsRegistry, writeSandboxConnection } from '@tokenfleet/config';
+import { createLogger, metricsRegistry, writeSandboxConnection } from '@tokenfleet/config';
 import { addTenant, auditEvents, changeTenantConnection, operations, tokens, type Tenant } from '@tokenfleet/db';
 import { startSandbox, type Sandbox } from '@tokenfleet/entra-sandbox';
 import { createRedis, createTenantQueue, type TenantQueue } from '@tokenfleet/queue';
@@ -24,6 +25,9 @@ let worker: RunningWorker;
 const sandboxes: Sandbox[] = [];
 const queues: TenantQueue[] = [];
 const redis = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+/** Everything the worker logs, at debug level through the product's logger: no secret may appear in it. */
+const logLines: string[] = [];
+const logger = createLogger({ level: 'debug', name: 'worker', mode: 'sandbox' }, new Writable({ write(chunk, _encoding, done) { logLines.push(String(chunk)); done(); } }));
 
 beforeAll(async () => {
   // A budget of 8 writes a second per tenant: tenant A's large import takes half a minute, so the fairness
@@ -37,7 +41,7 @@ beforeAll(async () => {
     clientSecret: system.sandbox.clientSecret,
     caCertificatePath: system.sandbox.caCertificatePath,
   });
-  worker = await startWorker(system.config, { graph: system.graph, prefix: system.prefix, env: system.env, reconcileEveryMs: 3_600_000, scheduleSyncs: false });
+  worker = await startWorker(system.config, { graph: system.graph, prefix: system.prefix, env: system.env, logger, reconcileEveryMs: 3_600_000, scheduleSyncs: false });
 }, 60_000);
 afterAll(async () => {
   await worker?.close(5_000);
@@ -132,6 +136,8 @@ describe('one worker carries every tenant', () => {
     const [calibration] = await calibrationsOf(tenantC.id);
     expect(calibration).toMatchObject({ outcome: 'failure', graphStatus: 401 });
     expect(JSON.stringify(calibration!.detail)).not.toContain(wrongSecret);
+    const warnings = logLines.filter((line) => line.includes(tenantC.id) && line.includes('clock calibration failed'));
+    expect(warnings).toHaveLength(1);
 
     const [onC] = await commitTokens(system, queueOf(tenantC.id), membersOf(sandboxC, 1), { tenantId: tenantC.id });
     const [onA] = await commitTokens(system, worker.context.tenant.queue, [{ upn: sandboxMembers(system, 1, 10)[0] }]);
@@ -151,7 +157,36 @@ describe('one worker carries every tenant', () => {
     await waitForOperations(system.client.db, [again!.id], 60_000);
     expect(await statesOf([again!.id])).toEqual(['active']);
     expect(serialsIn(sandboxC).has(again!.serial)).toBe(true);
+    expect(logLines.filter((line) => line.includes(wrongSecret) || line.includes(sandboxC.clientSecret))).toEqual([]);
   }, 150_000);
+
+  it('a stored credential no client can be built from is audited once; the tenant is not started and the pass goes on', async () => {
+    const tenantD = await addTenant(system.client.db, system.vault, {
+      name: 'Tenant with a broken certificate',
+      entraTenantId: randomUUID(),
+      clientId: randomUUID(),
+      clientCertificatePem: 'not a PEM certificate',
+      authorityHost: system.sandbox.origin,
+      graphBaseUrl: system.sandbox.origin,
+      actor: 'test',
+    });
+    await worker.reconcileNow();
+    await worker.reconcileNow();
+    expect(worker.tenantIds()).not.toContain(tenantD.id);
+    const calibrations = await calibrationsOf(tenantD.id);
+    expect(calibrations.map((event) => [event.outcome, (event.detail as { result?: string }).result])).toEqual([['failure', 'no-client']]);
+    expect(logLines.filter((line) => line.includes('not a PEM certificate'))).toEqual([]);
+  }, 60_000);
+
+  it('a worker started while tenants are stored carries them from the start', async () => {
+    const second = await startWorker(system.config, { graph: system.graph, prefix: system.prefix, env: system.env, logger, reconcileEveryMs: 3_600_000, scheduleSyncs: false });
+    try {
+      expect(second.tenantIds()).toEqual(worker.tenantIds());
+      expect(second.tenantContext(tenantB.id)?.tenant.tenantId).toBe(tenantB.id);
+    } finally {
+      await second.close(5_000);
+    }
+  }, 60_000);
 
   // Last in the file: it leaves tenant A's large import unfinished (the worker's close releases it).
   it("fairness: a small import on B finishes while most of a large one on A, started before it, still waits for A's budget", async () => {
