@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, metricsRegistry, writeSandboxConnection } from '@tokenfleet/config';
+import { createLogger, metricsRegistry } from '@tokenfleet/config';
 import { addTenant, auditEvents, changeTenantConnection, operations, tokens, type Tenant } from '@tokenfleet/db';
 import { startSandbox, type Sandbox } from '@tokenfleet/entra-sandbox';
 import { createRedis, createTenantQueue, type TenantQueue } from '@tokenfleet/queue';
@@ -33,14 +33,7 @@ beforeAll(async () => {
   // A budget of 8 writes a second per tenant: tenant A's large import takes half a minute, so the fairness
   // test can see B finish while most of A is still waiting for A's budget.
   system = await startTestSystem({ sandbox: { stateDir: sandboxStateDir, generatedUsers: FAIRNESS_TOKENS_A + 20 }, env: { GRAPH_WRITE_LIMIT: '8', GRAPH_WRITE_WINDOW_MS: '1000' } });
-  // Where a worker looks for the CA a stored tenant's client trusts in sandbox mode (storedTenantCaPem).
-  writeSandboxConnection(system.config.stateDir, {
-    origin: system.sandbox.origin,
-    tenantId: system.sandbox.tenantId,
-    clientId: system.sandbox.clientId,
-    clientSecret: system.sandbox.clientSecret,
-    caCertificatePath: system.sandbox.caCertificatePath,
-  });
+  // The test system wrote sandbox 1's connection file, where the worker finds the CA stored tenants' clients trust.
   worker = await startWorker(system.config, { graph: system.graph, prefix: system.prefix, env: system.env, logger, reconcileEveryMs: 3_600_000, scheduleSyncs: false });
 }, 60_000);
 afterAll(async () => {
