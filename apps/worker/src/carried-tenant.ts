@@ -36,9 +36,9 @@ export interface CarriedTenant {
 /**
  * One read of the device list before the first activation, so the client's clock is corrected to Graph's
  * from the start. Audited either way: a tenant whose credential is wrong or whose Graph is away shows up
- * in the audit trail here, before any of its jobs fails for the same reason.
+ * in the audit trail here, before any of its jobs fails for the same reason. `logger` is the tenant's own
+ * (bound to its id).
  */
-/** `logger` is the tenant's own (bound to its id). */
 export async function calibrateClock(db: Database, tenantId: string, graph: GraphClient, logger: Logger, purpose: string): Promise<boolean> {
   const calibration = await graph.listDevices(undefined, { top: 1, maxItems: 1 });
   const message = calibration.kind === 'ok' ? null : 'message' in calibration ? calibration.message : `Graph answered ${calibration.status}: throttled`;
