@@ -20,7 +20,9 @@ export interface CommittedToken {
   operation: Operation;
 }
 
-export async function commitTokens(system: TestSystem, queue: TenantQueue | null, specs: TokenSpec[]): Promise<CommittedToken[]> {
+/** `options.tenantId`: commit for another tenant than the system's own (a tenant added in Tokenfleet). */
+export async function commitTokens(system: TestSystem, queue: TenantQueue | null, specs: TokenSpec[], options: { tenantId?: string } = {}): Promise<CommittedToken[]> {
+  const tenantId = options.tenantId ?? system.tenantId;
   const rows = specs.map((spec) => {
     const id = randomUUID();
     const secret = base32Encode(randomBytes(spec.hash === 'hmacsha256' ? 32 : 20));
@@ -28,12 +30,12 @@ export async function commitTokens(system: TestSystem, queue: TenantQueue | null
   });
   const ops = await system.client.db.transaction(async (tx) => {
     await tx.insert(tokens).values(rows.map(({ spec, id, serial, sealed }) => ({
-      id, tenantId: system.tenantId, serialNumber: serial, manufacturer: 'Token2', model: 'C202', displayName: `Token2 C202 - ${serial}`,
+      id, tenantId, serialNumber: serial, manufacturer: 'Token2', model: 'C202', displayName: `Token2 C202 - ${serial}`,
       hashFunction: spec.hash ?? 'hmacsha1', timeIntervalSeconds: spec.interval ?? 30, state: 'imported' as const,
       secretKeyId: sealed.keyId, secretCiphertext: sealed.ciphertext,
     })));
     return insertOperations(tx, rows.map(({ spec, id }) => ({
-      tenantId: system.tenantId, tokenId: id, kind: 'token.create' as const, generation: 0, createdBy: 'test',
+      tenantId, tokenId: id, kind: 'token.create' as const, generation: 0, createdBy: 'test',
       params: spec.upn ? { upn: spec.upn, assign: true, activate: spec.activate !== false } : {},
     })));
   });

@@ -1,5 +1,6 @@
-// `npm run start:worker`: one worker process for the configured tenant. Run as many as you like, on as
-// many machines: they share the tenant's queue and its Graph write budget through Redis.
+// `npm run start:worker`: one worker process for every tenant of the installation (the environment's and
+// those added in Tokenfleet, docs/tenants.md). Run as many as you like, on as many machines: they share
+// each tenant's queue and its Graph write budget through Redis.
 import { collectProcessMetrics, ConfigError, loadConfig, serveMetrics } from '@tokenfleet/config';
 import { startWorker } from './start-worker';
 
@@ -10,13 +11,13 @@ try {
     collectProcessMetrics();
     const { port, host } = config.workerMetrics;
     (await serveMetrics(port, host)).unref();
-    worker.context.logger.info({ url: `http://${host}:${port}/metrics` }, 'Prometheus metrics served');
+    worker.logger.info({ url: `http://${host}:${port}/metrics` }, 'Prometheus metrics served');
   }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    worker.context.logger.info({ signal }, 'worker stopping: no new jobs, finishing running ones');
+    worker.logger.info({ signal }, 'worker stopping: no new jobs, finishing running ones');
     void worker.close().then(() => process.exit(0), (error: unknown) => { console.error(error); process.exit(1); });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));

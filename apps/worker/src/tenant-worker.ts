@@ -61,7 +61,8 @@ export async function startTenantWorker(context: WorkerContext, options: TenantW
       await recordIfUnrecorded(context, (job.data as { operationId: string }).operationId, error);
     })().catch((cause: unknown) => context.logger.error({ err: cause, jobId: job.id }, 'could not record a failed job'));
   });
-  worker.on('error', (error) => context.logger.error({ err: error, tenantId: context.tenant.tenantId }, 'worker error'));
+  // The context's logger names the tenant already.
+  worker.on('error', (error) => context.logger.error({ err: error }, 'worker error'));
   return worker;
 }
 
