@@ -41,7 +41,7 @@ describe('the operator dashboard in a browser', () => {
   it('signs an operator in, and says that it runs against the sandbox', async () => {
     page = await signIn(browser, system.api.url, operator);
     await expect.poll(() => page.getByRole('note').textContent()).toContain('SANDBOX');
-    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual(['Overview', 'Imports', 'Tokens', 'Bulk actions', 'Failed jobs', 'Audit trail', 'Validation', 'Entra sync', 'Needs a token']);
+    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual(['Overview', 'Imports', 'Tokens', 'Bulk actions', 'Failed jobs', 'Audit trail', 'Validation', 'Entra sync', 'Tenants', 'Needs a token']);
   });
 
   it('uploads messy.csv and follows its progress to the end without reloading, then shows the six row errors', async () => {
@@ -121,7 +121,7 @@ describe('the operator dashboard in a browser', () => {
 
   it('hides retrying from a viewer, and the API refuses the viewer a retry with 403', async () => {
     const viewerPage = await signIn(browser, system.api.url, viewer);
-    expect(await viewerPage.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual(['Overview', 'Imports', 'Tokens', 'Bulk actions', 'Failed jobs', 'Audit trail', 'Validation', 'Entra sync']);
+    expect(await viewerPage.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual(['Overview', 'Imports', 'Tokens', 'Bulk actions', 'Failed jobs', 'Audit trail', 'Validation', 'Entra sync', 'Tenants']);
 
     await openScreen(viewerPage, 'Imports');
     await viewerPage.getByText('Your role can watch imports. Uploading a seed file needs the operator role.').waitFor();
