@@ -19,7 +19,7 @@ export interface SharedRuntime {
   redis: Redis;
   prefix: string;
   settings: WorkerSettings;
-  budget: { limit: number; windowMs: number };
+  budget: { limit: number; windowMs: number; burst: number };
   concurrency: number;
   lockDurationMs?: number;
 }
@@ -81,7 +81,7 @@ export async function startCarriedTenant(shared: SharedRuntime, tenantId: string
       tenant: {
         tenantId,
         graph,
-        budget: new WriteBudget(shared.redis, tenantId, { limit: shared.budget.limit, windowMs: shared.budget.windowMs, prefix: shared.prefix }),
+        budget: new WriteBudget(shared.redis, tenantId, { ...shared.budget, prefix: shared.prefix }),
         queue,
         userIds: new Map(),
       },

@@ -89,7 +89,7 @@ export async function startWorker(config: Config, overrides: WorkerOverrides = {
       maxAttempts: DEFAULT_JOB_OPTIONS.attempts ?? 8,
       ...(overrides.syncPageSize ? { syncPageSize: overrides.syncPageSize } : {}),
     },
-    budget: { limit: config.graph.writeLimit, windowMs: config.graph.writeWindowMs },
+    budget: { limit: config.graph.writeLimit, windowMs: config.graph.writeWindowMs, burst: config.graph.writeBurst },
     concurrency: config.workerConcurrency,
     ...(overrides.lockDurationMs ? { lockDurationMs: overrides.lockDurationMs } : {}),
   };

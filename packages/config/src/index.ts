@@ -42,6 +42,7 @@ const envSchema = z.object({
   GRAPH_BASE_URL: httpsUrl('GRAPH_BASE_URL').default(DEFAULTS.GRAPH_BASE_URL),
   GRAPH_WRITE_LIMIT: positiveInt('GRAPH_WRITE_LIMIT').default(18),
   GRAPH_WRITE_WINDOW_MS: positiveInt('GRAPH_WRITE_WINDOW_MS').default(1000),
+  GRAPH_WRITE_BURST: positiveInt('GRAPH_WRITE_BURST').default(2),
   GRAPH_BULK_CHUNK_SIZE: positiveInt('GRAPH_BULK_CHUNK_SIZE').max(200).default(50),
   GRAPH_TIMEOUT_MS: positiveInt('GRAPH_TIMEOUT_MS').default(30_000),
   ACTIVATION_MARGIN_MS: z.coerce.number().int().min(0).default(5_000),
@@ -71,7 +72,8 @@ export interface Config {
   /** Sandbox when no tenant is configured (or TOKENFLEET_SANDBOX=1): Graph is the built-in simulator. */
   mode: 'sandbox' | 'live';
   entra?: EntraTenantConfig;
-  graph: { writeLimit: number; writeWindowMs: number; bulkChunkSize: number; timeoutMs: number };
+  /** writeBurst: writes that may go back to back, banked while the budget is idle (the service's own burst, at most). */
+  graph: { writeLimit: number; writeWindowMs: number; writeBurst: number; bulkChunkSize: number; timeoutMs: number };
   activationMarginMs: number;
   workerConcurrency: number;
   uploadMaxBytes: number;
@@ -139,7 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : {}),
     mode,
     ...(entra ? { entra } : {}),
-    graph: { writeLimit: e.GRAPH_WRITE_LIMIT, writeWindowMs: e.GRAPH_WRITE_WINDOW_MS, bulkChunkSize: e.GRAPH_BULK_CHUNK_SIZE, timeoutMs: e.GRAPH_TIMEOUT_MS },
+    graph: { writeLimit: e.GRAPH_WRITE_LIMIT, writeWindowMs: e.GRAPH_WRITE_WINDOW_MS, writeBurst: e.GRAPH_WRITE_BURST, bulkChunkSize: e.GRAPH_BULK_CHUNK_SIZE, timeoutMs: e.GRAPH_TIMEOUT_MS },
     activationMarginMs: e.ACTIVATION_MARGIN_MS,
     workerConcurrency: e.WORKER_CONCURRENCY,
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,

@@ -27,9 +27,9 @@ function parseSwitch(key: keyof SandboxBehaviour, text: string): unknown {
   switch (key) {
     case 'writeLimit':
     case 'readLimit': {
-      // "3000/150000": requests per window in ms.
-      const match = /^(\d+)\s*\/\s*(\d+)$/.exec(trimmed);
-      return match ? { requests: Number(match[1]), windowMs: Number(match[2]) } : undefined;
+      // "3000/150000": requests per sliding window in ms; "20/1000+40": that rate with a burst of 40.
+      const match = /^(\d+)\s*\/\s*(\d+)(?:\s*\+\s*(\d+))?$/.exec(trimmed);
+      return match ? { requests: Number(match[1]), windowMs: Number(match[2]), ...(match[3] ? { burst: Number(match[3]) } : {}) } : undefined;
     }
     case 'latencyMs': {
       // "100" or "50-250".

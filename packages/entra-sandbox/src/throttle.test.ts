@@ -47,3 +47,40 @@ describe('retryAfterSeconds', () => {
     expect(retryAfterSeconds(1)).toBe('0.01');
   });
 });
+
+describe('Throttle with a rate and a burst', () => {
+  const bucket = { writeLimit: { requests: 20, windowMs: 1000, burst: 40 }, readLimit: { requests: 1000, windowMs: 1000 } };
+
+  it('lets a full burst through at once, then one write per refill, and says when the next fits', () => {
+    let now = 0;
+    const throttle = new Throttle(() => now);
+    for (let index = 0; index < 40; index += 1) expect(throttle.admit('p', true, bucket)).toHaveProperty('usage');
+    // Empty: one write refills every 50 ms at 20/s.
+    expect(throttle.admit('p', true, bucket)).toEqual({ retryAfterMs: 50, limit: 'Write', information: 'WriteLimitExceeded' });
+    now += 50;
+    expect(throttle.admit('p', true, bucket)).toHaveProperty('usage');
+    expect(throttle.admit('p', true, bucket)).toMatchObject({ retryAfterMs: 50 });
+  });
+
+  it('banks an idle second up to the burst, never more, and admits the steady rate for good', () => {
+    let now = 0;
+    const throttle = new Throttle(() => now);
+    for (let index = 0; index < 40; index += 1) throttle.admit('p', true, bucket);
+    now += 10_000; // idle far longer than the burst needs to refill
+    let admitted = 0;
+    while ('usage' in throttle.admit('p', true, bucket)) admitted += 1;
+    expect(admitted).toBe(40);
+    // At exactly the rate (one every 50 ms) nothing is refused, for as long as it goes on.
+    for (let index = 0; index < 200; index += 1) {
+      now += 50;
+      expect(throttle.admit('p', true, bucket)).toHaveProperty('usage');
+    }
+  });
+
+  it('reads a rate with a burst from its SANDBOX_* text form', async () => {
+    const { standaloneOptionsFromEnv } = await import('./standalone');
+    const { options, problems } = await standaloneOptionsFromEnv({ SANDBOX_WRITE_LIMIT: '20/1000+40', SANDBOX_STATE_DIR: '/tmp/tf-sandbox-throttle-test' }, process.cwd());
+    expect(problems).toEqual([]);
+    expect(options.writeLimit).toEqual({ requests: 20, windowMs: 1000, burst: 40 });
+  });
+});

@@ -1,13 +1,25 @@
-// Graph's identity-and-access throttling, modelled per app+tenant pair with sliding windows:
-// every request costs 1 ResourceUnit (the "read" budget, default 3,500 / 10 s) and every
-// POST/PATCH/PUT/DELETE also costs 1 write (default 3,000 / 150 s). A sliding log rather than a
-// token bucket, so Retry-After is exact: it is the time until the oldest charge inside the window
-// leaves it. Throttled requests are not charged, so a client that waits Retry-After gets through.
+// Graph's identity-and-access throttling, modelled per app+tenant pair: every request costs 1
+// ResourceUnit (the "read" budget, default 3,500 / 10 s) and every POST/PATCH/PUT/DELETE also costs 1
+// write (default 3,000 / 150 s). A budget is one of the two models a Tokenfleet configuration can
+// describe (GRAPH_WRITE_LIMIT per GRAPH_WRITE_WINDOW_MS, with or without GRAPH_WRITE_BURST):
+//   - a sliding window (Graph's published form, "3,000 per 150 s"): a sliding log, so Retry-After is
+//     exact, the time until the oldest charge inside the window leaves it;
+//   - a rate with a burst (`burst` set: a token bucket holding at most `burst` writes, refilled at
+//     `requests` per `windowMs`): Retry-After is the time until one write has refilled.
+// Throttled requests are not charged, so a client that waits Retry-After gets through.
 import { performance } from 'node:perf_hooks';
 import type { RequestBudget, SandboxBehaviour } from './types';
 
+/** How one budget is spent: whether a request fits now, charging it, and the share in use. */
+interface Meter {
+  waitMs(now: number, budget: RequestBudget): number;
+  charge(now: number, budget: RequestBudget): void;
+  /** Share of the budget in use now (for x-ms-throttle-limit-percentage). */
+  usage(now: number, budget: RequestBudget): number;
+}
+
 /** Timestamps (monotonic ms) of the charges still inside one budget's window. */
-class SlidingWindow {
+class SlidingWindow implements Meter {
   private stamps: number[] = [];
   private head = 0;
 
@@ -37,7 +49,41 @@ class SlidingWindow {
   charge(now: number): void {
     this.stamps.push(now);
   }
+
+  usage(now: number, budget: RequestBudget): number {
+    return this.used(now, budget) / budget.requests;
+  }
 }
+
+/** A bucket of `burst` writes, full at first, refilled continuously at `requests` per `windowMs`. */
+class TokenBucket implements Meter {
+  private tokens: number | null = null;
+  private at = 0;
+
+  private refill(now: number, budget: RequestBudget): number {
+    const capacity = budget.burst!;
+    const perMs = budget.requests / budget.windowMs;
+    this.tokens = this.tokens === null ? capacity : Math.min(capacity, this.tokens + (now - this.at) * perMs);
+    this.at = now;
+    return this.tokens;
+  }
+
+  waitMs(now: number, budget: RequestBudget): number {
+    const tokens = this.refill(now, budget);
+    if (tokens >= 1) return 0;
+    return Math.max(1, Math.ceil((1 - tokens) / (budget.requests / budget.windowMs)));
+  }
+
+  charge(now: number, budget: RequestBudget): void {
+    this.tokens = this.refill(now, budget) - 1;
+  }
+
+  usage(now: number, budget: RequestBudget): number {
+    return 1 - this.refill(now, budget) / budget.burst!;
+  }
+}
+
+const meterFor = (budget: RequestBudget): Meter => (budget.burst === undefined ? new SlidingWindow() : new TokenBucket());
 
 export interface ThrottleVerdict {
   retryAfterMs: number;
@@ -51,14 +97,16 @@ export interface ChargeResult {
 }
 
 export class Throttle {
-  private readonly pairs = new Map<string, { resourceUnits: SlidingWindow; writes: SlidingWindow }>();
+  private readonly pairs = new Map<string, { resourceUnits: Meter; writes: Meter; model: string }>();
 
   constructor(private readonly clock: () => number = () => performance.now()) {}
 
-  private windows(pair: string) {
+  private windows(pair: string, behaviour: Pick<SandboxBehaviour, 'readLimit' | 'writeLimit'>) {
+    // A budget reconfigured to the other model starts afresh, as a new budget would.
+    const model = `${behaviour.readLimit.burst === undefined}/${behaviour.writeLimit.burst === undefined}`;
     let windows = this.pairs.get(pair);
-    if (!windows) {
-      windows = { resourceUnits: new SlidingWindow(), writes: new SlidingWindow() };
+    if (!windows || windows.model !== model) {
+      windows = { resourceUnits: meterFor(behaviour.readLimit), writes: meterFor(behaviour.writeLimit), model };
       this.pairs.set(pair, windows);
     }
     return windows;
@@ -70,7 +118,7 @@ export class Throttle {
    */
   admit(pair: string, write: boolean, behaviour: Pick<SandboxBehaviour, 'readLimit' | 'writeLimit'>): ThrottleVerdict | ChargeResult {
     const now = this.clock();
-    const windows = this.windows(pair);
+    const windows = this.windows(pair, behaviour);
     const writeWait = write ? windows.writes.waitMs(now, behaviour.writeLimit) : 0;
     const readWait = windows.resourceUnits.waitMs(now, behaviour.readLimit);
     if (writeWait > 0 || readWait > 0) {
@@ -78,11 +126,11 @@ export class Throttle {
         ? { retryAfterMs: writeWait, limit: 'Write', information: 'WriteLimitExceeded' }
         : { retryAfterMs: readWait, limit: 'Read', information: 'ResourceUnitLimitExceeded' };
     }
-    windows.resourceUnits.charge(now);
-    let usage = windows.resourceUnits.used(now, behaviour.readLimit) / behaviour.readLimit.requests;
+    windows.resourceUnits.charge(now, behaviour.readLimit);
+    let usage = windows.resourceUnits.usage(now, behaviour.readLimit);
     if (write) {
-      windows.writes.charge(now);
-      usage = Math.max(usage, windows.writes.used(now, behaviour.writeLimit) / behaviour.writeLimit.requests);
+      windows.writes.charge(now, behaviour.writeLimit);
+      usage = Math.max(usage, windows.writes.usage(now, behaviour.writeLimit));
     }
     return { usage };
   }

@@ -18,6 +18,11 @@ export interface SandboxUser {
 export interface RequestBudget {
   requests: number;
   windowMs: number;
+  /**
+   * Set: a rate with a burst (a token bucket of this many requests, refilled at `requests` per
+   * `windowMs`). Unset: a sliding window of `requests` per `windowMs`, as Graph publishes its limits.
+   */
+  burst?: number;
 }
 
 export interface SandboxBehaviour {
@@ -237,7 +242,8 @@ function isRate(value: unknown): value is number {
 function isBudget(value: unknown): value is RequestBudget {
   if (typeof value !== 'object' || value === null) return false;
   const budget = value as Record<string, unknown>;
-  return isNonNegativeInteger(budget.requests) && budget.requests >= 1 && isNonNegativeInteger(budget.windowMs) && budget.windowMs >= 1;
+  const burstOk = budget.burst === undefined || (isNonNegativeInteger(budget.burst) && budget.burst >= 1);
+  return isNonNegativeInteger(budget.requests) && budget.requests >= 1 && isNonNegativeInteger(budget.windowMs) && budget.windowMs >= 1 && burstOk;
 }
 
 /**
@@ -277,7 +283,7 @@ export function behaviourProblems(change: Record<string, unknown>): string[] {
         break;
       case 'writeLimit':
       case 'readLimit':
-        if (!isBudget(value)) fail('{ requests ≥ 1, windowMs ≥ 1 }');
+        if (!isBudget(value)) fail('{ requests ≥ 1, windowMs ≥ 1, burst ≥ 1 if given }');
         break;
       case 'retryAfterHeader':
       case 'lenientCreateTypes':

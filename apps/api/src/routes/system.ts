@@ -47,7 +47,7 @@ export function probeRoutes(router: Router, deps: ApiDeps): void {
 
 /** A tenant's write budget as the workers share it in Redis (same limit, window and key prefix). */
 export function writeBudgetOf(deps: ApiDeps, tenantId: string): WriteBudget {
-  return new WriteBudget(deps.redis, tenantId, { limit: deps.config.graph.writeLimit, windowMs: deps.config.graph.writeWindowMs, prefix: deps.redisPrefix });
+  return new WriteBudget(deps.redis, tenantId, { limit: deps.config.graph.writeLimit, windowMs: deps.config.graph.writeWindowMs, burst: deps.config.graph.writeBurst, prefix: deps.redisPrefix });
 }
 
 export function overviewRoutes(router: Router, deps: ApiDeps): void {
