@@ -160,6 +160,11 @@ describe('the OpenAPI document', () => {
     const tenantsAnswer = await ok('GET', '/api/v1/tenants');
     await ok('PATCH', `/api/v1/tenants/${tenantsAnswer.body[0].id}/settings`, { json: { purgeSeedsWhenActive: false } });
     const tenantId = tenantsAnswer.body[0].id as string;
+    // A tenant added with an app registration at an address nothing answers: its connection test answers 200, not ok.
+    const unreachable = { clientId: 'c1c1c1c1-0000-4000-8000-000000000001', clientSecret: 'not-used', authorityHost: 'https://127.0.0.1:9', graphBaseUrl: 'https://127.0.0.1:9' };
+    const added = await ok('POST', '/api/v1/tenants', { json: { name: 'Walked', entraTenantId: 'aaaaaaaa-0000-4000-8000-00000000abcd', ...unreachable } });
+    await ok('PUT', `/api/v1/tenants/${added.body.id}/connection`, { json: unreachable });
+    expect((await ok('POST', `/api/v1/tenants/${added.body.id}/connection-test`)).body.ok).toBe(false);
     const queuedSync = await ok('POST', `/api/v1/tenants/${tenantId}/sync`);
     await ok('GET', `/api/v1/tenants/${tenantId}/syncs/${queuedSync.body.id}`);
     // An unmanaged device as a sync records one (no worker runs in this walk).
