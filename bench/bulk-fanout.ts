@@ -2,7 +2,7 @@
 // it (the real handler, against real PostgreSQL and Redis): the selection walked a chunk per transaction
 // through requestTokenAction, each chunk's operations enqueued after its COMMIT. Prints how long the API's
 // request and the fan-out took and how much memory the process held while walking; asserts nothing. The
-// operations themselves then run at the tenant's write budget like any others (18 writes/s: 10,000
+// operations themselves then run at the tenant's write budget like any others (20 writes/s by default: 10,000
 // unassigns take about nine minutes of Graph time, which this does not measure).
 //
 //   npx tsx bench/bulk-fanout.ts [tokens=10000]

@@ -71,6 +71,16 @@ try {
     ['peak RSS of this process (API, worker, sandbox)', `${Math.round(process.resourceUsage().maxRSS / 1024)} MB`],
   ];
   for (const [name, value] of rows) console.log(`${name.padEnd(52)} ${value}`);
+  if (args.get('timeline')) {
+    // Writes Graph admitted per second since the first one, to see where the budget stood idle.
+    const admitted = calls.filter((call) => call.method !== 'GET' && call.status !== 429).map((call) => Date.parse(call.at));
+    const first = Math.min(...admitted);
+    const perSecond = new Map<number, number>();
+    for (const at of admitted) perSecond.set(Math.floor((at - first) / 1000), (perSecond.get(Math.floor((at - first) / 1000)) ?? 0) + 1);
+    const last = Math.max(...perSecond.keys());
+    console.log(`first write ${((first - (Date.now() - seconds * 1000 - offset)) / 1000).toFixed(1)} s after the upload began; writes per second from then:`);
+    console.log(Array.from({ length: last + 1 }, (_, second) => perSecond.get(second) ?? 0).join(' '));
+  }
 } finally {
   await system.stop();
 }

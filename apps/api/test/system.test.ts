@@ -62,8 +62,8 @@ describe('overview', () => {
         name: expect.stringContaining('SANDBOX'),
         mode: 'sandbox',
         queue: { waiting: 1, active: 0, delayed: 0, failed: 0, completed: 0, rateLimitedUntil: null },
-        // No worker runs here: nothing spent, nothing finished, against the default budget of 18 writes/s.
-        pace: { windowSeconds: 60, graphWritesPerSecond: 0, writeBudgetPerSecond: 18, budgetUsed: 0, tokensPerMinute: 0 },
+        // No worker runs here: nothing spent, nothing finished, against the default budget of 20 writes/s.
+        pace: { windowSeconds: 60, graphWritesPerSecond: 0, writeBudgetPerSecond: 20, budgetUsed: 0, tokensPerMinute: 0 },
       },
     ]);
 

@@ -1,13 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { totpCode, type TotpKey } from '@tokenfleet/domain';
-import { CODE_MIN_LIFETIME_MS, codeAtSendTime, WindowClosing } from './activation-gate';
+import { codeAtSendTime, RoundTrips, SEND_MARGIN_FLOOR_MS, WindowClosing } from './activation-gate';
 import type { JobContext } from './context';
 
 const key: TotpKey = { secret: new TextEncoder().encode('12345678901234567890'), hashFunction: 'hmacsha1', periodSeconds: 30, digits: 6 };
 
-function contextAt(graphNowMs: number, uncertaintyMs = 0): JobContext {
-  // Only the corrected clock and its uncertainty are read by the code provider.
-  return { tenant: { graph: { now: () => graphNowMs, clockUncertaintyMs: () => uncertaintyMs } } } as unknown as JobContext;
+/** Recent activation trips this long each: enough of them for the margin to be measured. */
+function tripsOf(durationMs: number, count = 10): RoundTrips {
+  const trips = new RoundTrips();
+  for (let index = 0; index < count; index += 1) trips.record(durationMs);
+  return trips;
+}
+
+function contextAt(graphNowMs: number, uncertaintyMs = 0, roundTrips = tripsOf(40)): JobContext {
+  // Only the corrected clock, its uncertainty and the recent trips are read by the code provider.
+  return { tenant: { graph: { now: () => graphNowMs, clockUncertaintyMs: () => uncertaintyMs }, roundTrips } } as unknown as JobContext;
 }
 
 describe('codeAtSendTime', () => {
@@ -18,10 +25,24 @@ describe('codeAtSendTime', () => {
 
   it('refuses to hand out a code that could expire on its way, and says how long to wait', () => {
     const boundary = 1_700_000_010_000 + 30_000;
-    const provider = codeAtSendTime(contextAt(boundary - CODE_MIN_LIFETIME_MS + 100), key);
+    const provider = codeAtSendTime(contextAt(boundary - SEND_MARGIN_FLOOR_MS + 100), key);
     const error = (() => { try { provider(); return null; } catch (e) { return e; } })();
     expect(error).toBeInstanceOf(WindowClosing);
-    expect((error as WindowClosing).waitMs).toBeGreaterThanOrEqual(CODE_MIN_LIFETIME_MS - 100);
+    expect((error as WindowClosing).waitMs).toBeGreaterThanOrEqual(SEND_MARGIN_FLOOR_MS - 100);
+    expect(codeAtSendTime(contextAt(boundary - SEND_MARGIN_FLOOR_MS - 100), key)()).toMatch(/^\d{6}$/);
+  });
+
+  it('sizes the time a code must have left from the measured trips: three slowest trips, a second at least, two before any is measured', () => {
+    expect(tripsOf(40).sendMarginMs()).toBe(SEND_MARGIN_FLOOR_MS);
+    expect(tripsOf(600).sendMarginMs()).toBe(1_800);
+    expect(tripsOf(40, 2).sendMarginMs()).toBe(2_000);
+    // Only the latest fifty count: a slow spell passes.
+    const trips = tripsOf(900);
+    for (let index = 0; index < 50; index += 1) trips.record(150);
+    expect(trips.sendMarginMs()).toBe(SEND_MARGIN_FLOOR_MS);
+    // Slow trips to Graph: a code that would have been sent 1.5 s before the window closes waits.
+    const boundary = 1_700_000_010_000 + 30_000;
+    expect(() => codeAtSendTime(contextAt(boundary - 1_500, 0, tripsOf(600)), key)()).toThrow(WindowClosing);
   });
 
   it('counts the clock estimate\'s uncertainty in: just after a window opens, Graph may still be in the last one', () => {

@@ -10,10 +10,35 @@ import { delayJob, NotSent } from './errors';
 
 /**
  * The least time that must be left in the window when the code is computed, immediately before the
- * request leaves. It covers the request's trip; the larger margin of the gate covers the work between
- * the gate and the send (a budget wait, a database write), which can stall when the machine is busy.
+ * request leaves: the request's trip to Graph. It is measured, not assumed: three times the slowest of
+ * the tenant's recent activation calls (RoundTrips below), never under SEND_MARGIN_FLOOR_MS, which covers a
+ * stall of this process between computing the code and writing the request. The larger margin of the
+ * gate (ACTIVATION_MARGIN_MS) covers the work between the gate and the send (a budget wait, a database
+ * write); if that work ran long, the check at send time stops the request, gives its write back and the
+ * job waits for the next window.
  */
-export const CODE_MIN_LIFETIME_MS = 3_000;
+export const SEND_MARGIN_FLOOR_MS = 1_000;
+/** Until calls have been measured, the margin assumes a slow trip. */
+const SEND_MARGIN_UNMEASURED_MS = 2_000;
+
+/** The durations of a tenant's latest activation calls, for the send margin. */
+export class RoundTrips {
+  private readonly durations: number[] = [];
+  private next = 0;
+  constructor(private readonly size = 50) {}
+
+  record(durationMs: number): void {
+    if (this.durations.length < this.size) this.durations.push(durationMs);
+    else this.durations[this.next] = durationMs;
+    this.next = (this.next + 1) % this.size;
+  }
+
+  /** How long before the window ends a code may still be computed and sent. */
+  sendMarginMs(): number {
+    if (this.durations.length < 5) return SEND_MARGIN_UNMEASURED_MS;
+    return Math.max(SEND_MARGIN_FLOOR_MS, 3 * Math.max(...this.durations));
+  }
+}
 
 export async function waitForFreshWindow(jc: JobContext, periodSeconds: number): Promise<void> {
   const { graph } = jc.tenant;
@@ -33,10 +58,13 @@ export class WindowClosing extends NotSent {
   }
 }
 
-/** The gate again, just before the send: throws WindowClosing rather than delaying, so the call is taken back. */
+/**
+ * The check just before the send, after the budget wait: enough of the window left for the request's trip
+ * (the send margin, not the gate's). Throws WindowClosing rather than delaying, so the write is given back.
+ */
 export async function windowStillFresh(jc: JobContext, periodSeconds: number): Promise<void> {
   const { graph } = jc.tenant;
-  const wait = activationWaitMs(graph.now(), periodSeconds, jc.config.activationMarginMs, undefined, graph.clockUncertaintyMs());
+  const wait = activationWaitMs(graph.now(), periodSeconds, jc.tenant.roundTrips.sendMarginMs(), undefined, graph.clockUncertaintyMs());
   if (wait > 0) throw new WindowClosing(wait);
 }
 
@@ -48,7 +76,7 @@ export function codeAtSendTime(jc: JobContext, key: TotpKey, onCode?: (msLeft: n
   return () => {
     const { graph } = jc.tenant;
     const now = graph.now();
-    const wait = activationWaitMs(now, key.periodSeconds, CODE_MIN_LIFETIME_MS, undefined, graph.clockUncertaintyMs());
+    const wait = activationWaitMs(now, key.periodSeconds, jc.tenant.roundTrips.sendMarginMs(), undefined, graph.clockUncertaintyMs());
     if (wait > 0) throw new WindowClosing(wait);
     onCode?.(msLeftInWindow(now, key.periodSeconds));
     return totpCode(key, now);

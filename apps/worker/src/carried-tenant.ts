@@ -9,6 +9,7 @@ import { appendAudit, type Database, type SeedVault } from '@tokenfleet/db';
 import type { GraphClient } from '@tokenfleet/graph';
 import { createTenantQueue, WriteBudget } from '@tokenfleet/queue';
 import type { Redis } from 'ioredis';
+import { RoundTrips } from './activation-gate';
 import type { WorkerContext, WorkerSettings } from './context';
 import { startTenantWorker } from './tenant-worker';
 
@@ -84,6 +85,7 @@ export async function startCarriedTenant(shared: SharedRuntime, tenantId: string
         budget: new WriteBudget(shared.redis, tenantId, { ...shared.budget, prefix: shared.prefix }),
         queue,
         userIds: new Map(),
+        roundTrips: new RoundTrips(),
       },
     };
     worker = await startTenantWorker(context, {

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Database, SeedVault } from '@tokenfleet/db';
 import type { GraphClient } from '@tokenfleet/graph';
 import type { TenantQueue, WriteBudget } from '@tokenfleet/queue';
+import type { RoundTrips } from './activation-gate';
 
 export interface TenantRuntime {
   tenantId: string;
@@ -13,6 +14,8 @@ export interface TenantRuntime {
   queue: TenantQueue;
   /** UPN (lower case) → Entra object id: users do not change ids, so one look-up serves a whole import. */
   userIds: Map<string, string>;
+  /** How long the tenant's recent Graph calls took: the activation's send margin is sized from them. */
+  roundTrips: RoundTrips;
 }
 
 export interface WorkerSettings {

@@ -78,6 +78,9 @@ async function sendOnce<T>(jc: JobContext, spec: GraphCallSpec, call: () => Prom
     throw error;
   }
   const durationMs = Date.now() - started;
+  // Answered activations size the activation's send margin (apps/worker/src/activation-gate.ts); other
+  // calls carry other loads (a page of 999 devices), and a timeout says nothing of the trip.
+  if (spec.action === 'activate' && outcome.kind !== 'transient') jc.tenant.roundTrips.record(durationMs);
   const neverConnected = outcome.kind === 'transient' && outcome.status === null && outcome.code !== null && NEVER_CONNECTED.has(outcome.code);
   const sentBack = (outcome.kind === 'rate-limited' && outcome.status === 429) || neverConnected;
   if (sentBack) await takeBack();

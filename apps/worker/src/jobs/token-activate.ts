@@ -10,7 +10,7 @@ import { activationWindowLeftSeconds } from '@tokenfleet/config';
 import { eq, sql } from 'drizzle-orm';
 import { insertOperations, operations, operatorCodeBinding, tenants, tokens, transitionToken, type DbOrTx, type Operation, type Token } from '@tokenfleet/db';
 import { enqueueOperations } from '@tokenfleet/queue';
-import { CODE_MIN_LIFETIME_MS, codeAtSendTime, waitForFreshWindow, waitForUnusedWindow, windowStillFresh, WindowClosing } from '../activation-gate';
+import { codeAtSendTime, waitForFreshWindow, waitForUnusedWindow, windowStillFresh, WindowClosing } from '../activation-gate';
 import { delayJob, PermanentFailure } from '../errors';
 import { callGraph, lookUpDevice, permanentFrom } from '../graph-call';
 import { runOperation } from '../operation-runner';
@@ -114,7 +114,7 @@ async function takeOperatorCode(jc: JobContext, op: Operation, token: Token): Pr
 function stillCurrent(jc: JobContext, step: number | undefined, periodSeconds: number): boolean {
   if (step === undefined) return true;
   const now = jc.tenant.graph.now();
-  return totpStep(now, periodSeconds) === step && (step + 1) * periodSeconds * 1000 - now >= CODE_MIN_LIFETIME_MS;
+  return totpStep(now, periodSeconds) === step && (step + 1) * periodSeconds * 1000 - now >= jc.tenant.roundTrips.sendMarginMs();
 }
 
 function requireAssigned(token: Token, enabling: boolean): { userId: string; deviceId: string } {
