@@ -74,9 +74,10 @@ export interface OperationToEnqueue {
  * An urgent operation (a lost token's deactivation, an operator's one-window code) is added LIFO, to the
  * head of the wait list, so it is the next job a worker of the tenant takes. BullMQ's `priority` would
  * not do: a worker takes every job of the wait list before any prioritized one, so a prioritized job
- * waits behind an import's thousands.
+ * waits behind an import's thousands. `atHead` does the same for a whole batch: the next steps of tokens
+ * just created, which should not wait behind the rest of the import's creates.
  */
-export async function enqueueOperations(queue: TenantQueue, operations: OperationToEnqueue[], options: { delayMs?: number } = {}): Promise<void> {
+export async function enqueueOperations(queue: TenantQueue, operations: OperationToEnqueue[], options: { delayMs?: number; atHead?: boolean } = {}): Promise<void> {
   const chunk = 1_000;
   for (let start = 0; start < operations.length; start += chunk) {
     await queue.addBulk(
@@ -85,11 +86,27 @@ export async function enqueueOperations(queue: TenantQueue, operations: Operatio
         data: { tenantId: operation.tenantId, operationId: operation.id },
         opts: {
           jobId: operationJobId(operation.kind, operation.tokenId, operation.generation),
-          ...(options.delayMs ? { delay: options.delayMs } : operation.params?.urgent === true ? { lifo: true } : {}),
+          ...(options.delayMs ? { delay: options.delayMs } : operation.params?.urgent === true || options.atHead ? { lifo: true } : {}),
         },
       })),
     );
   }
+}
+
+/**
+ * Takes jobs out of the queue that have not started (waiting or delayed); a job running or finished is
+ * left as it is. Answers how many were removed.
+ */
+export async function removeWaitingJobs(queue: TenantQueue, jobIds: readonly string[]): Promise<number> {
+  const removed = await Promise.all(
+    jobIds.map(async (jobId) => {
+      const job = await queue.getJob(jobId);
+      if (!job || !['waiting', 'delayed', 'prioritized'].includes(await job.getState())) return 0;
+      // A job that started meanwhile is locked, and BullMQ's remove refuses it.
+      return job.remove().then(() => 1, () => 0);
+    }),
+  );
+  return removed.reduce<number>((sum, one) => sum + one, 0);
 }
 
 export async function enqueueImportExpansion(queue: TenantQueue, tenantId: string, importId: string): Promise<void> {
