@@ -521,23 +521,19 @@ const Credential = {
 };
 const oneCredential = (change: { clientSecret?: string | undefined; clientCertificatePem?: string | undefined }) => (change.clientSecret === undefined) !== (change.clientCertificatePem === undefined);
 const ONE_CREDENTIAL = { message: 'give exactly one of clientSecret and clientCertificatePem', path: ['clientSecret'] };
-export const TenantConnectionChange = z
-  .strictObject({
-    clientId: z.guid().describe("the app registration's application (client) id"),
-    ...Credential,
-    authorityHost: HttpsUrl.optional().describe('default https://login.microsoftonline.com (another cloud: its own)'),
-    graphBaseUrl: HttpsUrl.optional().describe('default https://graph.microsoft.com'),
-  })
-  .refine(oneCredential, ONE_CREDENTIAL)
-  .meta({ id: 'TenantConnectionChange' });
+/** An app registration as a tenant is added or its connection replaced with it. */
+const AppRegistration = {
+  clientId: z.guid().describe("the app registration's application (client) id"),
+  ...Credential,
+  authorityHost: HttpsUrl.optional().describe('default https://login.microsoftonline.com (another cloud: its own)'),
+  graphBaseUrl: HttpsUrl.optional().describe('default https://graph.microsoft.com'),
+};
+export const TenantConnectionChange = z.strictObject(AppRegistration).refine(oneCredential, ONE_CREDENTIAL).meta({ id: 'TenantConnectionChange' });
 export const NewTenant = z
   .strictObject({
     name: z.string().trim().min(1).max(120),
     entraTenantId: z.guid().describe("the Entra tenant's id (Directory (tenant) ID)"),
-    clientId: z.guid().describe("the app registration's application (client) id"),
-    ...Credential,
-    authorityHost: HttpsUrl.optional().describe('default https://login.microsoftonline.com (another cloud: its own)'),
-    graphBaseUrl: HttpsUrl.optional().describe('default https://graph.microsoft.com'),
+    ...AppRegistration,
   })
   .refine(oneCredential, ONE_CREDENTIAL)
   .meta({ id: 'NewTenant' });

@@ -127,3 +127,13 @@ export function Loading({ what }: { what: string }) {
     </p>
   );
 }
+
+/** One labelled fact of a detail card (a `<dl>` row): the token's, the tenant's. */
+export function Fact({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="fact">
+      <dt>{label}</dt>
+      <dd>{children}</dd>
+    </div>
+  );
+}

@@ -4,10 +4,10 @@
 // connection. The credential (a client secret or a PEM) goes to the API once and is never answered back:
 // the form forgets it as soon as it is sent. Policies (seed purge, obsolete after, sync interval,
 // self-service) are the Tenant settings screen's.
-import { useEffect, useId, useRef, useState, type ChangeEvent, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type ChangeEvent, type FormEvent } from 'react';
 import { api, ApiError } from '../api/client';
 import type { ConnectionTest, Overview, QueueState, Tenant } from '@tokenfleet/contract';
-import { ErrorMessage, PageTitle, Time } from '../components/ui';
+import { ErrorMessage, Fact, PageTitle, Time } from '../components/ui';
 import { TenantList } from '../components/TenantList';
 import { formatCount } from '../format';
 import { useResource, useSubmission } from '../hooks';
@@ -175,15 +175,6 @@ function TenantCard({
         </div>
       )}
     </section>
-  );
-}
-
-function Fact({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div className="fact">
-      <dt>{label}</dt>
-      <dd>{children}</dd>
-    </div>
   );
 }
 

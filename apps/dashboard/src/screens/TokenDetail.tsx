@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api, ApiError } from '../api/client';
 import type { AuditEvent, Page, TokenDetail as TokenDetailData } from '@tokenfleet/contract';
 import { UNFINISHED_OPERATION_STATUSES } from '@tokenfleet/contract/values';
@@ -7,7 +7,7 @@ import { RetryButton } from '../components/RetryButton';
 import { inFlightLabel, TokenActions } from '../components/TokenActions';
 import { TokenValidations } from '../components/TokenValidations';
 import { ExpiryForm } from '../components/ExpiryForm';
-import { DateOnly, EmptyState, ErrorMessage, LoadMore, Loading, PageTitle, StatusWithState, Time } from '../components/ui';
+import { DateOnly, EmptyState, ErrorMessage, Fact, LoadMore, Loading, PageTitle, StatusWithState, Time } from '../components/ui';
 import { OPERATION_STATUS_LABELS, operationKindLabel, shortId } from '../format';
 import { usePagedList, useResource } from '../hooks';
 import { Link } from '../router';
@@ -238,11 +238,3 @@ export function TokenDetail({ id }: { id: string }) {
   );
 }
 
-function Fact({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div className="fact">
-      <dt>{label}</dt>
-      <dd>{children}</dd>
-    </div>
-  );
-}
