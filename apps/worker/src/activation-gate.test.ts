@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { totpCode, type TotpKey } from '@tokenfleet/domain';
-import { codeAtSendTime, RoundTrips, SEND_MARGIN_FLOOR_MS, WindowClosing } from './activation-gate';
+import { codeAtSendTime, RoundTrips, SEND_MARGIN_CEILING_MS, SEND_MARGIN_FLOOR_MS, WindowClosing } from './activation-gate';
 import type { JobContext } from './context';
 
 const key: TotpKey = { secret: new TextEncoder().encode('12345678901234567890'), hashFunction: 'hmacsha1', periodSeconds: 30, digits: 6 };
@@ -36,6 +36,8 @@ describe('codeAtSendTime', () => {
     expect(tripsOf(40).sendMarginMs()).toBe(SEND_MARGIN_FLOOR_MS);
     expect(tripsOf(600).sendMarginMs()).toBe(1_800);
     expect(tripsOf(40, 2).sendMarginMs()).toBe(2_000);
+    // A trip stretched by a stall never makes the margin so long that no code could go again.
+    expect(tripsOf(60_000).sendMarginMs()).toBe(SEND_MARGIN_CEILING_MS);
     // Only the latest fifty count: a slow spell passes.
     const trips = tripsOf(900);
     for (let index = 0; index < 50; index += 1) trips.record(150);

@@ -20,6 +20,8 @@ import { delayJob, NotSent } from './errors';
 export const SEND_MARGIN_FLOOR_MS = 1_000;
 /** Until calls have been measured, the margin assumes a slow trip. */
 const SEND_MARGIN_UNMEASURED_MS = 2_000;
+/** A third of the shortest window (30 s): some moment of every window still qualifies. */
+export const SEND_MARGIN_CEILING_MS = 10_000;
 
 /** The durations of a tenant's latest activation calls, for the send margin. */
 export class RoundTrips {
@@ -33,10 +35,14 @@ export class RoundTrips {
     this.next = (this.next + 1) % this.size;
   }
 
-  /** How long before the window ends a code may still be computed and sent. */
+  /**
+   * How long before the window ends a code may still be computed and sent. Never more than
+   * SEND_MARGIN_CEILING_MS: a margin as long as the window would never let a code go, so no trip would be
+   * measured again to bring it down.
+   */
   sendMarginMs(): number {
     if (this.durations.length < 5) return SEND_MARGIN_UNMEASURED_MS;
-    return Math.max(SEND_MARGIN_FLOOR_MS, 3 * Math.max(...this.durations));
+    return Math.min(SEND_MARGIN_CEILING_MS, Math.max(SEND_MARGIN_FLOOR_MS, 3 * Math.max(...this.durations)));
   }
 }
 

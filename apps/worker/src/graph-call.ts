@@ -72,15 +72,17 @@ async function sendOnce<T>(jc: JobContext, spec: GraphCallSpec, call: () => Prom
   try {
     await spec.beforeSend?.();
     marked = await markSent(jc.db, spec.carries ?? []);
+    const callStarted = Date.now();
     outcome = await call();
+    // Answered activations size the activation's send margin (apps/worker/src/activation-gate.ts): the
+    // trip alone, not the database write before it, which an outage of Postgres can stretch to minutes.
+    // Other calls carry other loads (a page of 999 devices), and a timeout says nothing of the trip.
+    if (spec.action === 'activate' && outcome.kind !== 'transient') jc.tenant.roundTrips.record(Date.now() - callStarted);
   } catch (error) {
     if (error instanceof NotSent) await takeBack();
     throw error;
   }
   const durationMs = Date.now() - started;
-  // Answered activations size the activation's send margin (apps/worker/src/activation-gate.ts); other
-  // calls carry other loads (a page of 999 devices), and a timeout says nothing of the trip.
-  if (spec.action === 'activate' && outcome.kind !== 'transient') jc.tenant.roundTrips.record(durationMs);
   const neverConnected = outcome.kind === 'transient' && outcome.status === null && outcome.code !== null && NEVER_CONNECTED.has(outcome.code);
   const sentBack = (outcome.kind === 'rate-limited' && outcome.status === 429) || neverConnected;
   if (sentBack) await takeBack();

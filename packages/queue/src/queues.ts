@@ -93,22 +93,6 @@ export async function enqueueOperations(queue: TenantQueue, operations: Operatio
   }
 }
 
-/**
- * Takes jobs out of the queue that have not started (waiting or delayed); a job running or finished is
- * left as it is. Answers how many were removed.
- */
-export async function removeWaitingJobs(queue: TenantQueue, jobIds: readonly string[]): Promise<number> {
-  const removed = await Promise.all(
-    jobIds.map(async (jobId) => {
-      const job = await queue.getJob(jobId);
-      if (!job || !['waiting', 'delayed', 'prioritized'].includes(await job.getState())) return 0;
-      // A job that started meanwhile is locked, and BullMQ's remove refuses it.
-      return job.remove().then(() => 1, () => 0);
-    }),
-  );
-  return removed.reduce<number>((sum, one) => sum + one, 0);
-}
-
 export async function enqueueImportExpansion(queue: TenantQueue, tenantId: string, importId: string): Promise<void> {
   await queue.add('import.expand', { tenantId, importId }, { jobId: `expand-${importId}` });
 }

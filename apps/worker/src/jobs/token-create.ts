@@ -11,11 +11,10 @@
 // Crash safety: operations are marked "sent" just before the call. A job that finds sent operations in
 // its claim (it died, or the call timed out) looks each serial up in Graph before creating it again, and
 // adopts the device it finds when it is the one this installation sent (see `ownDevice`).
-import { operationJobId } from '@tokenfleet/domain';
 import type { DeviceCreate, HardwareOathDevice } from '@tokenfleet/graph';
 import { eq } from 'drizzle-orm';
 import { insertOperations, tokens, TokenStateConflict, transitionToken, updateTokenFields, type DbOrTx, type Operation, type Token } from '@tokenfleet/db';
-import { enqueueOperations, removeWaitingJobs } from '@tokenfleet/queue';
+import { enqueueOperations } from '@tokenfleet/queue';
 import type { JobContext } from '../context';
 import { callGraph, lookUpUserId, lookUpUserIds, okOrThrow, permanentFrom } from '../graph-call';
 import { isWait, jobBackoffMs, outageOf, PermanentFailure } from '../errors';
@@ -38,10 +37,6 @@ export const tokenCreate: Handler<'token.create'> = (job, jc) =>
     const claim = await claimCreateChunk(jc.db, op, jc.config.bulkChunkSize);
     const leader = claim.find((work) => work.op.id === op.id);
     if (!leader) return { status: 'covered', detail: 'claimed by another bulk call' };
-    // The siblings' own jobs have nothing left to do: out of the wait list they do not hold up the next
-    // steps of tokens already created. One already running, or gone, is left be and finds its operation
-    // covered; should this job die, the reconciler puts its claim back in line (docs/reliability.md).
-    await removeWaitingJobs(jc.tenant.queue, claim.filter((work) => work !== leader).map((work) => operationJobId('token.create', work.token.id, work.op.generation)));
     let leaderError: unknown = null;
     const settle = async (work: OperationWork, error: unknown) => {
       if (work === leader) leaderError = error;
