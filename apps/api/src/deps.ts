@@ -28,11 +28,6 @@ export interface ApiDeps {
   tenant: Tenant;
   /** Absent when no Graph client is wired; `GET /users` then answers 503. */
   graph?: UserDirectory;
-  /**
-   * The Graph client a connection test of the tenant uses; default: one made from the tenant's stored
-   * credential, or from the environment's connection for the tenant it configures.
-   */
-  graphOfTenant?: (tenant: Tenant) => Pick<GraphClient, 'listDevices'>;
   /** Key prefix of the queues and write budgets in Redis (the worker uses the same). */
   redisPrefix: string;
   /**

@@ -6,11 +6,14 @@ import type { ConnectionSettings } from '@tokenfleet/graph';
 import { signInEnvSchema, toSignInConfig, type SignInConfig } from './sign-in';
 import { toValidationConfig, validationEnvSchema, type ValidationConfig } from './validation';
 
+/** Microsoft's public cloud: where a tenant is reached unless its configuration names another cloud. */
+export const PUBLIC_CLOUD = { authorityHost: 'https://login.microsoftonline.com', graphBaseUrl: 'https://graph.microsoft.com' } as const;
+
 const DEFAULTS = {
   DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/tokenfleet',
   REDIS_URL: 'redis://127.0.0.1:6379',
-  ENTRA_AUTHORITY_HOST: 'https://login.microsoftonline.com',
-  GRAPH_BASE_URL: 'https://graph.microsoft.com',
+  ENTRA_AUTHORITY_HOST: PUBLIC_CLOUD.authorityHost,
+  GRAPH_BASE_URL: PUBLIC_CLOUD.graphBaseUrl,
 };
 
 const httpsUrl = (name: string) =>

@@ -45,9 +45,6 @@ function sealed(vault: SeedVault, tenantId: string, input: TenantConnectionInput
   return { connection, credentialKeyId: keyId, credentialCiphertext: ciphertext };
 }
 
-/** The connection as the audit trail may hold it: everything but the credential. */
-const auditable = (connection: TenantConnection) => ({ ...connection });
-
 /** Adds a tenant with its app registration; its id is derived from the Entra tenant id. */
 export async function addTenant(db: DbOrTx, vault: SeedVault, input: TenantConnectionInput & { name: string; actor: string }): Promise<Tenant> {
   const id = tenantIdFor(input.entraTenantId);
@@ -58,7 +55,7 @@ export async function addTenant(db: DbOrTx, vault: SeedVault, input: TenantConne
       .onConflictDoNothing({ target: tenants.id })
       .returning();
     if (!row) throw new TenantExists(id);
-    await appendAudit(tx, { actor: input.actor, action: 'tenant.added', outcome: 'success', tenantId: id, targetType: 'tenant', targetId: id, detail: { name: input.name, connection: auditable(row.connection!) } });
+    await appendAudit(tx, { actor: input.actor, action: 'tenant.added', outcome: 'success', tenantId: id, targetType: 'tenant', targetId: id, detail: { name: input.name, connection: row.connection } });
     return row;
   });
 }
@@ -85,7 +82,8 @@ export async function changeTenantConnection(db: DbOrTx, vault: SeedVault, tenan
       tenantId,
       targetType: 'tenant',
       targetId: tenantId,
-      detail: { before: auditable(existing.connection), after: auditable(next.connection) },
+      // The connection column never holds the credential, so it goes to the audit trail as it is.
+      detail: { before: existing.connection, after: next.connection },
     });
     return row!;
   });

@@ -6,10 +6,13 @@ import { paceOf } from '@tokenfleet/domain';
 
 const sum = (counts: Record<TokenState, number>, states: readonly TokenState[]): number => states.reduce((total, state) => total + counts[state], 0);
 
+/** How fast a running import's tokens finish, over the last minute (packages/domain/src/pace.ts). */
+export const importPace = (row: Pick<Import, 'createdAt'>, stats: ImportStats, now: Date) => paceOf(stats, { startedAt: row.createdAt, now, windowMs: PACE_WINDOW_MS });
+
 /** The import as the contract's Import schema describes it, progress included. */
 export function importSummary(row: Import, stats: ImportStats, now = new Date()) {
   const byState = stats.tokensByState;
-  const pace = row.status === 'running' ? paceOf(stats, { startedAt: row.createdAt, now, windowMs: PACE_WINDOW_MS }) : null;
+  const pace = row.status === 'running' ? importPace(row, stats, now) : null;
   return {
     id: row.id,
     tenantId: row.tenantId,

@@ -5,9 +5,10 @@ import type { Router } from 'express';
 import { endpoints } from '@tokenfleet/contract';
 import { EXPIRING_SOON_DAYS } from '@tokenfleet/contract/values';
 import { auditEvents, expiringWithin, imports, loadImportStats, operations, PACE_WINDOW_MS, tenants, tokens, tokenStatusSql, TOKEN_STATES, type TokenState } from '@tokenfleet/db';
-import { paceOf, TOKEN_STATUSES, type TokenStatus } from '@tokenfleet/domain';
+import { TOKEN_STATUSES, type TokenStatus } from '@tokenfleet/domain';
 import { WriteBudget } from '@tokenfleet/queue';
 import { route, send } from '../contract-routes';
+import { importPace } from '../imports/progress';
 import type { ApiDeps } from '../deps';
 import { OUTAGE_RETRY_AFTER_SECONDS } from '../errors';
 
@@ -94,7 +95,7 @@ export function overviewRoutes(router: Router, deps: ApiDeps): void {
     const paceOfTenant = (tenantId: string) => paces.get(tenantId) ?? paces.set(tenantId, { graphWritesPerSecond: 0, tokensPerMinute: 0 }).get(tenantId)!;
     for (const row of writes) if (row.tenantId) paceOfTenant(row.tenantId).graphWritesPerSecond = Math.round((row.count / (PACE_WINDOW_MS / 1000)) * 100) / 100;
     const stats = await loadImportStats(db, running.map((row) => row.id));
-    for (const row of running) paceOfTenant(row.tenantId).tokensPerMinute += paceOf(stats.get(row.id)!, { startedAt: row.createdAt, now, windowMs: PACE_WINDOW_MS }).tokensPerMinute;
+    for (const row of running) paceOfTenant(row.tenantId).tokensPerMinute += importPace(row, stats.get(row.id)!, now).tokensPerMinute;
     return paces;
   }
 

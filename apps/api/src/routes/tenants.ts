@@ -3,7 +3,7 @@
 // audited with what it was before. Unmanaged devices (in Entra, unknown to Tokenfleet) are listed here and
 // adopted by an operator as tokens without a seed (docs/reconciliation.md).
 import { randomUUID } from 'node:crypto';
-import { graphConnectionFor, storedTenantCaPem, type Config } from '@tokenfleet/config';
+import { graphConnectionFor, PUBLIC_CLOUD, storedTenantCaPem, type Config } from '@tokenfleet/config';
 import { clientOptionsFromConnection, clientOptionsFromCredential, createGraphClient, type GraphClient } from '@tokenfleet/graph';
 import { and, asc, count, eq, gt, like, or } from 'drizzle-orm';
 import type { Router } from 'express';
@@ -129,8 +129,6 @@ function withDefaultHosts<T extends { authorityHost?: string | undefined; graphB
   };
 }
 
-const PUBLIC_CLOUD = { authorityHost: 'https://login.microsoftonline.com', graphBaseUrl: 'https://graph.microsoft.com' };
-
 /**
  * Signs in as the tenant's app registration and reads one hardware OATH device: what the worker needs
  * from the tenant, tried once. A stored tenant is reached with its own credential; the environment's
@@ -138,13 +136,14 @@ const PUBLIC_CLOUD = { authorityHost: 'https://login.microsoftonline.com', graph
  */
 async function testConnection(deps: ApiDeps, tenant: Tenant): Promise<ConnectionTest> {
   const at = new Date().toISOString();
-  let graph: Pick<GraphClient, 'listDevices'>;
+  let graph: GraphClient;
   try {
-    graph = deps.graphOfTenant ? deps.graphOfTenant(tenant) : graphClientOfTenant(deps, tenant);
+    graph = graphClientOfTenant(deps, tenant);
   } catch (error) {
     return { ok: false, at, message: `no Graph client could be made: ${error instanceof Error ? error.message : String(error)}` };
   }
-  const outcome = await graph.listDevices(undefined, { top: 1, maxItems: 1 });
+  // One client per test, closed after it: its keep-alive sockets are not left open behind every click.
+  const outcome = await graph.listDevices(undefined, { top: 1, maxItems: 1 }).finally(() => graph.close());
   if (outcome.kind === 'ok') {
     return { ok: true, at, message: `signed in and read the hardware OATH inventory (${outcome.value.length === 0 ? 'no device yet' : 'devices present'})`, graphStatus: outcome.status, ...(outcome.requestId ? { requestId: outcome.requestId } : {}) };
   }
