@@ -30,6 +30,11 @@ export function createDb(databaseUrl: string, options: CreateDbOptions = {}): Db
     max: options.max ?? 10,
     // postgres.js prints notices with console.log by default; none of ours carry anything to act on.
     onnotice: () => {},
+    // No catalog query on each new connection: postgres.js runs it with its promise dropped, so when the
+    // server goes away at that moment (an outage, a failover) the failure escapes as an unhandled
+    // rejection that no caller can catch and that ends the process (porsager/postgres#1192). The query
+    // only teaches it PostgreSQL array types, and no column or query of ours returns an array.
+    fetch_types: false,
     connection: { application_name: options.applicationName ?? 'tokenfleet' },
   });
   const db = drizzle(sql, { schema });
