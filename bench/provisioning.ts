@@ -10,7 +10,8 @@
 //   service   the sandbox's write budget: "20/1000+40" a rate with a burst (token bucket), "3000/150000" a
 //             sliding window, as SANDBOX_WRITE_LIMIT reads it
 //   offset    ms the sandbox's (Graph's) clock is off from the local one
-//   VAR=value Tokenfleet's own settings for the run, e.g. GRAPH_WRITE_LIMIT=20 GRAPH_WRITE_BURST=40
+//   VAR=value Tokenfleet's own settings for the run, e.g. GRAPH_WRITE_BURST=2; by default a service with a
+//             burst is described to Tokenfleet as it is (GRAPH_WRITE_LIMIT, _WINDOW_MS and _BURST from it)
 import { standaloneOptionsFromEnv } from '@tokenfleet/entra-sandbox';
 import { startFullSystem } from '../test/support/full-system';
 import { BULK_SANDBOX, bulkSeedFile } from '../test/e2e/bulk-scenario';
@@ -20,12 +21,18 @@ const tokens = Number(args.get('tokens') ?? 1_000);
 const latency = Number(args.get('latency') ?? 40);
 const service = args.get('service') ?? '20/1000+40';
 const offset = Number(args.get('offset') ?? 0);
-const env = Object.fromEntries([...args].filter(([name]) => /^[A-Z_]+$/.test(name)));
+const given = Object.fromEntries([...args].filter(([name]) => /^[A-Z_]+$/.test(name)));
 
 const { options: parsed, problems } = await standaloneOptionsFromEnv({ SANDBOX_WRITE_LIMIT: service, SANDBOX_STATE_DIR: '/tmp/tf-bench-sandbox' }, process.cwd());
 if (problems.length > 0) throw new Error(problems.join('; '));
 const writeLimit = parsed.writeLimit!;
 const budgetPerSecond = writeLimit.requests / (writeLimit.windowMs / 1000);
+// Tokenfleet is configured with the service's own budget model, as an operator would describe Graph's
+// (a rate with a burst); settings given on the command line win.
+const env = {
+  ...(writeLimit.burst === undefined ? {} : { GRAPH_WRITE_LIMIT: String(writeLimit.requests), GRAPH_WRITE_WINDOW_MS: String(writeLimit.windowMs), GRAPH_WRITE_BURST: String(writeLimit.burst) }),
+  ...given,
+};
 const services = { databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/tokenfleet', redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' };
 
 const system = await startFullSystem({

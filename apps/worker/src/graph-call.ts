@@ -2,7 +2,8 @@
 // write the audit row for the call's outcome, and translate the outcome into control flow.
 //   ok          → the value
 //   permanent   → returned to the caller, which decides (a 404 on unassign means "already done")
-//   429         → the whole tenant queue pauses for Retry-After; the job goes back to wait, no attempt spent
+//   429         → the whole tenant queue pauses for Retry-After, then writes go evenly paced with no
+//                 burst; the job goes back to wait, no attempt spent
 //   transient   → TransientFailure (5xx, 503 included, timeouts): BullMQ retries this job with backoff,
 //                 no sooner than a 503's Retry-After
 //   unreachable → PartUnavailable('graph'): no connection could be made, so nothing was sent; the job
@@ -90,6 +91,8 @@ async function sendOnce<T>(jc: JobContext, spec: GraphCallSpec, call: () => Prom
   graphCalls.inc({ tenant, operation: spec.action, outcome: outcome.kind });
   graphCallSeconds.observe({ tenant, operation: spec.action }, durationMs / 1000);
   if (spec.write && !sentBack) graphWrites.inc({ tenant });
+  // Graph's word on how full its write budget is outranks our model of it (a 429 is handled in settle).
+  if (spec.write && !sentBack && outcome.limitUsage !== undefined) await jc.tenant.budget.followUsage(outcome.limitUsage);
 
   if (outcome.firstTry) {
     // The client's one retry with a fresh token: the refused first request is a call of its own.
@@ -151,7 +154,7 @@ async function settle<T>(jc: JobContext, outcome: GraphOutcome<T>): Promise<Sett
       jc.logger.warn({ tenantId: jc.tenant.tenantId, retryAfterMs: outcome.retryAfterMs, status: outcome.status }, 'Graph throttled the tenant; pausing its queue');
       graphThrottles.inc({ tenant: jc.tenant.tenantId });
       graphPausedSeconds.inc({ tenant: jc.tenant.tenantId }, outcome.retryAfterMs / 1000);
-      await jc.tenant.budget.block(outcome.retryAfterMs);
+      await jc.tenant.budget.throttled(outcome.retryAfterMs);
       // A later, shorter Retry-After must not cut short a pause a longer one began.
       if ((await jc.tenant.queue.getRateLimitTtl(QUEUE_JOB_RATE_CEILING.max)) < outcome.retryAfterMs) await jc.tenant.queue.rateLimit(outcome.retryAfterMs);
       throw Worker.RateLimitError();

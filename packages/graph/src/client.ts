@@ -9,7 +9,7 @@ import type { GraphRequest } from '@microsoft/microsoft-graph-client';
 import { DEFAULT_GRAPH_SCOPE, TokenSource } from './auth';
 import { ClockOffsetTracker } from './clock';
 import { odataEquals, odataString, queryString, renderPath } from './odata';
-import { classifyFailure, classifyTransportError, DEFAULT_RATE_LIMIT_BACKOFF, isRecord, isSuccess, parseGraphErrorEnvelope, requestIdOf } from './outcome';
+import { classifyFailure, classifyTransportError, DEFAULT_RATE_LIMIT_BACKOFF, isRecord, isSuccess, parseGraphErrorEnvelope, parseLimitUsage, requestIdOf } from './outcome';
 import type { BackoffPolicy, HttpAnswer } from './outcome';
 import { readBulkResults, readCollectionPage, readDevice, readMethod, readUser, UnexpectedShapeError } from './shapes';
 import type { BulkEntry, CollectionPage } from './shapes';
@@ -424,7 +424,9 @@ class HardwareOathGraphClient implements GraphClient {
 
       const answer: HttpAnswer = { status: exchange.status, headers: exchange.headers, body: parseJsonBody(exchange.body) };
       const durationMs = Date.now() - startedAt;
-      const outcome = this.interpret(spec, answer, durationMs, sensitiveValues(payload));
+      const interpreted = this.interpret(spec, answer, durationMs, sensitiveValues(payload));
+      const limitUsage = parseLimitUsage(answer.headers);
+      const outcome: GraphOutcome<T> = limitUsage === undefined ? interpreted : { ...interpreted, limitUsage };
       // A 401 may be a token revoked or rotated early: one more try with a token MSAL did not cache.
       const retryWithFreshToken = answer.status === 401 && attempt === 1;
       this.log(spec.method, loggedPath, answer, outcome, durationMs, retryWithFreshToken);

@@ -8,6 +8,7 @@ export {
   classifyFailure,
   classifyTransportError,
   parseGraphErrorEnvelope,
+  parseLimitUsage,
   parseRetryAfterMs,
   rateLimitBackoffMs,
   DEFAULT_RATE_LIMIT_BACKOFF,

@@ -4,6 +4,7 @@ import {
   classifyTransportError,
   DEFAULT_RATE_LIMIT_BACKOFF,
   parseGraphErrorEnvelope,
+  parseLimitUsage,
   parseRetryAfterMs,
   rateLimitBackoffMs,
 } from './outcome';
@@ -19,6 +20,17 @@ function envelope(code: string, message: string, requestId = 'req-in-body'): unk
 function answer(status: number, headers: Record<string, string> = {}, body: unknown = undefined): HttpAnswer {
   return { status, headers, body };
 }
+
+describe('parseLimitUsage', () => {
+  it("reads x-ms-throttle-limit-percentage as the share of the limit in use, and nothing else", () => {
+    expect(parseLimitUsage({ 'x-ms-throttle-limit-percentage': '0.8' })).toBe(0.8);
+    expect(parseLimitUsage({ 'x-ms-throttle-limit-percentage': ' 1.2 ' })).toBe(1.2);
+    expect(parseLimitUsage({ 'x-ms-throttle-limit-percentage': '1' })).toBe(1);
+    expect(parseLimitUsage({})).toBeUndefined();
+    expect(parseLimitUsage({ 'x-ms-throttle-limit-percentage': 'high' })).toBeUndefined();
+    expect(parseLimitUsage({ 'x-ms-throttle-limit-percentage': '-1' })).toBeUndefined();
+  });
+});
 
 describe('parseRetryAfterMs', () => {
   it('reads whole and fractional seconds', () => {

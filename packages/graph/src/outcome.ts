@@ -50,6 +50,16 @@ export function parseRetryAfterMs(value: string | undefined, serverNowMs: number
   return Math.max(0, at - serverNowMs);
 }
 
+/**
+ * `x-ms-throttle-limit-percentage` as a share (0.8–1.8 where Graph sends it: 1.0 at the limit, 1.2 about a
+ * fifth of requests throttled); undefined when absent or unreadable.
+ */
+export function parseLimitUsage(headers: Readonly<Record<string, string>>): number | undefined {
+  const value = headers['x-ms-throttle-limit-percentage']?.trim();
+  if (value === undefined || !/^\d+(\.\d+)?$/.test(value)) return undefined;
+  return Number(value);
+}
+
 /** Our own delay for the `consecutive`-th rate-limited answer in a row (1-based) when Graph gave none. */
 export function rateLimitBackoffMs(consecutive: number, policy: BackoffPolicy = DEFAULT_RATE_LIMIT_BACKOFF): number {
   const exponent = Math.min(Math.max(consecutive, 1) - 1, 30);

@@ -11,7 +11,11 @@ export interface RejectedTry {
   durationMs: number;
 }
 
-/** Every outcome may carry `firstTry`: the 401 that the one retry with a fresh token followed. */
+/**
+ * Every outcome may carry `firstTry`: the 401 that the one retry with a fresh token followed; and
+ * `limitUsage`: Graph's `x-ms-throttle-limit-percentage` on the answer, the share of the app's limit in
+ * use (Graph sends it only past 0.8; 1.0 is at the limit), which the write budget follows.
+ */
 export type GraphOutcome<T> = (
   | { kind: 'ok'; value: T; status: number; requestId: string | null; durationMs: number }
   | {
@@ -25,7 +29,7 @@ export type GraphOutcome<T> = (
     }
   | { kind: 'transient'; status: number | null; code: string | null; message: string; requestId: string | null }
   | { kind: 'permanent'; status: number; code: string; message: string; requestId: string | null }
-) & { firstTry?: RejectedTry };
+) & { firstTry?: RejectedTry; limitUsage?: number };
 
 export type GraphFailure = Exclude<GraphOutcome<never>, { kind: 'ok' }>;
 

@@ -47,6 +47,17 @@ if tat < now then tat = now end
 return math.max(0, math.floor((now + tonumber(ARGV[2]) - tat) / tonumber(ARGV[1])) + 1)
 `;
 
+// Moves the next write's theoretical arrival time to at least ARGV[1] ms from now (KEYS[1] TAT,
+// ARGV[2] burst allowance): the burst still banked shrinks to what is left after that.
+const NOT_BEFORE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local least = now + tonumber(ARGV[1])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < least then redis.call('SET', KEYS[1], tostring(least), 'PX', math.ceil(least - now + tonumber(ARGV[2]) + 1000)) end
+return 1
+`;
+
 const BLOCK = `
 local current = redis.call('PTTL', KEYS[1])
 if current < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], '1', 'PX', ARGV[1]) end
@@ -113,6 +124,30 @@ export class WriteBudget {
   /** Stops every caller for `ms` (a 429's Retry-After). A shorter block never shortens a longer one. */
   async block(ms: number): Promise<void> {
     await this.redis.eval(BLOCK, 1, this.key('blocked'), Math.max(1, Math.ceil(ms)));
+  }
+
+  /**
+   * Graph answered 429 with Retry-After `ms`: every caller stops for that long, and then writes go one
+   * interval apart, with no banked burst. Graph's own bucket is empty at a 429, whatever ours believed, and
+   * a burst sent into it would only draw more 429s.
+   */
+  async throttled(ms: number): Promise<void> {
+    await this.block(ms);
+    const { burst } = this.pacing();
+    await this.redis.eval(NOT_BEFORE, 1, this.key('pace'), Math.max(1, Math.ceil(ms)) + burst, burst);
+  }
+
+  /**
+   * Graph said how much of the limit is in use (`x-ms-throttle-limit-percentage`, as a share): the burst
+   * banked here is cut to what Graph has left, (1 − share) of it, and at or past the limit (1.0) the next
+   * write waits an interval and the ones after it go one interval apart. Ours is only a model of Graph's budget; another app of the tenant, or a budget
+   * smaller than configured, spends from the same one.
+   */
+  async followUsage(share: number): Promise<void> {
+    const { interval, burst } = this.pacing();
+    const burstWrites = burst / interval + 1;
+    const ahead = interval * Math.min(1, share) * burstWrites;
+    if (ahead > 0) await this.redis.eval(NOT_BEFORE, 1, this.key('pace'), Math.ceil(ahead), burst);
   }
 
   /** Milliseconds the budget stays blocked (0 when open): the dashboard shows "rate-limited until". */

@@ -44,6 +44,38 @@ describe('WriteBudget (real Redis)', () => {
     expect(await budget.available()).toBe(0);
   });
 
+  it('after a 429 stops every caller for Retry-After, then lets writes go one interval apart with no banked burst', async () => {
+    const prefix = testRedisPrefix('budget');
+    const budget = new WriteBudget(redis, 't', { limit: 10, windowMs: 1_000, burst: 40, prefix });
+    expect(await budget.available()).toBe(40);
+    await budget.throttled(300);
+    expect(await budget.available()).toBe(0);
+    expect(await budget.tryAcquire()).toBeGreaterThan(200);
+    await new Promise((resolve) => setTimeout(resolve, 320));
+    // The bank is gone: one write now, the next not before an interval (100 ms) has passed.
+    expect(await budget.tryAcquire()).toBe(0);
+    expect(await budget.tryAcquire()).toBeGreaterThan(0);
+  });
+
+  it("cuts the banked burst to what Graph's x-ms-throttle-limit-percentage says is left", async () => {
+    const prefix = testRedisPrefix('budget');
+    const budget = new WriteBudget(redis, 't', { limit: 10, windowMs: 60_000, burst: 40, prefix });
+    await budget.followUsage(0.5);
+    expect(await budget.available()).toBe(20);
+    // A lower share later does not give back what the higher one took.
+    await budget.followUsage(0.25);
+    expect(await budget.available()).toBe(20);
+    await budget.followUsage(0.9);
+    expect(await budget.available()).toBe(4);
+    // At the limit or past it (1.2: Graph throttles a fifth of requests): nothing now, the next write an
+    // interval (6 s) away.
+    await budget.followUsage(1.2);
+    expect(await budget.available()).toBe(0);
+    const wait = await budget.tryAcquire();
+    expect(wait).toBeGreaterThan(5_000);
+    expect(wait).toBeLessThanOrEqual(6_000);
+  });
+
   it('keeps tenants apart', async () => {
     const prefix = testRedisPrefix('budget');
     const a = new WriteBudget(redis, 'tenant-a', { limit: 1, windowMs: 60_000, burst: 1, prefix });

@@ -314,6 +314,25 @@ for (const target of targets) {
       }
     });
 
+    sandboxIt("carries Graph's x-ms-throttle-limit-percentage on the outcome once most of the budget is spent", async () => {
+      const { device } = await createOne();
+      // A bucket of ten writes, refilled at one a minute (another model than the default's window, so it
+      // starts full, whatever earlier tests spent).
+      sandbox().configure({ writeLimit: { requests: 1, windowMs: 60_000, burst: 10 } });
+      try {
+        const usages: Array<number | undefined> = [];
+        for (let attempt = 0; attempt < 10; attempt += 1) {
+          const outcome = await client.updateDevice(device.id, { displayName: `write ${attempt}` });
+          expect(outcome.kind).toBe('ok');
+          usages.push(outcome.limitUsage);
+        }
+        // Absent until more than 0.8 of the limit is in use, then the share as Graph's header said it.
+        expect(usages).toEqual([...Array(8).fill(undefined), 0.9, 1]);
+      } finally {
+        sandbox().configure({ writeLimit: DEFAULT_BEHAVIOUR.writeLimit });
+      }
+    });
+
     sandboxIt('backs off exponentially, capped, when a 429 has no Retry-After', async () => {
       const { device } = await createOne();
       const backingOff = env.newClient({ rateLimitBackoff: { initialMs: 250, maxMs: 1_000 } });
