@@ -10,6 +10,7 @@
 //   service   the sandbox's write budget: "20/1000+40" a rate with a burst (token bucket), "3000/150000" a
 //             sliding window, as SANDBOX_WRITE_LIMIT reads it
 //   offset    ms the sandbox's (Graph's) clock is off from the local one
+//   bulk=item Graph (the sandbox) charges a bulk create one write per item, and Tokenfleet is told so
 //   VAR=value Tokenfleet's own settings for the run, e.g. GRAPH_WRITE_BURST=2; by default a service with a
 //             burst is described to Tokenfleet as it is (GRAPH_WRITE_LIMIT, _WINDOW_MS and _BURST from it)
 import { standaloneOptionsFromEnv } from '@tokenfleet/entra-sandbox';
@@ -21,6 +22,7 @@ const tokens = Number(args.get('tokens') ?? 1_000);
 const latency = Number(args.get('latency') ?? 40);
 const service = args.get('service') ?? '20/1000+40';
 const offset = Number(args.get('offset') ?? 0);
+const bulkCreateCost = args.get('bulk') === 'item' ? 'item' : 'call';
 const given = Object.fromEntries([...args].filter(([name]) => /^[A-Z_]+$/.test(name)));
 
 const { options: parsed, problems } = await standaloneOptionsFromEnv({ SANDBOX_WRITE_LIMIT: service, SANDBOX_STATE_DIR: '/tmp/tf-bench-sandbox' }, process.cwd());
@@ -31,12 +33,13 @@ const budgetPerSecond = writeLimit.requests / (writeLimit.windowMs / 1000);
 // (a rate with a burst); settings given on the command line win.
 const env = {
   ...(writeLimit.burst === undefined ? {} : { GRAPH_WRITE_LIMIT: String(writeLimit.requests), GRAPH_WRITE_WINDOW_MS: String(writeLimit.windowMs), GRAPH_WRITE_BURST: String(writeLimit.burst) }),
+  ...(bulkCreateCost === 'item' ? { GRAPH_BULK_CREATE_COST: 'item' } : {}),
   ...given,
 };
 const services = { databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/tokenfleet', redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' };
 
 const system = await startFullSystem({
-  sandbox: { ...BULK_SANDBOX, writeLimit, generatedUsers: tokens, latencyMs: { min: latency, max: latency }, clockOffsetMs: offset },
+  sandbox: { ...BULK_SANDBOX, writeLimit, generatedUsers: tokens, latencyMs: { min: latency, max: latency }, clockOffsetMs: offset, bulkCreateCost },
   services,
   env,
 });
@@ -45,6 +48,7 @@ try {
   const before = system.sandbox.inspect.counters();
   const callsBefore = system.sandbox.inspect.calls().length;
   const started = performance.now();
+  const uploadStartedAt = Date.now();
   const id = await system.upload('bench.csv', csv);
   const summary = await system.waitForImport(id, 60 * 60_000);
   const seconds = (performance.now() - started) / 1000;
@@ -64,7 +68,7 @@ try {
   const activationWrites = calls.filter((call) => call.route.endsWith('/activate') && call.status !== 429).length;
 
   const rows: Array<[string, string]> = [
-    ['tokens; latency; service budget; clock offset', `${tokens}; ${latency} ms; ${service} (${budgetPerSecond}/s); ${offset} ms`],
+    ['tokens; latency; service budget; clock offset', `${tokens}; ${latency} ms; ${service} (${budgetPerSecond}/s)${bulkCreateCost === 'item' ? ', bulk creates charged per item' : ''}; ${offset} ms`],
     ['Tokenfleet settings', JSON.stringify(env)],
     ['import status', `${summary.status} (${JSON.stringify(summary.tokensByState)})`],
     ['wall time, upload to last activation', `${seconds.toFixed(1)} s`],
@@ -79,14 +83,21 @@ try {
   ];
   for (const [name, value] of rows) console.log(`${name.padEnd(52)} ${value}`);
   if (args.get('timeline')) {
-    // Writes Graph admitted per second since the first one, to see where the budget stood idle.
-    const admitted = calls.filter((call) => call.method !== 'GET' && call.status !== 429).map((call) => Date.parse(call.at));
-    const first = Math.min(...admitted);
-    const perSecond = new Map<number, number>();
-    for (const at of admitted) perSecond.set(Math.floor((at - first) / 1000), (perSecond.get(Math.floor((at - first) / 1000)) ?? 0) + 1);
-    const last = Math.max(...perSecond.keys());
-    console.log(`first write ${((first - (Date.now() - seconds * 1000 - offset)) / 1000).toFixed(1)} s after the upload began; writes per second from then:`);
-    console.log(Array.from({ length: last + 1 }, (_, second) => perSecond.get(second) ?? 0).join(' '));
+    // Calls Graph admitted per second since the upload (the sandbox stamps them with its own clock), by
+    // kind, to see where the budget stood idle and what the worker was doing meanwhile.
+    const admitted = calls.filter((call) => call.status !== 429);
+    const kindOf = (call: (typeof calls)[number]) => (call.method === 'GET' ? 'reads' : call.route.endsWith('/activate') ? 'activations' : 'other writes');
+    const series = new Map<string, Map<number, number>>([['all writes', new Map()], ['activations', new Map()], ['other writes', new Map()], ['reads', new Map()]]);
+    let last = 0;
+    for (const call of admitted) {
+      const second = Math.floor((Date.parse(call.at) - offset - uploadStartedAt) / 1000);
+      last = Math.max(last, second);
+      const kind = kindOf(call);
+      for (const name of kind === 'reads' ? [kind] : ['all writes', kind]) series.get(name)!.set(second, (series.get(name)!.get(second) ?? 0) + 1);
+    }
+    const firstWrite = Math.min(...admitted.filter((call) => call.method !== 'GET').map((call) => Date.parse(call.at) - offset - uploadStartedAt));
+    console.log(`first write ${(firstWrite / 1000).toFixed(1)} s after the upload began; admitted calls in each second from the upload:`);
+    for (const [name, perSecond] of series) console.log(`${name.padEnd(13)} ${Array.from({ length: last + 1 }, (_, second) => perSecond.get(second) ?? 0).join(' ')}`);
   }
 } finally {
   await system.stop();

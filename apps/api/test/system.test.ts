@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { tokens } from '@tokenfleet/db';
+import { appendAudit, tokens } from '@tokenfleet/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -73,6 +73,16 @@ describe('overview', () => {
     const until = Date.parse(overview.body.tenants[0].queue.rateLimitedUntil);
     expect(until).toBeGreaterThan(Date.now() + 30_000);
     expect(until).toBeLessThanOrEqual(Date.now() + 60_000);
+  });
+
+  it("shows the pace of the writes Graph counted in the last minute, a call charged per item as that many", async () => {
+    const spent = (detail: Record<string, unknown>) => appendAudit(t.api.deps.db, { actor: 'worker', action: 'graph.activate', outcome: 'success', tenantId: 'sandbox', detail });
+    for (let i = 0; i < 3; i += 1) await spent({ writeSpent: true });
+    await appendAudit(t.api.deps.db, { actor: 'worker', action: 'graph.createDevices', outcome: 'success', tenantId: 'sandbox', detail: { writeSpent: true, writes: 9, tokens: 9 } });
+    // Given back to the budget (a 429): not counted.
+    await spent({ result: 'rate-limited' });
+    const overview = await t.call('GET', '/api/v1/overview', { key: t.keys.viewer });
+    expect(overview.body.tenants[0].pace).toMatchObject({ windowSeconds: 60, graphWritesPerSecond: 0.2, budgetUsed: 0.01 });
   });
 
   it('counts the tokens expiring in the next 90 days, not those already expired, later, or out of service', async () => {

@@ -19,8 +19,10 @@ export interface TenantRuntime {
 }
 
 export interface WorkerSettings {
-  /** Tokens per bulk-create call. */
+  /** Tokens per bulk-create call (at most the budget's burst when Graph charges each item). */
   bulkChunkSize: number;
+  /** What Graph charges a bulk create: one write ('call') or one per item ('item'). */
+  bulkCreateCost: 'call' | 'item';
   /** Less than this left in the TOTP window and the activation waits for the next one. */
   activationMarginMs: number;
   /** Budget waits up to this long are spent holding the job; longer ones delay it. */

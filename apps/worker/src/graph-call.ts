@@ -25,6 +25,8 @@ export interface GraphCallSpec {
   action: string;
   /** Writes spend the tenant's write budget; reads do not. */
   write: boolean;
+  /** What the write costs of the budget when Graph charges it more than one (a bulk create counted per item). */
+  writes?: number;
   tokenId?: string | null;
   operationId?: string | null;
   importId?: string | null;
@@ -62,10 +64,11 @@ export async function callGraph<T>(jc: JobContext, spec: GraphCallSpec, call: ()
 
 /** One request: budget (for writes), the caller's last step before sending, the call, its audit row. */
 async function sendOnce<T>(jc: JobContext, spec: GraphCallSpec, call: () => Promise<GraphOutcome<T>>): Promise<GraphOutcome<T>> {
-  if (spec.write) await spendWrite(jc, spec);
+  const writes = spec.write ? (spec.writes ?? 1) : 0;
+  if (spec.write) await spendWrite(jc, spec, writes);
   let marked: string[] = [];
   const takeBack = async () => {
-    if (spec.write) await jc.tenant.budget.refund();
+    if (spec.write) await jc.tenant.budget.refund(writes);
     await unmarkSent(jc.db, marked);
   };
   const started = Date.now();
@@ -90,7 +93,7 @@ async function sendOnce<T>(jc: JobContext, spec: GraphCallSpec, call: () => Prom
   const tenant = jc.tenant.tenantId;
   graphCalls.inc({ tenant, operation: spec.action, outcome: outcome.kind });
   graphCallSeconds.observe({ tenant, operation: spec.action }, durationMs / 1000);
-  if (spec.write && !sentBack) graphWrites.inc({ tenant });
+  if (spec.write && !sentBack) graphWrites.inc({ tenant }, writes);
   // Graph's word on how full its write budget is outranks our model of it (a 429 is handled in settle).
   if (spec.write && !sentBack && outcome.limitUsage !== undefined) await jc.tenant.budget.followUsage(outcome.limitUsage);
 
@@ -125,7 +128,7 @@ async function sendOnce<T>(jc: JobContext, spec: GraphCallSpec, call: () => Prom
       ...spec.detail,
       result: outcome.kind,
       // The overview's pace counts these (apps/api/src/routes/system.ts): writes Graph counted against the budget.
-      ...(spec.write && !sentBack ? { writeSpent: true } : {}),
+      ...(spec.write && !sentBack ? { writeSpent: true, ...(writes > 1 ? { writes } : {}) } : {}),
       ...(outcome.kind === 'permanent' || outcome.kind === 'transient' ? { code: outcome.code, message: outcome.message } : {}),
       ...(outcome.kind === 'rate-limited' ? { retryAfterMs: outcome.retryAfterMs, fromHeader: outcome.fromHeader } : {}),
     },
@@ -167,8 +170,8 @@ async function settle<T>(jc: JobContext, outcome: GraphOutcome<T>): Promise<Sett
  * Waits for one write from the tenant's budget. A short wait is spent holding the job; a long one (a
  * 429 pause, a saturated budget) moves the job to the delayed set instead, without spending an attempt.
  */
-async function spendWrite(jc: JobContext, spec: GraphCallSpec): Promise<void> {
-  const wait = await jc.tenant.budget.acquire(jc.config.budgetMaxWaitMs);
+async function spendWrite(jc: JobContext, spec: GraphCallSpec, writes: number): Promise<void> {
+  const wait = await jc.tenant.budget.acquire(jc.config.budgetMaxWaitMs, undefined, writes);
   if (wait > 0) await (spec.waitForBudget ?? ((ms: number) => delayJob(jc, ms)))(wait);
 }
 

@@ -83,6 +83,7 @@ export async function startWorker(config: Config, overrides: WorkerOverrides = {
     prefix,
     settings: {
       bulkChunkSize: config.graph.bulkChunkSize,
+      bulkCreateCost: config.graph.bulkCreateCost,
       activationMarginMs: config.activationMarginMs,
       budgetMaxWaitMs: 3_000,
       outageWaitMs: overrides.outageWaitMs ?? ((waits) => outageWaitMs(waits)),

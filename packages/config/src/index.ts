@@ -47,6 +47,7 @@ const envSchema = z.object({
   GRAPH_WRITE_WINDOW_MS: positiveInt('GRAPH_WRITE_WINDOW_MS').default(1000),
   GRAPH_WRITE_BURST: positiveInt('GRAPH_WRITE_BURST').default(2),
   GRAPH_BULK_CHUNK_SIZE: positiveInt('GRAPH_BULK_CHUNK_SIZE').max(200).default(50),
+  GRAPH_BULK_CREATE_COST: z.enum(['call', 'item'], { error: "GRAPH_BULK_CREATE_COST must be 'call' or 'item'" }).default('call'),
   GRAPH_TIMEOUT_MS: positiveInt('GRAPH_TIMEOUT_MS').default(30_000),
   ACTIVATION_MARGIN_MS: z.coerce.number().int().min(0).default(2_000),
   WORKER_CONCURRENCY: positiveInt('WORKER_CONCURRENCY').default(25),
@@ -76,7 +77,8 @@ export interface Config {
   mode: 'sandbox' | 'live';
   entra?: EntraTenantConfig;
   /** writeBurst: writes that may go back to back, banked while the budget is idle (the service's own burst, at most). */
-  graph: { writeLimit: number; writeWindowMs: number; writeBurst: number; bulkChunkSize: number; timeoutMs: number };
+  /** bulkCreateCost: what Graph charges a bulk create, one write ('call') or one per item ('item'). */
+  graph: { writeLimit: number; writeWindowMs: number; writeBurst: number; bulkChunkSize: number; bulkCreateCost: 'call' | 'item'; timeoutMs: number };
   activationMarginMs: number;
   workerConcurrency: number;
   uploadMaxBytes: number;
@@ -144,7 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : {}),
     mode,
     ...(entra ? { entra } : {}),
-    graph: { writeLimit: e.GRAPH_WRITE_LIMIT, writeWindowMs: e.GRAPH_WRITE_WINDOW_MS, writeBurst: e.GRAPH_WRITE_BURST, bulkChunkSize: e.GRAPH_BULK_CHUNK_SIZE, timeoutMs: e.GRAPH_TIMEOUT_MS },
+    graph: { writeLimit: e.GRAPH_WRITE_LIMIT, writeWindowMs: e.GRAPH_WRITE_WINDOW_MS, writeBurst: e.GRAPH_WRITE_BURST, bulkChunkSize: e.GRAPH_BULK_CHUNK_SIZE, bulkCreateCost: e.GRAPH_BULK_CREATE_COST, timeoutMs: e.GRAPH_TIMEOUT_MS },
     activationMarginMs: e.ACTIVATION_MARGIN_MS,
     workerConcurrency: e.WORKER_CONCURRENCY,
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,

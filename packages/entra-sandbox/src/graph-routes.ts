@@ -36,7 +36,8 @@ export interface GraphDependencies {
   skipTokens: SkipTokens;
 }
 
-const DEVICES = '/directory/authenticationMethodDevices/hardwareOathDevices';
+/** The device collection; a PATCH of it (a `$delta` body) is the bulk create. */
+export const DEVICES = '/directory/authenticationMethodDevices/hardwareOathDevices';
 const METHODS = '/users/{user}/authentication/hardwareOathMethods';
 
 const DEVICE_FILTER: FilterRules = {

@@ -15,7 +15,7 @@ import { EntraError, instanceDiscovery, issueToken, openIdConfiguration, parseCl
 import { prepareTls } from './certificates';
 import { Inventory } from './devices';
 import type { GraphHandler } from './graph-routes';
-import { buildGraphRouter } from './graph-routes';
+import { buildGraphRouter, DEVICES as BULK_CREATE_TEMPLATE } from './graph-routes';
 import type { Exchange } from './http';
 import { createExchange, GraphError, parseJsonBody, PLAIN_JSON, readBodyText, sendEmpty, sendGraphError, sendJson } from './http';
 import { SkipTokens } from './odata';
@@ -192,6 +192,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   // ---- Graph ------------------------------------------------------------------------------------
 
+  /** Writes a request costs: one, or with `bulkCreateCost: 'item'` one per item of a bulk create. */
+  const writeCost = (template: string, method: string, bodyText: string): number => {
+    if (behaviour.bulkCreateCost !== 'item' || method !== 'PATCH' || template !== BULK_CREATE_TEMPLATE) return 1;
+    const body = parseJsonBody(bodyText) as { value?: unknown } | undefined;
+    return Array.isArray(body?.value) ? Math.max(1, body.value.length) : 1;
+  };
+
   const handleGraph = async (exchange: Exchange, bodyText: string): Promise<void> => {
     const [version, ...segments] = exchange.segments;
     let routeName = `${exchange.method} /${version} (no such route)`;
@@ -232,7 +239,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const segment = segments.find((part) => /^(authenticationMethodDevices|hardwareOathMethods)$/i.test(part)) ?? segments[0];
       throw new GraphError(400, 'Request_BadRequest', `Resource not found for the segment '${segment}'. Hardware OATH APIs exist in /beta only.`);
     }
-    const verdict = throttle.admit(throttlePair, write, behaviour);
+    const verdict = throttle.admit(throttlePair, write ? writeCost(lookup.route.template, exchange.method, bodyText) : 0, behaviour);
     if ('retryAfterMs' in verdict) {
       counters.throttled += 1;
       const headers: Record<string, string> = {
@@ -242,7 +249,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (behaviour.retryAfterHeader) headers['Retry-After'] = retryAfterSeconds(verdict.retryAfterMs);
       throw new GraphError(429, 'TooManyRequests', 'Please retry again later.', headers, { code: '429', message: 'Please retry after', status: '429' });
     }
-    if (write) counters.writes += 1;
+    if (write) counters.writes += writeCost(lookup.route.template, exchange.method, bodyText);
     else counters.reads += 1;
     const usageHeaders: Record<string, string> = { 'x-ms-resource-unit': '1' };
     if (verdict.usage > 0.8) usageHeaders['x-ms-throttle-limit-percentage'] = verdict.usage.toFixed(1);

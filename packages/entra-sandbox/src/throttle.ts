@@ -12,8 +12,9 @@ import type { RequestBudget, SandboxBehaviour } from './types';
 
 /** How one budget is spent: whether a request fits now, charging it, and the share in use. */
 interface Meter {
-  waitMs(now: number, budget: RequestBudget): number;
-  charge(now: number, budget: RequestBudget): void;
+  /** 0 when `cost` requests fit now; otherwise the ms until they do. */
+  waitMs(now: number, budget: RequestBudget, cost: number): number;
+  charge(now: number, budget: RequestBudget, cost: number): void;
   /** Share of the budget in use now (for x-ms-throttle-limit-percentage). */
   usage(now: number, budget: RequestBudget): number;
 }
@@ -37,17 +38,19 @@ class SlidingWindow implements Meter {
     return this.stamps.length - this.head;
   }
 
-  /** 0 when a request fits now; otherwise the ms until enough old charges have left the window. */
-  waitMs(now: number, budget: RequestBudget): number {
+  /** 0 when `cost` fits now; otherwise the ms until enough old charges have left the window. */
+  waitMs(now: number, budget: RequestBudget, cost: number): number {
     const used = this.used(now, budget);
-    if (used < budget.requests) return 0;
-    // Once this charge expires, used drops to budget.requests - 1 and one request fits again.
-    const freeing = this.stamps[this.head + (used - budget.requests)]!;
+    if (used + cost <= budget.requests) return 0;
+    // More than the window holds can never fit: the caller hears "a window from now", every time.
+    if (cost > budget.requests) return budget.windowMs;
+    // Once this charge expires, used drops to budget.requests - cost and the request fits.
+    const freeing = this.stamps[this.head + (used + cost - budget.requests) - 1]!;
     return Math.max(1, freeing + budget.windowMs - now);
   }
 
-  charge(now: number): void {
-    this.stamps.push(now);
+  charge(now: number, _budget: RequestBudget, cost: number): void {
+    for (let i = 0; i < cost; i += 1) this.stamps.push(now);
   }
 
   usage(now: number, budget: RequestBudget): number {
@@ -68,14 +71,16 @@ class TokenBucket implements Meter {
     return this.tokens;
   }
 
-  waitMs(now: number, budget: RequestBudget): number {
+  waitMs(now: number, budget: RequestBudget, cost: number): number {
     const tokens = this.refill(now, budget);
-    if (tokens >= 1) return 0;
-    return Math.max(1, Math.ceil((1 - tokens) / (budget.requests / budget.windowMs)));
+    if (tokens >= cost) return 0;
+    // More than the bucket holds can never fit: the caller hears "when it is full", every time.
+    const needed = Math.min(cost, budget.burst!);
+    return Math.max(1, Math.ceil((needed - tokens) / (budget.requests / budget.windowMs)));
   }
 
-  charge(now: number, budget: RequestBudget): void {
-    this.tokens = this.refill(now, budget) - 1;
+  charge(now: number, budget: RequestBudget, cost: number): void {
+    this.tokens = this.refill(now, budget) - cost;
   }
 
   usage(now: number, budget: RequestBudget): number {
@@ -113,23 +118,24 @@ export class Throttle {
   }
 
   /**
-   * Admits and charges a request, or returns why it is throttled (and charges nothing).
-   * `pair` identifies the app+tenant the budget belongs to.
+   * Admits and charges a request costing `writes` of the write budget (0 for a read), or returns why it is
+   * throttled (and charges nothing). `pair` identifies the app+tenant the budget belongs to.
    */
-  admit(pair: string, write: boolean, behaviour: Pick<SandboxBehaviour, 'readLimit' | 'writeLimit'>): ThrottleVerdict | ChargeResult {
+  admit(pair: string, writes: number, behaviour: Pick<SandboxBehaviour, 'readLimit' | 'writeLimit'>): ThrottleVerdict | ChargeResult {
     const now = this.clock();
     const windows = this.windows(pair, behaviour);
-    const writeWait = write ? windows.writes.waitMs(now, behaviour.writeLimit) : 0;
-    const readWait = windows.resourceUnits.waitMs(now, behaviour.readLimit);
+    const write = writes > 0;
+    const writeWait = write ? windows.writes.waitMs(now, behaviour.writeLimit, writes) : 0;
+    const readWait = windows.resourceUnits.waitMs(now, behaviour.readLimit, 1);
     if (writeWait > 0 || readWait > 0) {
       return writeWait >= readWait
         ? { retryAfterMs: writeWait, limit: 'Write', information: 'WriteLimitExceeded' }
         : { retryAfterMs: readWait, limit: 'Read', information: 'ResourceUnitLimitExceeded' };
     }
-    windows.resourceUnits.charge(now, behaviour.readLimit);
+    windows.resourceUnits.charge(now, behaviour.readLimit, 1);
     let usage = windows.resourceUnits.usage(now, behaviour.readLimit);
     if (write) {
-      windows.writes.charge(now, behaviour.writeLimit);
+      windows.writes.charge(now, behaviour.writeLimit, writes);
       usage = Math.max(usage, windows.writes.usage(now, behaviour.writeLimit));
     }
     return { usage };

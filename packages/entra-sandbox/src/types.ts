@@ -41,6 +41,12 @@ export interface SandboxBehaviour {
   pageSize: number;
   /** Write budget per app+tenant (default 3000 per 150000 ms), charged by POST/PATCH/PUT/DELETE. */
   writeLimit: RequestBudget;
+  /**
+   * What a bulk create costs of the write budget: 'call' one write (default), 'item' one write per item
+   * (the other reading of Graph's rules, which the reference leaves open). A call costing more than the
+   * budget can ever hold at once is refused with 429 every time, as a too-large request would be.
+   */
+  bulkCreateCost: 'call' | 'item';
   /** ResourceUnit budget per app+tenant (default 3500 per 10000 ms), charged 1 by every Graph request. */
   readLimit: RequestBudget;
   /** Send Retry-After (seconds, fractional allowed) on 429 (default true). */
@@ -210,6 +216,7 @@ export const DEFAULT_BEHAVIOUR: Readonly<SandboxBehaviour> = Object.freeze({
   bulkItemShape: 'method',
   pageSize: 100,
   writeLimit: { requests: 3000, windowMs: 150_000 },
+  bulkCreateCost: 'call',
   readLimit: { requests: 3500, windowMs: 10_000 },
   retryAfterHeader: true,
   latencyMs: { min: 0, max: 0 },
@@ -280,6 +287,9 @@ export function behaviourProblems(change: Record<string, unknown>): string[] {
         break;
       case 'bulkItemShape':
         if (value !== 'method' && value !== 'device') fail("'method' or 'device'");
+        break;
+      case 'bulkCreateCost':
+        if (value !== 'call' && value !== 'item') fail("'call' or 'item'");
         break;
       case 'writeLimit':
       case 'readLimit':

@@ -12,7 +12,8 @@ import type { Redis } from 'ioredis';
 import { DEFAULT_QUEUE_PREFIX } from './queues';
 
 // KEYS[1] theoretical arrival time (TAT) of the next write, KEYS[2] block marker.
-// ARGV[1] interval between writes (ms), ARGV[2] burst allowance (ms).
+// ARGV[1] interval between writes (ms), ARGV[2] burst allowance (ms), ARGV[3] writes taken at once.
+// n writes at once fit when the last of them would be within the allowance: TAT + (n - 1) interval.
 const ACQUIRE = `
 local blocked = redis.call('PTTL', KEYS[2])
 if blocked > 0 then return blocked end
@@ -20,16 +21,17 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local interval = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
+local writes = tonumber(ARGV[3])
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now then tat = now end
-local earliest = tat - burst
+local earliest = tat + (writes - 1) * interval - burst
 if now < earliest then return math.max(1, math.ceil(earliest - now)) end
-local nextTat = tat + interval
+local nextTat = tat + writes * interval
 redis.call('SET', KEYS[1], tostring(nextTat), 'PX', math.ceil(nextTat - now + burst + 1000))
 return 0
 `;
 
-// Gives one write back: the request it was granted for never left (KEYS[1] TAT, ARGV[1] interval).
+// Gives writes back: the request they were granted for never left (KEYS[1] TAT, ARGV[1] interval × writes).
 const REFUND = `
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 local t = redis.call('TIME')
@@ -87,11 +89,20 @@ export class WriteBudget {
     return { interval, burst: interval * Math.max(0, (this.options.burst ?? 2) - 1) };
   }
 
-  /** Takes one write if the budget allows; otherwise answers how many milliseconds to wait. */
-  async tryAcquire(): Promise<number> {
+  /**
+   * Takes `writes` writes (a call Graph charges that many) if the budget allows them all at once;
+   * otherwise answers how many milliseconds to wait. More than `burst` at once can never be granted: the
+   * caller sizes its calls to the burst.
+   */
+  async tryAcquire(writes = 1): Promise<number> {
     const { interval, burst } = this.pacing();
-    const wait = await this.redis.eval(ACQUIRE, 2, this.key('pace'), this.key('blocked'), interval, burst);
+    const wait = await this.redis.eval(ACQUIRE, 2, this.key('pace'), this.key('blocked'), interval, burst, writes);
     return Number(wait);
+  }
+
+  /** Writes that can go back to back at most: the largest call the budget can ever grant. */
+  get burstWrites(): number {
+    return Math.max(1, this.options.burst ?? 2);
   }
 
   /** How many writes could be taken back to back right now (0 while blocked); takes none. */
@@ -105,10 +116,10 @@ export class WriteBudget {
    * Waits for one write, up to `maxWaitMs`. Returns 0 once a write is taken, or the wait still ahead when
    * that would exceed `maxWaitMs` (the caller then delays its job instead of holding a worker slot).
    */
-  async acquire(maxWaitMs: number, sleep: (ms: number) => Promise<void> = defaultSleep): Promise<number> {
+  async acquire(maxWaitMs: number, sleep: (ms: number) => Promise<void> = defaultSleep, writes = 1): Promise<number> {
     let waited = 0;
     for (;;) {
-      const wait = await this.tryAcquire();
+      const wait = await this.tryAcquire(writes);
       if (wait === 0) return 0;
       if (waited + wait > maxWaitMs) return wait;
       await sleep(wait);
@@ -116,9 +127,9 @@ export class WriteBudget {
     }
   }
 
-  /** Gives back a write taken by `tryAcquire` whose request was never sent. */
-  async refund(): Promise<void> {
-    await this.redis.eval(REFUND, 1, this.key('pace'), this.pacing().interval);
+  /** Gives back the writes taken by `tryAcquire` for a request that was never sent. */
+  async refund(writes = 1): Promise<void> {
+    await this.redis.eval(REFUND, 1, this.key('pace'), this.pacing().interval * writes);
   }
 
   /** Stops every caller for `ms` (a 429's Retry-After). A shorter block never shortens a longer one. */

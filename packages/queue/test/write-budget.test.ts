@@ -76,6 +76,21 @@ describe('WriteBudget (real Redis)', () => {
     expect(wait).toBeLessThanOrEqual(6_000);
   });
 
+  it('grants a call costing several writes only when all of them fit, and never one larger than the burst', async () => {
+    const prefix = testRedisPrefix('budget');
+    const budget = new WriteBudget(redis, 't', { limit: 10, windowMs: 1_000, burst: 10, prefix });
+    expect(await budget.tryAcquire(6)).toBe(0);
+    expect(await budget.available()).toBe(4);
+    // 6 more need two refilled: 200 ms at 10/s.
+    const wait = await budget.tryAcquire(6);
+    expect(wait).toBeGreaterThan(100);
+    expect(wait).toBeLessThanOrEqual(200);
+    await budget.refund(6);
+    expect(await budget.available()).toBe(10);
+    expect(await budget.tryAcquire(11)).toBeGreaterThan(0);
+    expect(await budget.available()).toBe(10);
+  });
+
   it('keeps tenants apart', async () => {
     const prefix = testRedisPrefix('budget');
     const a = new WriteBudget(redis, 'tenant-a', { limit: 1, windowMs: 60_000, burst: 1, prefix });

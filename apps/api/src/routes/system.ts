@@ -85,7 +85,8 @@ export function overviewRoutes(router: Router, deps: ApiDeps): void {
     const since = new Date(now.getTime() - PACE_WINDOW_MS);
     const [writes, running] = await Promise.all([
       db
-        .select({ tenantId: auditEvents.tenantId, count: count() })
+        // A call Graph charged several writes (a bulk create counted per item) says how many.
+        .select({ tenantId: auditEvents.tenantId, count: sql<number>`coalesce(sum(coalesce((${auditEvents.detail} ->> 'writes')::int, 1)), 0)::int` })
         .from(auditEvents)
         .where(and(gt(auditEvents.at, since), like(auditEvents.action, 'graph.%'), sql`(${auditEvents.detail} ->> 'writeSpent') = 'true'`))
         .groupBy(auditEvents.tenantId),

@@ -34,7 +34,9 @@ export const tokenCreate: Handler<'token.create'> = (job, jc) =>
   runOperation(jc, job.data.operationId, async ({ op }) => {
     // Held by another job's bulk call: that job carries it (and fails it, should it fail for good).
     if (op.status === 'running' && op.claimedBy && op.claimedBy !== op.id) return { status: 'covered', detail: `created with ${op.claimedBy}` };
-    const claim = await claimCreateChunk(jc.db, op, jc.config.bulkChunkSize);
+    // Counted per item, a call larger than the budget's burst could never be granted (nor admitted by Graph).
+    const perItem = jc.config.bulkCreateCost === 'item';
+    const claim = await claimCreateChunk(jc.db, op, perItem ? Math.min(jc.config.bulkChunkSize, jc.tenant.budget.burstWrites) : jc.config.bulkChunkSize);
     const leader = claim.find((work) => work.op.id === op.id);
     if (!leader) return { status: 'covered', detail: 'claimed by another bulk call' };
     let leaderError: unknown = null;
@@ -70,7 +72,7 @@ export const tokenCreate: Handler<'token.create'> = (job, jc) =>
     if (ready.length > 0) {
       const outcome = await callGraph(
         jc,
-        { action: 'createDevices', write: true, operationId: op.id, importId: op.importId, detail: { tokens: ready.length }, carries: ready.map(({ work }) => work.op.id) },
+        { action: 'createDevices', write: true, writes: perItem ? ready.length : 1, operationId: op.id, importId: op.importId, detail: { tokens: ready.length }, carries: ready.map(({ work }) => work.op.id) },
         () => jc.tenant.graph.createDevices(ready.map(({ item }) => item), { chunkSize: ready.length }),
       );
       // A bulk call refused as a whole leaves every token to be carried alone.
