@@ -38,6 +38,8 @@ it('a budget configured larger than Graph\'s draws a few 429s, then goes at the 
   const writes = after.writes - before.writes;
   const throttled = after.throttled - before.throttled;
   expect(writes).toBeGreaterThanOrEqual(TOKENS);
-  // One 429 each time the worker's model is found too generous; never one per Retry-After for the run.
-  expect(throttled).toBeLessThanOrEqual(8);
+  // A 429 or a few each time the worker's model is found too generous (after an idle spell its bank
+  // refills to 40, Graph's to 5, and the writes already in flight meet the empty bucket); never one per
+  // Retry-After for the whole run, which is what the old behaviour drew (75 here).
+  expect(throttled, `${throttled} of ${writes + throttled} writes answered 429`).toBeLessThanOrEqual(20);
 }, 150_000);

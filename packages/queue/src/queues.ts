@@ -93,6 +93,21 @@ export async function enqueueOperations(queue: TenantQueue, operations: Operatio
   }
 }
 
+/**
+ * Moves a job still in the wait list to its head, so it is the next one a worker of the tenant takes.
+ * Answers false when the job is not waiting (running, delayed, done or unknown): nothing is moved.
+ */
+export async function moveToHead(queue: TenantQueue, jobId: string): Promise<boolean> {
+  const job = await queue.getJob(jobId);
+  if (!job || !(await job.isWaiting())) return false;
+  try {
+    await job.changePriority({ lifo: true });
+    return true;
+  } catch {
+    return false; // taken by a worker, or removed, in the meantime
+  }
+}
+
 export async function enqueueImportExpansion(queue: TenantQueue, tenantId: string, importId: string): Promise<void> {
   await queue.add('import.expand', { tenantId, importId }, { jobId: `expand-${importId}` });
 }
