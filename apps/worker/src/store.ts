@@ -141,12 +141,15 @@ export async function recordOperationFailure(tx: DbOrTx, op: Operation, failure:
  * leader first, one claim per tenant at a time. Returns every row
  * this leader holds and has not finished, including those claimed by an earlier attempt of the same job.
  */
-/** The create a bulk call would claim next for the tenant (the oldest queued one), or null. */
+/**
+ * The create a bulk call would claim next for the tenant (the oldest queued one never tried), or null.
+ * One tried before is waiting out its backoff, which is not to be cut short.
+ */
 export async function nextQueuedCreate(db: Database, tenantId: string): Promise<Pick<Operation, 'kind' | 'tokenId' | 'generation'> | null> {
   const [row] = await db
     .select({ kind: operations.kind, tokenId: operations.tokenId, generation: operations.generation })
     .from(operations)
-    .where(and(eq(operations.tenantId, tenantId), eq(operations.kind, 'token.create'), eq(operations.status, 'queued')))
+    .where(and(eq(operations.tenantId, tenantId), eq(operations.kind, 'token.create'), eq(operations.status, 'queued'), eq(operations.attempts, 0)))
     .orderBy(asc(operations.createdAt))
     .limit(1);
   return row ?? null;

@@ -94,13 +94,16 @@ export async function enqueueOperations(queue: TenantQueue, operations: Operatio
 }
 
 /**
- * Moves a job still in the wait list to its head, so it is the next one a worker of the tenant takes.
- * Answers false when the job is not waiting (running, delayed, done or unknown): nothing is moved.
+ * Moves a job that is waiting or delayed to the head of the wait list, so it is the next one a worker of
+ * the tenant takes. Answers false when the job is running, done or unknown: nothing is moved.
  */
 export async function moveToHead(queue: TenantQueue, jobId: string): Promise<boolean> {
   const job = await queue.getJob(jobId);
-  if (!job || !(await job.isWaiting())) return false;
+  if (!job) return false;
   try {
+    const state = await job.getState();
+    if (state === 'delayed') await job.promote();
+    else if (state !== 'waiting') return false;
     await job.changePriority({ lifo: true });
     return true;
   } catch {

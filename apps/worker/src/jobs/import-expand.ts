@@ -1,18 +1,30 @@
 // import.expand: after an import's transaction commits, enqueues one job per operation it wrote. It runs
 // in the worker rather than the upload request, so a 100,000-row import answers at once; it is safe to
 // run twice (job ids are deterministic), and the reconciler covers a crash before it ran at all.
+//
+// Only a few create jobs start at once (CREATE_LANES); each bulk call that finishes brings the next create
+// forward (token-create.ts), so creates keep running beside the activations. Started all at once, as
+// many bulk calls as the worker has slots ran together, and no activation found a slot until all their
+// tokens were recorded: 10 s of an idle budget at the start of a 3,000-token import. The other creates
+// wait in the delayed set; should that chain break (a worker restarted), they come due by themselves, a
+// chunk's worth every FALLBACK_SPACING_MS.
 import { and, asc, eq, gt } from 'drizzle-orm';
 import { imports, operations } from '@tokenfleet/db';
 import { enqueueOperations } from '@tokenfleet/queue';
 import type { Handler } from './handler';
+import { createChunkSize } from './token-create';
 
 const PAGE = 2_000;
+export const CREATE_LANES = 3;
+const FALLBACK_SPACING_MS = 2_000;
 
 export const importExpand: Handler<'import.expand'> = async (job, jc) => {
   const [row] = await jc.db.select({ id: imports.id }).from(imports).where(eq(imports.id, job.data.importId));
   if (!row) return { status: 'skipped', detail: 'import not found' };
   let after: string | null = null;
   let enqueued = 0;
+  let creates = 0;
+  const chunk = createChunkSize(jc);
   for (;;) {
     const page = await jc.db
       .select({ id: operations.id, tenantId: operations.tenantId, tokenId: operations.tokenId, kind: operations.kind, generation: operations.generation })
@@ -21,7 +33,15 @@ export const importExpand: Handler<'import.expand'> = async (job, jc) => {
       .orderBy(asc(operations.id))
       .limit(PAGE);
     if (page.length === 0) break;
-    await enqueueOperations(jc.tenant.queue, page);
+    const pageCreates = page.filter((op) => op.kind === 'token.create');
+    await enqueueOperations(jc.tenant.queue, page.filter((op) => op.kind !== 'token.create'));
+    const lanes = pageCreates.slice(0, Math.max(0, CREATE_LANES - creates));
+    await enqueueOperations(jc.tenant.queue, lanes);
+    for (let start = lanes.length; start < pageCreates.length; start += chunk) {
+      const position = creates + start - CREATE_LANES;
+      await enqueueOperations(jc.tenant.queue, pageCreates.slice(start, start + chunk), { delayMs: (Math.floor(position / chunk) + 1) * FALLBACK_SPACING_MS });
+    }
+    creates += pageCreates.length;
     enqueued += page.length;
     after = page[page.length - 1]!.id;
     await job.updateProgress(enqueued);

@@ -35,9 +35,8 @@ export const tokenCreate: Handler<'token.create'> = (job, jc) =>
   runOperation(jc, job.data.operationId, async ({ op }) => {
     // Held by another job's bulk call: that job carries it (and fails it, should it fail for good).
     if (op.status === 'running' && op.claimedBy && op.claimedBy !== op.id) return { status: 'covered', detail: `created with ${op.claimedBy}` };
-    // Counted per item, a call larger than the budget's burst could never be granted (nor admitted by Graph).
     const perItem = jc.config.bulkCreateCost === 'item';
-    const claim = await claimCreateChunk(jc.db, op, perItem ? Math.min(jc.config.bulkChunkSize, jc.tenant.budget.burstWrites) : jc.config.bulkChunkSize);
+    const claim = await claimCreateChunk(jc.db, op, createChunkSize(jc));
     const leader = claim.find((work) => work.op.id === op.id);
     if (!leader) return { status: 'covered', detail: 'claimed by another bulk call' };
     let leaderError: unknown = null;
@@ -117,6 +116,11 @@ export const tokenCreate: Handler<'token.create'> = (job, jc) =>
     if (leaderError) throw leaderError;
     return { status: 'done', detail: `${claim.length} tokens, ${rejected.length} carried alone` };
   });
+
+/** Tokens per bulk call: counted per item, a call larger than the budget's burst could never be granted (nor admitted by Graph). */
+export function createChunkSize(jc: JobContext): number {
+  return jc.config.bulkCreateCost === 'item' ? Math.min(jc.config.bulkChunkSize, jc.tenant.budget.burstWrites) : jc.config.bulkChunkSize;
+}
 
 /**
  * The tokens just created put their activations at the head of the queue; the import's next create goes
