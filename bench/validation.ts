@@ -10,6 +10,8 @@
 //
 //   npx tsx bench/validation.ts [seconds=10] [clients=32] [tokens=20000] [rate=0: as fast as they go]
 //   BENCH_API_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npx tsx bench/validation.ts   (profiles the API)
+//   npx tsx bench/validation.ts 15 32 20000 1000 timeline=1   (also prints each slow tenth of a second
+//   beside what the machine did in it: runnable tasks, and whose CPU, from /proc)
 import { createHash } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -21,11 +23,15 @@ import postgres from 'postgres';
 import { base32Encode } from '../packages/domain/src/base32';
 import { totpCode, type TotpKey } from '../packages/domain/src/totp';
 import { startApiProcess, uploadSeedFile } from '../test/support/api-process';
+import { watchMachine, type MachineSample } from './machine-timeline';
 
-const seconds = Number(process.argv[2] ?? 10);
-const clients = Number(process.argv[3] ?? 32);
-const tokenCount = Number(process.argv[4] ?? 20_000);
-const rate = Number(process.argv[5] ?? 0);
+const positional = process.argv.slice(2).filter((arg) => !arg.includes('='));
+const named = new Map(process.argv.slice(2).filter((arg) => arg.includes('=')).map((arg) => arg.split('=', 2) as [string, string]));
+const seconds = Number(positional[0] ?? 10);
+const clients = Number(positional[1] ?? 32);
+const tokenCount = Number(positional[2] ?? 20_000);
+const rate = Number(positional[3] ?? 0);
+const timeline = named.get('timeline') === '1';
 const MIX = { right: 0.6, wrong: 0.25, replay: 0.15 };
 
 /** CPU seconds (user + system) a process has used, from /proc. */
@@ -105,6 +111,8 @@ try {
   let nextToken = 0;
   const accepted: { index: number; code: string }[] = [];
   const latencies: number[] = [];
+  /** performance.now() at each recorded answer, beside its latency (for the timeline). */
+  const finishedAt: number[] = [];
   const counts = { right: 0, wrong: 0, replay: 0, unexpected: 0, errors: 0 };
 
   async function once(record: boolean, dueAt?: number): Promise<void> {
@@ -138,6 +146,7 @@ try {
     if (kind === 'right' && valid === 'true') accepted.push({ index, code });
     if (!record) return;
     latencies.push(elapsed);
+    finishedAt.push(started + elapsed);
     counts[kind] += 1;
     if ((kind === 'right') !== (valid === 'true')) counts.unexpected += 1;
   }
@@ -157,6 +166,7 @@ try {
   const backendsBefore = await backends();
   const cpuBefore = { api: cpuSeconds(apiPid), redis: cpuOf(/^redis-server/), bench: process.cpuUsage() };
   const loadBefore = loadavg()[0]!;
+  const machine = timeline ? watchMachine({ apiPid, database: new URL(api.database.url).pathname.slice(1) }) : null;
   const started = performance.now();
   const deadline = started + seconds * 1000;
   await Promise.all(
@@ -176,6 +186,7 @@ try {
     }),
   );
   const wall = (performance.now() - started) / 1000;
+  const samples = machine?.stop() ?? [];
   const benchCpu = process.cpuUsage(cpuBefore.bench);
   const backendsAfter = await backends();
   await monitor.end();
@@ -200,6 +211,7 @@ try {
   );
   const baselineRate = baseline / ((performance.now() - baselineStarted) / 1000);
 
+  if (timeline) printTimeline(samples, started, finishedAt, latencies);
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!.toFixed(1);
   const total = latencies.length;
@@ -216,5 +228,37 @@ try {
 } finally {
   agent.destroy();
   await api.stop();
+}
+
+/** Each tenth of a second with an answer slower than the goal's 20 ms, beside what the machine did then. */
+function printTimeline(samples: MachineSample[], started: number, finished: number[], latency: number[]): void {
+  const SLOW_MS = 20;
+  const ms = (seconds: number) => (seconds * 1000).toFixed(0).padStart(4);
+  console.log(`\ntimeline: tenths of a second with an answer over ${SLOW_MS} ms (CPU ms in the tenth; two cores give 200)`);
+  console.log('    t s  answers  slow    max  runnable   api clients backends autovac ckpt pg-other other');
+  const slowIn = { total: 0, autovacuum: 0, checkpointer: 0, busy: 0 };
+  let from = started;
+  for (const sample of samples) {
+    const inTenth = finished.flatMap((at, i) => (at > from && at <= sample.at ? [latency[i]!] : []));
+    const slow = inTenth.filter((value) => value > SLOW_MS).length;
+    const { cpu } = sample;
+    const busy = Object.values(cpu).reduce((sum, value) => sum + value, 0);
+    if (slow > 0) {
+      slowIn.total += slow;
+      if (cpu.autovacuum > 0) slowIn.autovacuum += slow;
+      if (cpu.checkpointer > 0.005) slowIn.checkpointer += slow;
+      if (busy > 0.18) slowIn.busy += slow;
+      console.log(
+        `${((sample.at - started) / 1000).toFixed(1).padStart(7)} ${String(inTenth.length).padStart(8)} ${String(slow).padStart(5)} ${Math.max(...inTenth).toFixed(0).padStart(6)} ${String(sample.runnable).padStart(9)} ` +
+          `${ms(cpu.api)} ${ms(cpu.clients).padStart(7)} ${ms(cpu.backends).padStart(8)} ${ms(cpu.autovacuum).padStart(7)} ${ms(cpu.checkpointer)} ${ms(cpu.postgresOther).padStart(8)} ${ms(cpu.other).padStart(5)}`,
+      );
+    }
+    from = sample.at;
+  }
+  const share = (n: number) => `${slowIn.total ? ((100 * n) / slowIn.total).toFixed(0) : 0} %`;
+  console.log(`slow answers: ${slowIn.total}; in tenths with autovacuum running ${share(slowIn.autovacuum)}, with the checkpointer or WAL writer working ${share(slowIn.checkpointer)}, with both cores over 90 % busy ${share(slowIn.busy)}`);
+  const tenths = samples.length || 1;
+  const mean = (pick: (sample: MachineSample) => number) => ((1000 * samples.reduce((sum, sample) => sum + pick(sample), 0)) / tenths).toFixed(0);
+  console.log(`mean CPU ms per tenth: api ${mean((s) => s.cpu.api)}, clients ${mean((s) => s.cpu.clients)}, backends ${mean((s) => s.cpu.backends)}, autovacuum ${mean((s) => s.cpu.autovacuum)}, checkpointer ${mean((s) => s.cpu.checkpointer)}, other ${mean((s) => s.cpu.other)}`);
 }
 process.exit(0);
