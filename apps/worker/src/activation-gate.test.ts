@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { totpCode, type TotpKey } from '@tokenfleet/domain';
-import { codeAtSendTime, RoundTrips, SEND_MARGIN_CEILING_MS, SEND_MARGIN_FLOOR_MS, WindowClosing } from './activation-gate';
+import { codeAtSendTime, codeMayHaveArrivedLate, RoundTrips, SEND_MARGIN_CEILING_MS, SEND_MARGIN_FLOOR_MS, SEND_MARGIN_UNMEASURED_MS, WindowClosing } from './activation-gate';
 import type { JobContext } from './context';
 
 const key: TotpKey = { secret: new TextEncoder().encode('12345678901234567890'), hashFunction: 'hmacsha1', periodSeconds: 30, digits: 6 };
@@ -32,10 +32,11 @@ describe('codeAtSendTime', () => {
     expect(codeAtSendTime(contextAt(boundary - SEND_MARGIN_FLOOR_MS - 100), key)()).toMatch(/^\d{6}$/);
   });
 
-  it('sizes the time a code must have left from the measured trips: three slowest trips, a second at least, two before any is measured', () => {
+  it('sizes the time a code must have left from the measured trips: three slowest trips, a second at least, a cold start\'s before five are measured', () => {
     expect(tripsOf(40).sendMarginMs()).toBe(SEND_MARGIN_FLOOR_MS);
     expect(tripsOf(600).sendMarginMs()).toBe(1_800);
-    expect(tripsOf(40, 2).sendMarginMs()).toBe(2_000);
+    expect(tripsOf(40, 4).sendMarginMs()).toBe(SEND_MARGIN_UNMEASURED_MS);
+    expect(tripsOf(40, 5).sendMarginMs()).toBe(SEND_MARGIN_FLOOR_MS);
     // A trip stretched by a stall never makes the margin so long that no code could go again.
     expect(tripsOf(60_000).sendMarginMs()).toBe(SEND_MARGIN_CEILING_MS);
     // Only the latest fifty count: a slow spell passes.
@@ -51,5 +52,16 @@ describe('codeAtSendTime', () => {
     const opened = 1_700_000_010_000;
     expect(() => codeAtSendTime(contextAt(opened + 500, 800), key)()).toThrow(WindowClosing);
     expect(codeAtSendTime(contextAt(opened + 500, 0), key)()).toBe(totpCode(key, opened + 500));
+  });
+});
+
+describe('codeMayHaveArrivedLate', () => {
+  it('blames the trip when the request took longer than the window had left, the clock\'s uncertainty counted against us', () => {
+    expect(codeMayHaveArrivedLate(3_000, 40, 0)).toBe(false);
+    expect(codeMayHaveArrivedLate(3_000, 3_200, 0)).toBe(true);
+    expect(codeMayHaveArrivedLate(3_000, 2_600, 300)).toBe(false);
+    expect(codeMayHaveArrivedLate(3_000, 2_800, 300)).toBe(true);
+    // Without a clock estimate nothing can be ruled out.
+    expect(codeMayHaveArrivedLate(3_000, 40, Number.POSITIVE_INFINITY)).toBe(true);
   });
 });

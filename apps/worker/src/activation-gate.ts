@@ -18,8 +18,12 @@ import { delayJob, NotSent } from './errors';
  * job waits for the next window.
  */
 export const SEND_MARGIN_FLOOR_MS = 1_000;
-/** Until calls have been measured, the margin assumes a slow trip. */
-const SEND_MARGIN_UNMEASURED_MS = 2_000;
+/**
+ * Until calls have been measured, the margin assumes a slow trip: a worker just started (or restarted
+ * after a crash, with a backlog) opens its TLS connections to Graph while its first codes are on their way,
+ * on a cold runtime and often a busy machine. Only the first few activations of a process pay for it.
+ */
+export const SEND_MARGIN_UNMEASURED_MS = 5_000;
 /** A third of the shortest window (30 s): some moment of every window still qualifies. */
 export const SEND_MARGIN_CEILING_MS = 10_000;
 
@@ -46,9 +50,14 @@ export class RoundTrips {
   }
 }
 
+/**
+ * The gate before the work that precedes the send: the configured margin, or the send margin when that is
+ * larger (a job let through with less would only be stopped at send time).
+ */
 export async function waitForFreshWindow(jc: JobContext, periodSeconds: number): Promise<void> {
   const { graph } = jc.tenant;
-  const wait = activationWaitMs(graph.now(), periodSeconds, jc.config.activationMarginMs, undefined, graph.clockUncertaintyMs());
+  const margin = Math.max(jc.config.activationMarginMs, jc.tenant.roundTrips.sendMarginMs());
+  const wait = activationWaitMs(graph.now(), periodSeconds, margin, undefined, graph.clockUncertaintyMs());
   if (wait > 0) await delayJob(jc, wait);
 }
 
@@ -87,6 +96,16 @@ export function codeAtSendTime(jc: JobContext, key: TotpKey, onCode?: (msLeft: n
     onCode?.(msLeftInWindow(now, key.periodSeconds));
     return totpCode(key, now);
   };
+}
+
+/**
+ * Whether a code Graph refused may simply have reached it after its window closed: the request took
+ * longer than the window had left when the code was made (less the clock estimate's uncertainty). Such a
+ * refusal says nothing about the seed, and a fresh code in a fresh window is the cure; any other refusal
+ * of a code computed from the seed means the seed, hash or interval does not match the token.
+ */
+export function codeMayHaveArrivedLate(msLeftAtCode: number, tripMs: number, uncertaintyMs: number): boolean {
+  return tripMs + (Number.isFinite(uncertaintyMs) ? uncertaintyMs : msLeftAtCode) >= msLeftAtCode;
 }
 
 /**

@@ -20,7 +20,7 @@ export interface Exchange {
   segments: string[];
   requestId: string;
   clientRequestId: string;
-  /** Sandbox-clock epoch ms when the request arrived (TOTP checks use this moment). */
+  /** Sandbox-clock epoch ms when the request reached the service, after any simulated latency (TOTP checks use this moment). */
   arrivedAt: number;
   /** The origin the client used to reach us, for links it will follow (nextLink, metadata). */
   origin: string;

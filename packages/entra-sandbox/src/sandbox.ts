@@ -239,7 +239,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const segment = segments.find((part) => /^(authenticationMethodDevices|hardwareOathMethods)$/i.test(part)) ?? segments[0];
       throw new GraphError(400, 'Request_BadRequest', `Resource not found for the segment '${segment}'. Hardware OATH APIs exist in /beta only.`);
     }
-    const verdict = throttle.admit(throttlePair, write ? writeCost(lookup.route.template, exchange.method, bodyText) : 0, behaviour);
+    const writes = write ? writeCost(lookup.route.template, exchange.method, bodyText) : 0;
+    const verdict = throttle.admit(throttlePair, writes, behaviour);
     if ('retryAfterMs' in verdict) {
       counters.throttled += 1;
       const headers: Record<string, string> = {
@@ -249,7 +250,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (behaviour.retryAfterHeader) headers['Retry-After'] = retryAfterSeconds(verdict.retryAfterMs);
       throw new GraphError(429, 'TooManyRequests', 'Please retry again later.', headers, { code: '429', message: 'Please retry after', status: '429' });
     }
-    if (write) counters.writes += writeCost(lookup.route.template, exchange.method, bodyText);
+    if (write) counters.writes += writes;
     else counters.reads += 1;
     const usageHeaders: Record<string, string> = { 'x-ms-resource-unit': '1' };
     if (verdict.usage > 0.8) usageHeaders['x-ms-throttle-limit-percentage'] = verdict.usage.toFixed(1);
@@ -351,7 +352,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       // Inspection is the operator's window, not part of the simulated service: no latency.
       if (first === '_sandbox') return handleControl(exchange, bodyText);
       const { min, max } = behaviour.latencyMs;
-      if (max > 0) await wait(min + Math.random() * (max - min));
+      if (max > 0) {
+        await wait(min + Math.random() * (max - min));
+        // The latency is the request's way to the service: Graph checks a code when it gets there, so a
+        // code that left in the last moments of its window can reach it too late, as on a slow network.
+        exchange.arrivedAt = now();
+      }
       if (closing) return;
       if (GRAPH_VERSIONS.has(first.toLowerCase())) return await handleGraph(exchange, bodyText);
       if (handleAuthority(exchange, bodyText)) return;

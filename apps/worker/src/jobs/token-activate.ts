@@ -10,8 +10,8 @@ import { activationWindowLeftSeconds } from '@tokenfleet/config';
 import { eq, sql } from 'drizzle-orm';
 import { insertOperations, operations, operatorCodeBinding, tenants, tokens, transitionToken, type DbOrTx, type Operation, type Token } from '@tokenfleet/db';
 import { enqueueOperations } from '@tokenfleet/queue';
-import { codeAtSendTime, waitForFreshWindow, waitForUnusedWindow, windowStillFresh, WindowClosing } from '../activation-gate';
-import { delayJob, PermanentFailure } from '../errors';
+import { codeAtSendTime, codeMayHaveArrivedLate, waitForFreshWindow, waitForUnusedWindow, windowStillFresh, WindowClosing } from '../activation-gate';
+import { delayJob, PermanentFailure, TransientFailure } from '../errors';
 import { callGraph, lookUpDevice, permanentFrom } from '../graph-call';
 import { runOperation } from '../operation-runner';
 import { completeOperation, markRunning } from '../store';
@@ -49,7 +49,13 @@ export const tokenActivate: Handler<'token.activate'> = (job, jc) =>
     }
     // The metric is of computed codes only: how much of its window an operator's code had left is unknown.
     let msLeftAtSend: number | undefined;
-    const code = operatorCode ? () => operatorCode : codeAtSendTime(jc, seedKey(jc, token), (msLeft) => (msLeftAtSend = msLeft));
+    let codeMadeAt = 0;
+    const code = operatorCode
+      ? () => operatorCode
+      : codeAtSendTime(jc, seedKey(jc, token), (msLeft) => {
+          msLeftAtSend = msLeft;
+          codeMadeAt = Date.now();
+        });
     const activate = () =>
       callGraph(
         jc,
@@ -67,7 +73,15 @@ export const tokenActivate: Handler<'token.activate'> = (job, jc) =>
       );
     // Graph saw nothing of a code that was never sent: the budget has its write back, the job waits.
     const outcome = await activate().catch((error: unknown) => (error instanceof WindowClosing ? delayJob(jc, error.waitMs) : Promise.reject(error)));
-    if (outcome.kind === 'permanent') throw permanentFrom(outcome, 'activating the token');
+    if (outcome.kind === 'permanent') {
+      // A code from the seed that may have reached Graph after its window closed (a stalled process, a
+      // slow network) is sent again, fresh, in a later window: the token is not failed for a late trip.
+      const tripMs = Date.now() - codeMadeAt;
+      if (msLeftAtSend !== undefined && outcome.status === 400 && codeMayHaveArrivedLate(msLeftAtSend, tripMs, jc.tenant.graph.clockUncertaintyMs())) {
+        throw new TransientFailure('code_late', `activating the token: Graph refused the code (${outcome.code}: ${outcome.message}), which may have reached it after its window closed: the request took ${tripMs} ms with ${msLeftAtSend} ms of the window left. A fresh code is sent in a later window`, { status: outcome.status, requestId: outcome.requestId });
+      }
+      throw permanentFrom(outcome, 'activating the token');
+    }
     if (msLeftAtSend !== undefined) activationWindowLeftSeconds.observe({ tenant: jc.tenant.tenantId }, msLeftAtSend / 1000);
     await finish(token, { status: outcome.status, requestId: outcome.requestId });
     return { status: 'done' };
