@@ -26,7 +26,7 @@ afterAll(async () => {
   await system?.stop();
 });
 
-it('sizes bulk creates to the burst when Graph charges each item, and counts each item against the budget', async () => {
+it('sizes bulk creates to half the burst when Graph charges each item, and counts each item against the budget', async () => {
   const before = system.sandbox.inspect.counters();
   const created = await commitTokens(system, worker.context.tenant.queue, sandboxMembers(system, TOKENS).map((upn) => ({ upn })));
   await waitForOperations(system.client.db, created.map((token) => token.id), 120_000);
@@ -37,18 +37,19 @@ it('sizes bulk creates to the burst when Graph charges each item, and counts eac
     .select({ detail: auditEvents.detail })
     .from(auditEvents)
     .where(and(eq(auditEvents.action, 'graph.createDevices'), eq(auditEvents.outcome, 'success')));
-  expect(bulkCalls.length).toBeGreaterThanOrEqual(TOKENS / BURST);
+  expect(bulkCalls.length).toBeGreaterThanOrEqual(TOKENS / (BURST / 2));
   for (const call of bulkCalls) {
     const detail = call.detail ?? {};
-    expect(detail.tokens as number).toBeLessThanOrEqual(BURST);
+    // Half the burst: room left for the writes still on their way when the call arrives.
+    expect(detail.tokens as number).toBeLessThanOrEqual(BURST / 2);
     // What the call cost is on its audit row, as the overview's pace counts it.
     if ((detail.tokens as number) > 1) expect(detail.writes).toBe(detail.tokens);
   }
   const after = system.sandbox.inspect.counters();
   // One write per item created and one per activation: what Graph charged, in full.
   expect(after.writes - before.writes).toBe(2 * TOKENS);
-  // A few 429s where a ten-item call meets a bucket the writes still in flight have not left full (more
-  // on a loaded machine); never a call refused for good, which is what an unsized chunk meets.
+  // A few 429s at most where a call meets a bucket the writes still in flight have not left full enough
+  // (more on a loaded machine); never a call refused for good, which is what an unsized chunk meets.
   const throttled = after.throttled - before.throttled;
   expect(throttled, `${throttled} 429s`).toBeLessThanOrEqual(15);
 }, 150_000);

@@ -117,9 +117,14 @@ export const tokenCreate: Handler<'token.create'> = (job, jc) =>
     return { status: 'done', detail: `${claim.length} tokens, ${rejected.length} carried alone` };
   });
 
-/** Tokens per bulk call: counted per item, a call larger than the budget's burst could never be granted (nor admitted by Graph). */
+/**
+ * Tokens per bulk call. Counted per item, a call larger than the budget's burst could never be granted
+ * (nor admitted by Graph); one as large as the burst needs Graph's bucket exactly full when it arrives,
+ * which the writes still on their way rarely leave it, and is refused whole with a 429. Half the burst
+ * leaves that headroom; per item, the chunk's size does not change what the tokens cost.
+ */
 export function createChunkSize(jc: JobContext): number {
-  return jc.config.bulkCreateCost === 'item' ? Math.min(jc.config.bulkChunkSize, jc.tenant.budget.burstWrites) : jc.config.bulkChunkSize;
+  return jc.config.bulkCreateCost === 'item' ? Math.min(jc.config.bulkChunkSize, Math.max(1, Math.floor(jc.tenant.budget.burstWrites / 2))) : jc.config.bulkChunkSize;
 }
 
 /**
