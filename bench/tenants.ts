@@ -1,68 +1,186 @@
 // Benchmark: one worker process carrying ten tenants at once, each its own Entra (a sandbox of its own at
 // 20 writes/s with a burst of 40, 40 ms latency, strict TOTP), each given the same number of tokens (a mix
 // of 30 s / 60 s, SHA-1 / SHA-256) committed as an import commits them. Prints tokens/s for the whole
-// worker, how much of each tenant's budget it spent, and where the worker's process stood (CPU, RSS). A
-// benchmark prints figures; nothing here is asserted.
+// worker, how much of each tenant's budget it spent, and where the CPU went: the worker's process, the
+// simulated Entras, PostgreSQL. A benchmark prints figures; nothing here is asserted.
 //
-//   npx tsx bench/tenants.ts [tenants=10] [tokens per tenant=300]
+// The loaded tenants' sandboxes run in processes of their own (bench/sandbox-child.ts), as Graph is not
+// in the worker's process in production; `sandboxes=inline` runs them in this one instead (the first
+// version of this bench), so the worker's CPU figure then includes theirs.
+//
+//   npx tsx bench/tenants.ts [tenants=10] [tokens per tenant=300] [sandboxes=process|inline]
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { readdirSync, readFileSync, mkdtempSync } from 'node:fs';
+import { request } from 'node:https';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addTenant, type Tenant } from '@tokenfleet/db';
-import { startSandbox, type Sandbox, type SandboxOptions } from '@tokenfleet/entra-sandbox';
+import { and, count, inArray, notInArray, sql } from 'drizzle-orm';
+import { addTenant, operations, type Tenant } from '@tokenfleet/db';
+import { startSandbox, type SandboxOptions } from '@tokenfleet/entra-sandbox';
 import { createRedis, createTenantQueue } from '@tokenfleet/queue';
 import { commitTokens, type TokenSpec } from '../test/support/commit-tokens';
-import { startTestSystem, waitForOperations } from '../test/support/system';
+import { startTestSystem } from '../test/support/system';
+import { waitUntil } from '../test/support/wait';
 import { startWorker } from '../apps/worker/src/start-worker';
 
-const tenantCount = Number(process.argv[2] ?? 10);
-const perTenant = Number(process.argv[3] ?? 300);
+const positional = process.argv.slice(2).filter((arg) => !arg.includes('='));
+const named = new Map(process.argv.slice(2).filter((arg) => arg.includes('=')).map((arg) => arg.split('=', 2) as [string, string]));
+const tenantCount = Number(positional[0] ?? 10);
+const perTenant = Number(positional[1] ?? 300);
+const inline = named.get('sandboxes') === 'inline';
 const services = { databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/tokenfleet', redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' };
 const stateDir = mkdtempSync(join(tmpdir(), 'tf-bench-tenants-'));
 const behaviour: SandboxOptions = { stateDir, writeLimit: { requests: 20, windowMs: 1000, burst: 40 }, latencyMs: { min: 40, max: 40 }, totpToleranceSteps: 0, generatedUsers: perTenant };
 
-const system = await startTestSystem({ sandbox: behaviour, services });
-const others: Sandbox[] = [];
+/** What the bench needs of a loaded tenant's Entra, wherever it runs. */
+interface BenchSandbox {
+  origin: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  users(): Promise<Array<{ userPrincipalName: string; userType?: string }>>;
+  counters(): Promise<{ writes: number; throttled: number; activationsRefused: number }>;
+  activated(): Promise<number>;
+  pid: number | null;
+  close(): Promise<void>;
+}
+
+async function inlineSandbox(): Promise<BenchSandbox> {
+  const sandbox = await startSandbox({ ...behaviour, tenantId: randomUUID(), clientId: randomUUID() });
+  return {
+    ...sandbox,
+    users: async () => sandbox.inspect.users(),
+    counters: async () => sandbox.inspect.counters(),
+    activated: async () => sandbox.inspect.devices().filter((device) => device.status === 'activated').length,
+    pid: null,
+    close: () => sandbox.close(),
+  };
+}
+
+async function childSandbox(): Promise<BenchSandbox> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'sandbox-child.ts'), JSON.stringify({ ...behaviour, tenantId: randomUUID(), clientId: randomUUID() })], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const first = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`a sandbox process exited with ${code} before it started`)));
+  });
+  const coordinates = JSON.parse(first) as { origin: string; tenantId: string; clientId: string; clientSecret: string; caCertificatePem: string };
+  const inspect = <T>(path: string) =>
+    new Promise<T>((resolve, reject) => {
+      const call = request(`${coordinates.origin}/_sandbox/${path}`, { ca: coordinates.caCertificatePem, headers: { authorization: `Bearer ${coordinates.clientSecret}` } }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as T));
+      });
+      call.on('error', reject);
+      call.end();
+    });
+  return {
+    ...coordinates,
+    users: async () => (await inspect<{ value: Array<{ userPrincipalName: string; userType?: string }> }>('users')).value,
+    counters: () => inspect('counters'),
+    activated: async () => (await inspect<{ value: Array<{ status: string }> }>('devices')).value.filter((device) => device.status === 'activated').length,
+    pid: child.pid ?? null,
+    close: async () => {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** The PostgreSQL server's processes (backends, writers), by their command name. */
+function postgresPids(): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim().startsWith('postgres');
+      } catch {
+        return false;
+      }
+    });
+}
+
+const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+
+// The environment's tenant (tenant A) stays idle: every loaded tenant is one added in Tokenfleet, its
+// sandbox placed as the run asks.
+const system = await startTestSystem({ sandbox: { ...behaviour, generatedUsers: 1 }, services });
+const sandboxes: BenchSandbox[] = [];
 const redis = createRedis(services.redisUrl);
 try {
-  for (let index = 1; index < tenantCount; index += 1) others.push(await startSandbox({ ...behaviour, tenantId: randomUUID(), clientId: randomUUID() }));
+  for (let index = 0; index < tenantCount; index += 1) sandboxes.push(await (inline ? inlineSandbox() : childSandbox()));
   const stored: Tenant[] = [];
-  for (const sandbox of others) {
-    stored.push(await addTenant(system.client.db, system.vault, { name: `bench ${sandbox.port}`, entraTenantId: sandbox.tenantId, clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, authorityHost: sandbox.origin, graphBaseUrl: sandbox.origin, actor: 'bench' }));
+  for (const sandbox of sandboxes) {
+    stored.push(await addTenant(system.client.db, system.vault, { name: `bench ${sandbox.origin}`, entraTenantId: sandbox.tenantId, clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, authorityHost: sandbox.origin, graphBaseUrl: sandbox.origin, actor: 'bench' }));
   }
   const worker = await startWorker(system.config, { graph: system.graph, prefix: system.prefix, env: system.env, reconcileEveryMs: 3_600_000, scheduleSyncs: false });
-  const specsOf = (sandbox: Pick<Sandbox, 'inspect'>): TokenSpec[] =>
-    sandbox.inspect.users().filter((user) => user.userType !== 'Guest').slice(0, perTenant).map((user, index) => ({ upn: user.userPrincipalName, interval: index % 2 === 0 ? 30 : 60, hash: index % 4 >= 2 ? 'hmacsha256' : 'hmacsha1' }));
+  const specsOf = async (sandbox: BenchSandbox): Promise<TokenSpec[]> =>
+    (await sandbox.users()).filter((user) => user.userType !== 'Guest').slice(0, perTenant).map((user, index) => ({ upn: user.userPrincipalName, interval: index % 2 === 0 ? 30 : 60, hash: index % 4 >= 2 ? 'hmacsha256' : 'hmacsha1' }));
+  const specs = await Promise.all(sandboxes.map(specsOf));
 
+  const sandboxPids = sandboxes.flatMap((sandbox) => (sandbox.pid === null ? [] : [sandbox.pid]));
+  const pgPids = postgresPids();
+  const sandboxCpuBefore = sum(sandboxPids.map(cpuSeconds));
+  const pgCpuBefore = sum(pgPids.map(cpuSeconds));
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
-  const committed = await Promise.all([
-    commitTokens(system, worker.context.tenant.queue, specsOf(system.sandbox)),
-    ...others.map((sandbox, index) => commitTokens(system, createTenantQueue({ connection: redis, prefix: system.prefix }, stored[index]!.id), specsOf(sandbox), { tenantId: stored[index]!.id })),
-  ]);
-  await waitForOperations(system.client.db, committed.flat().map((token) => token.id), 60 * 60_000);
+  const committed = await Promise.all(sandboxes.map((_, index) => commitTokens(system, createTenantQueue({ connection: redis, prefix: system.prefix }, stored[index]!.id), specs[index]!, { tenantId: stored[index]!.id })));
+  // One count a second by tenant: a poll naming every token would cost this process (the worker's) more
+  // CPU than the work it waits for.
+  const tenantIds = stored.map((tenant) => tenant.id);
+  const tokenTotal = committed.flat().length;
+  await waitUntil(
+    async () => {
+      const [open] = await system.client.db.select({ n: count() }).from(operations).where(and(inArray(operations.tenantId, tenantIds), notInArray(operations.status, ['succeeded', 'failed', 'cancelled'])));
+      return open!.n === 0 && tokenTotal > 0 ? true : undefined;
+    },
+    { timeoutMs: 60 * 60_000, intervalMs: 1_000, failure: () => 'operations still open after an hour' },
+  );
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
+  const sandboxCpu = sum(sandboxPids.map(cpuSeconds)) - sandboxCpuBefore;
+  const pgCpu = sum(pgPids.map(cpuSeconds)) - pgCpuBefore;
 
-  const sandboxes = [system.sandbox, ...others];
-  const activeEverywhere = sandboxes.reduce((sum, sandbox) => sum + sandbox.inspect.devices().filter((device) => device.status === 'activated').length, 0);
-  const budgetShares = sandboxes.map((sandbox) => (sandbox.inspect.counters().writes / seconds / 20) * 100);
+  const counters = await Promise.all(sandboxes.map((sandbox) => sandbox.counters()));
+  // Each run of an operation's job past its first checks counts an attempt (a wait for the budget or the
+  // TOTP window ends a run, and the next one starts over).
+  const runs = await system.client.db.select({ kind: operations.kind, ops: count(), runs: sql<number>`sum(${operations.attempts})::int` }).from(operations).where(inArray(operations.tenantId, tenantIds)).groupBy(operations.kind);
+  const activeEverywhere = sum(await Promise.all(sandboxes.map((sandbox) => sandbox.activated())));
+  const budgetShares = counters.map((counter) => (counter.writes / seconds / 20) * 100);
   const rows: Array<[string, string]> = [
-    ['tenants × tokens', `${tenantCount} × ${perTenant} = ${tenantCount * perTenant}`],
+    ['tenants × tokens; where the sandboxes run', `${tenantCount} × ${perTenant} = ${tenantCount * perTenant}; ${inline ? 'in the worker\'s process' : 'a process each'}`],
     ['activated in the sandboxes', String(activeEverywhere)],
     ['wall time, commit to last activation', `${seconds.toFixed(1)} s`],
     ['**tokens/s, the whole worker**', (activeEverywhere / seconds).toFixed(1)],
-    ['writes/s ÷ budget per tenant: min / mean / max', `${Math.min(...budgetShares).toFixed(1)} / ${(budgetShares.reduce((a, b) => a + b, 0) / budgetShares.length).toFixed(1)} / ${Math.max(...budgetShares).toFixed(1)} %`],
-    ['429s, all tenants', String(sandboxes.reduce((sum, sandbox) => sum + sandbox.inspect.counters().throttled, 0))],
-    ['activations refused, all tenants', String(sandboxes.reduce((sum, sandbox) => sum + sandbox.inspect.counters().activationsRefused, 0))],
-    ['CPU of this process (worker and the sandboxes) per second', `${((cpu.user + cpu.system) / 1e6 / seconds).toFixed(2)} cores`],
+    ['writes/s ÷ budget per tenant: min / mean / max', `${Math.min(...budgetShares).toFixed(1)} / ${(sum(budgetShares) / budgetShares.length).toFixed(1)} / ${Math.max(...budgetShares).toFixed(1)} %`],
+    ['429s, all tenants', String(sum(counters.map((counter) => counter.throttled)))],
+    ['activations refused, all tenants', String(sum(counters.map((counter) => counter.activationsRefused)))],
+    [`CPU per second: this process (the worker${inline ? ' and the sandboxes' : ''})`, `${((cpu.user + cpu.system) / 1e6 / seconds).toFixed(2)} cores`],
+    ...(inline ? [] : [['CPU per second: the sandbox processes', `${(sandboxCpu / seconds).toFixed(2)} cores`] as [string, string]]),
+    ['CPU per second: PostgreSQL', `${(pgCpu / seconds).toFixed(2)} cores`],
+    ['CPU ms per token: worker / PostgreSQL', `${((cpu.user + cpu.system) / 1e3 / activeEverywhere).toFixed(2)} / ${((pgCpu * 1000) / activeEverywhere).toFixed(2)}`],
+    ['job runs per operation, by kind', runs.map((row) => `${row.kind} ${(row.runs / row.ops).toFixed(2)}`).join(', ')],
     ['peak RSS of this process', `${Math.round(process.resourceUsage().maxRSS / 1024)} MB`],
   ];
   for (const [name, value] of rows) console.log(`${name.padEnd(58)} ${value}`);
   await worker.close(5_000);
 } finally {
-  for (const sandbox of others) await sandbox.close();
+  for (const sandbox of sandboxes) await sandbox.close();
   await system.stop();
   await redis.quit();
 }

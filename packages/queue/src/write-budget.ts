@@ -8,12 +8,18 @@
 // where window-sized bursts granted a second apart can arrive less than a second apart. Times come from
 // Redis's clock, so workers on machines with skewed clocks agree. A 429 blocks the whole budget for
 // Retry-After, so calls already on their way to a worker wait too.
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { DEFAULT_QUEUE_PREFIX } from './queues';
 
 // KEYS[1] theoretical arrival time (TAT) of the next write, KEYS[2] block marker.
-// ARGV[1] interval between writes (ms), ARGV[2] burst allowance (ms), ARGV[3] writes taken at once.
+// ARGV[1] interval between writes (ms), ARGV[2] burst allowance (ms), ARGV[3] writes taken at once,
+// ARGV[4] the longest wait the caller will sleep through (ms).
 // n writes at once fit when the last of them would be within the allowance: TAT + (n - 1) interval.
+// Answers 0 (taken), a positive wait (nothing taken), or a negative one: the writes are taken for that
+// many milliseconds from now, and the caller sleeps exactly so long. Reserving spares the waiters the
+// herd they were: each woke at the same moment, one won, and the others asked again, some twenty
+// scripts per write with a tenant's slots all waiting on its budget.
 const ACQUIRE = `
 local blocked = redis.call('PTTL', KEYS[2])
 if blocked > 0 then return blocked end
@@ -25,10 +31,14 @@ local writes = tonumber(ARGV[3])
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now then tat = now end
 local earliest = tat + (writes - 1) * interval - burst
-if now < earliest then return math.max(1, math.ceil(earliest - now)) end
+local wait = 0
+if now < earliest then
+  wait = math.max(1, math.ceil(earliest - now))
+  if wait > tonumber(ARGV[4]) then return wait end
+end
 local nextTat = tat + writes * interval
 redis.call('SET', KEYS[1], tostring(nextTat), 'PX', math.ceil(nextTat - now + burst + 1000))
-return 0
+return -wait
 `;
 
 // Gives writes back: the request they were granted for never left (KEYS[1] TAT, ARGV[1] interval × writes).
@@ -95,9 +105,13 @@ export class WriteBudget {
    * caller sizes its calls to the burst.
    */
   async tryAcquire(writes = 1): Promise<number> {
+    return this.take(writes, 0);
+  }
+
+  /** ACQUIRE: 0 taken now, < 0 taken for that many ms from now (at most `reserveUpToMs`), > 0 the wait, nothing taken. */
+  private async take(writes: number, reserveUpToMs: number): Promise<number> {
     const { interval, burst } = this.pacing();
-    const wait = await this.redis.eval(ACQUIRE, 2, this.key('pace'), this.key('blocked'), interval, burst, writes);
-    return Number(wait);
+    return Number(await runScript(this.redis, ACQUIRE, [this.key('pace'), this.key('blocked')], [interval, burst, writes, Math.max(0, Math.floor(reserveUpToMs))]));
   }
 
   /** Writes that can go back to back at most: the largest call the budget can ever grant. */
@@ -109,7 +123,7 @@ export class WriteBudget {
   async available(): Promise<number> {
     if ((await this.blockedForMs()) > 0) return 0;
     const { interval, burst } = this.pacing();
-    return Number(await this.redis.eval(AVAILABLE, 1, this.key('pace'), interval, burst));
+    return Number(await runScript(this.redis, AVAILABLE, [this.key('pace')], [interval, burst]));
   }
 
   /**
@@ -119,22 +133,30 @@ export class WriteBudget {
   async acquire(maxWaitMs: number, sleep: (ms: number) => Promise<void> = defaultSleep, writes = 1): Promise<number> {
     let waited = 0;
     for (;;) {
-      const wait = await this.tryAcquire(writes);
-      if (wait === 0) return 0;
-      if (waited + wait > maxWaitMs) return wait;
+      const answer = await this.take(writes, maxWaitMs - waited);
+      if (answer === 0) return 0;
+      const wait = Math.abs(answer);
+      if (answer > 0 && waited + wait > maxWaitMs) return wait;
       await sleep(wait);
       waited += wait;
+      if (answer > 0) continue;
+      // Taken for now. A 429 that came meanwhile voids it: Graph's bucket is empty, whatever was reserved.
+      const blocked = await this.blockedForMs();
+      if (blocked === 0) return 0;
+      if (waited + blocked > maxWaitMs) return blocked;
+      await sleep(blocked);
+      waited += blocked;
     }
   }
 
   /** Gives back the writes taken by `tryAcquire` for a request that was never sent. */
   async refund(writes = 1): Promise<void> {
-    await this.redis.eval(REFUND, 1, this.key('pace'), this.pacing().interval * writes);
+    await runScript(this.redis, REFUND, [this.key('pace')], [this.pacing().interval * writes]);
   }
 
   /** Stops every caller for `ms` (a 429's Retry-After). A shorter block never shortens a longer one. */
   async block(ms: number): Promise<void> {
-    await this.redis.eval(BLOCK, 1, this.key('blocked'), Math.max(1, Math.ceil(ms)));
+    await runScript(this.redis, BLOCK, [this.key('blocked')], [Math.max(1, Math.ceil(ms))]);
   }
 
   /**
@@ -145,7 +167,7 @@ export class WriteBudget {
   async throttled(ms: number): Promise<void> {
     await this.block(ms);
     const { burst } = this.pacing();
-    await this.redis.eval(NOT_BEFORE, 1, this.key('pace'), Math.max(1, Math.ceil(ms)) + burst, burst);
+    await runScript(this.redis, NOT_BEFORE, [this.key('pace')], [Math.max(1, Math.ceil(ms)) + burst, burst]);
   }
 
   /**
@@ -158,7 +180,7 @@ export class WriteBudget {
     const { interval, burst } = this.pacing();
     const burstWrites = burst / interval + 1;
     const ahead = interval * Math.min(1, share) * burstWrites;
-    if (ahead > 0) await this.redis.eval(NOT_BEFORE, 1, this.key('pace'), Math.ceil(ahead), burst);
+    if (ahead > 0) await runScript(this.redis, NOT_BEFORE, [this.key('pace')], [Math.ceil(ahead), burst]);
   }
 
   /** Milliseconds the budget stays blocked (0 when open): the dashboard shows "rate-limited until". */
@@ -169,3 +191,24 @@ export class WriteBudget {
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+const scriptDigests = new Map<string, string>();
+
+/**
+ * Runs a script by its digest (EVALSHA), sending its text only when Redis does not know it yet (after a
+ * restart or a SCRIPT FLUSH): the budget is asked for every write, and EVAL made Redis hash the text and
+ * both sides carry it each time.
+ */
+async function runScript(redis: Redis, script: string, keys: string[], args: Array<string | number>): Promise<unknown> {
+  let digest = scriptDigests.get(script);
+  if (!digest) {
+    digest = createHash('sha1').update(script).digest('hex');
+    scriptDigests.set(script, digest);
+  }
+  try {
+    return await redis.evalsha(digest, keys.length, ...keys, ...args);
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    return redis.eval(script, keys.length, ...keys, ...args);
+  }
+}

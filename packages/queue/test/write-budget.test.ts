@@ -131,4 +131,31 @@ describe('WriteBudget (real Redis)', () => {
     await budget.block(5_000);
     expect(await budget.acquire(100, sleep)).toBeGreaterThan(100);
   });
+
+  it('callers waiting at once each take a slot of their own and sleep once, not wake together and ask again', async () => {
+    const prefix = testRedisPrefix('budget');
+    const budget = new WriteBudget(redis, 't', { limit: 10, windowMs: 1_000, burst: 1, prefix });
+    const sleeps: number[][] = [[], [], [], [], []];
+    const answers = await Promise.all(sleeps.map((slept) => budget.acquire(2_000, (ms) => { slept.push(ms); return new Promise<void>((r) => setTimeout(r, ms)); })));
+    expect(answers).toEqual([0, 0, 0, 0, 0]);
+    // The first goes at once; the others slept once each, for slots one interval (100 ms) apart.
+    const waits = sleeps.map((slept) => slept.reduce((a, b) => a + b, 0)).sort((a, b) => a - b);
+    expect(sleeps.map((slept) => slept.length).sort()).toEqual([0, 1, 1, 1, 1]);
+    for (let index = 1; index < waits.length; index += 1) expect(waits[index]! - waits[index - 1]!).toBeGreaterThanOrEqual(80);
+  });
+
+  it('a write reserved before a 429 waits out the block', async () => {
+    const prefix = testRedisPrefix('budget');
+    const budget = new WriteBudget(redis, 't', { limit: 10, windowMs: 1_000, burst: 1, prefix });
+    expect(await budget.tryAcquire()).toBe(0);
+    const slept: number[] = [];
+    const answer = budget.acquire(300, async (ms) => {
+      slept.push(ms);
+      // Graph answers another caller's write with a 429 while this one sleeps toward its slot.
+      if (slept.length === 1) await budget.throttled(5_000);
+      await new Promise<void>((r) => setTimeout(r, ms));
+    });
+    expect(await answer).toBeGreaterThan(4_000);
+    expect(slept).toHaveLength(1);
+  });
 });
