@@ -88,12 +88,12 @@ export const tokenActivate: Handler<'token.activate'> = (job, jc) =>
 
     async function finish(current: Token, graph: { status: number; requestId: string | null }, note?: string) {
       const redo = await jc.db.transaction(async (tx): Promise<Operation[]> => {
-        const [now] = await tx.select().from(tokens).where(eq(tokens.id, current.id)).for('update');
-        if (now?.state === 'lost') return deactivateLost(tx, now, graph);
         // A tenant may choose to keep no seed once Entra holds the token: it can then never be re-activated.
-        // Read now, not at start-up, so an admin's change applies to the next activation.
-        const [tenant] = await tx.select({ settings: tenants.settings }).from(tenants).where(eq(tenants.id, jc.tenant.tenantId));
-        const purge = tenant?.settings.purgeSeedsWhenActive === true;
+        // Its settings are read with the token, not at start-up, so an admin's change applies to the next activation.
+        const [locked] = await tx.select({ token: tokens, settings: tenants.settings }).from(tokens).innerJoin(tenants, eq(tenants.id, tokens.tenantId)).where(eq(tokens.id, current.id)).for('update', { of: tokens });
+        const now = locked?.token;
+        if (now?.state === 'lost') return deactivateLost(tx, now, graph);
+        const purge = locked?.settings.purgeSeedsWhenActive === true;
         await transitionToken(tx, now ?? current, { type: enabling ? 'enabled' : 'activated' }, { lastError: null, ...(purge ? { secretKeyId: null, secretCiphertext: null } : {}) }, { actor: 'worker', operationId: op.id, importId: op.importId, detail: { ...(note ? { note } : {}), ...(purge ? { seedPurged: true } : {}), ...(enabling ? { inEntra: 'activated' } : {}) } });
         await completeOperation(tx, op, graph);
         return [];
