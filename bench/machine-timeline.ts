@@ -23,6 +23,20 @@ function read(path: string): string | null {
   }
 }
 
+/** CPU seconds (user + system) a process has used so far; 0 once it has ended. */
+export function cpuSeconds(pid: number): number {
+  return ticksOf(String(pid)) / 100;
+}
+
+/** CPU seconds used so far by every process whose command name matches (e.g. PostgreSQL's backends). */
+export function cpuOf(command: RegExp): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (/^\d+$/.test(entry) && command.test(read(`/proc/${entry}/comm`)?.trim() ?? '')) total += cpuSeconds(Number(entry));
+  }
+  return total;
+}
+
 function ticksOf(pid: string): number {
   const stat = read(`/proc/${pid}/stat`);
   if (!stat) return 0;

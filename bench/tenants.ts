@@ -11,7 +11,7 @@
 //   npx tsx bench/tenants.ts [tenants=10] [tokens per tenant=300] [sandboxes=process|inline]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { request } from 'node:https';
 import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
@@ -23,6 +23,7 @@ import { createRedis, createTenantQueue } from '@tokenfleet/queue';
 import { commitTokens, type TokenSpec } from '../test/support/commit-tokens';
 import { startTestSystem } from '../test/support/system';
 import { waitUntil } from '../test/support/wait';
+import { cpuOf, cpuSeconds } from './machine-timeline';
 import { startWorker } from '../apps/worker/src/start-worker';
 
 const positional = process.argv.slice(2).filter((arg) => !arg.includes('='));
@@ -91,30 +92,6 @@ async function childSandbox(): Promise<BenchSandbox> {
   };
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc. */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-/** The PostgreSQL server's processes (backends, writers), by their command name. */
-function postgresPids(): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .map(Number)
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim().startsWith('postgres');
-      } catch {
-        return false;
-      }
-    });
-}
-
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 
 // The environment's tenant (tenant A) stays idle: every loaded tenant is one added in Tokenfleet, its
@@ -134,27 +111,25 @@ try {
   const specs = await Promise.all(sandboxes.map(specsOf));
 
   const sandboxPids = sandboxes.flatMap((sandbox) => (sandbox.pid === null ? [] : [sandbox.pid]));
-  const pgPids = postgresPids();
   const sandboxCpuBefore = sum(sandboxPids.map(cpuSeconds));
-  const pgCpuBefore = sum(pgPids.map(cpuSeconds));
+  const pgCpuBefore = cpuOf(/^postgres/);
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
-  const committed = await Promise.all(sandboxes.map((_, index) => commitTokens(system, createTenantQueue({ connection: redis, prefix: system.prefix }, stored[index]!.id), specs[index]!, { tenantId: stored[index]!.id })));
+  await Promise.all(sandboxes.map((_, index) => commitTokens(system, createTenantQueue({ connection: redis, prefix: system.prefix }, stored[index]!.id), specs[index]!, { tenantId: stored[index]!.id })));
   // One count a second by tenant: a poll naming every token would cost this process (the worker's) more
   // CPU than the work it waits for.
   const tenantIds = stored.map((tenant) => tenant.id);
-  const tokenTotal = committed.flat().length;
   await waitUntil(
     async () => {
       const [open] = await system.client.db.select({ n: count() }).from(operations).where(and(inArray(operations.tenantId, tenantIds), notInArray(operations.status, ['succeeded', 'failed', 'cancelled'])));
-      return open!.n === 0 && tokenTotal > 0 ? true : undefined;
+      return open!.n === 0 ? true : undefined;
     },
     { timeoutMs: 60 * 60_000, intervalMs: 1_000, failure: () => 'operations still open after an hour' },
   );
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
   const sandboxCpu = sum(sandboxPids.map(cpuSeconds)) - sandboxCpuBefore;
-  const pgCpu = sum(pgPids.map(cpuSeconds)) - pgCpuBefore;
+  const pgCpu = cpuOf(/^postgres/) - pgCpuBefore;
 
   const counters = await Promise.all(sandboxes.map((sandbox) => sandbox.counters()));
   // Each run of an operation's job past its first checks counts an attempt (a wait for the budget or the

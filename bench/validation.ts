@@ -14,7 +14,6 @@
 //   beside what the machine did in it: runnable tasks, and whose CPU, from /proc)
 import { createHash } from 'node:crypto';
 import { Agent, request } from 'node:http';
-import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile, mkdtemp } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { tmpdir } from 'node:os';
@@ -23,7 +22,7 @@ import postgres from 'postgres';
 import { base32Encode } from '../packages/domain/src/base32';
 import { totpCode, type TotpKey } from '../packages/domain/src/totp';
 import { startApiProcess, uploadSeedFile } from '../test/support/api-process';
-import { watchMachine, type MachineSample } from './machine-timeline';
+import { cpuOf, cpuSeconds, watchMachine, type MachineSample } from './machine-timeline';
 
 const positional = process.argv.slice(2).filter((arg) => !arg.includes('='));
 const named = new Map(process.argv.slice(2).filter((arg) => arg.includes('=')).map((arg) => arg.split('=', 2) as [string, string]));
@@ -33,29 +32,6 @@ const tokenCount = Number(positional[2] ?? 20_000);
 const rate = Number(positional[3] ?? 0);
 const timeline = named.get('timeline') === '1';
 const MIX = { right: 0.6, wrong: 0.25, replay: 0.15 };
-
-/** CPU seconds (user + system) a process has used, from /proc. */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0; // the process ended
-  }
-}
-function cpuOf(command: RegExp): number {
-  let total = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
-      if (command.test(comm)) total += cpuSeconds(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return total;
-}
 
 const secretOf = (index: number) => createHash('sha256').update(`bench-validation-${index}`).digest().subarray(0, 20);
 const keyOf = (index: number): TotpKey => ({ secret: secretOf(index), hashFunction: 'hmacsha1', periodSeconds: 30, digits: 6 });
