@@ -10,8 +10,19 @@ export interface OperationWork {
 
 export const FINAL_STATUSES: ReadonlySet<Operation['status']> = new Set(['succeeded', 'failed', 'cancelled']);
 
+/**
+ * Every job starts with this read, and drizzle took 175 µs of CPU to build it (two tables' columns)
+ * each time: it is built once per pool, and each run only binds the id.
+ */
+const loadOperationQueries = new WeakMap<Database, ReturnType<typeof prepareLoadOperation>>();
+function prepareLoadOperation(db: Database) {
+  return db.select().from(operations).innerJoin(tokens, eq(tokens.id, operations.tokenId)).where(eq(operations.id, sql.placeholder('operationId'))).prepare('tf_load_operation');
+}
+
 export async function loadOperation(db: Database, operationId: string): Promise<OperationWork | null> {
-  const [row] = await db.select().from(operations).innerJoin(tokens, eq(tokens.id, operations.tokenId)).where(eq(operations.id, operationId));
+  let query = loadOperationQueries.get(db);
+  if (!query) loadOperationQueries.set(db, (query = prepareLoadOperation(db)));
+  const [row] = await query.execute({ operationId });
   return row ? { op: row.operations, token: row.tokens } : null;
 }
 

@@ -14,7 +14,7 @@ export {
   MasterKeyConfigError,
 } from './seed-vault';
 export type { MasterKey, MasterKeys, EncryptedSeed, SeedVault, SeedDecryptionReason } from './seed-vault';
-export { appendAudit, appendAuditMany } from './audit';
+export { appendAudit, appendAuditMany, type AuditEventRef } from './audit';
 export type { AuditEventInput } from './audit';
 export { transitionToken, updateTokenFields, TokenStateConflict } from './token-store';
 export { obsoleteAfterDaysOfToken, tokenStatusSql } from './token-status-sql';
