@@ -10,6 +10,7 @@ import { commitTokens, sandboxMembers } from '../../../test/support/commit-token
 import { startTestSystem, waitForOperations, type TestSystem } from '../../../test/support/system';
 import { CREATE_LANES } from '../src/jobs/import-expand';
 import { startWorker, type RunningWorker } from '../src/start-worker';
+import { waitUntil } from '../../../test/support/wait';
 
 const TOKENS = 600;
 let system: TestSystem;
@@ -33,6 +34,9 @@ it('starts a few bulk creates, chains the rest one after another, and activates 
   await system.client.db.update(operations).set({ importId }).where(inArray(operations.tokenId, ids));
   const callsBefore = system.sandbox.inspect.calls().length;
 
+  // The tokens' 60 s window must have time left when the first chunk's activations come: in its last
+  // seconds the gate holds them for the next window (the send margin), and meanwhile every create would run.
+  await waitUntil(async () => (60_000 - (system.sandbox.now() % 60_000) > 30_000 ? true : undefined), { timeoutMs: 40_000, intervalMs: 200, failure: () => 'no window with 30 s left' });
   const queue = worker.context.tenant.queue;
   await enqueueImportExpansion(queue, system.tenantId, importId);
   await waitForOperations(system.client.db, ids, 120_000);
