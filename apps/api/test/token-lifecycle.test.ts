@@ -90,8 +90,8 @@ describe('disable and enable take effect in Entra', () => {
 
   it('without a seed, enable needs the code the token shows now, and sends that one', async () => {
     const [token] = await activeTokens(1, 1);
-    // The step Entra accepted the import's code in, as Entra recorded it: Tokenfleet's estimate of Graph's
-    // clock can move back by a second or more as it narrows, and Entra refuses a code of a step it used.
+    // The step Entra accepted the import's code in, as Entra recorded it, not as Tokenfleet's estimate of
+    // Graph's clock puts it afterwards: Entra refuses a code of a step it used.
     const activatedInStep = Math.floor(Date.parse(device(token!.serial)!.activation.activatedDateTime!) / 30_000);
     expect((await post(`/api/v1/tokens/${token!.id}/disable`)).status).toBe(202);
     await settled(token!.id);
