@@ -66,12 +66,13 @@ export async function startApi(config: Config, overrides: StartApiOverrides = {}
   if (!overrides.skipMigrations) await runMigrations(config.databaseUrl, { logger: { info: (message) => logger.info(message) } });
 
   const { db, sql, close: closeDb } = createDb(config.databaseUrl, { applicationName: 'tokenfleet-api' });
+  const validationPool = createDb(config.databaseUrl, { applicationName: 'tokenfleet-api-validation', max: config.validation.dbPoolSize });
   const redis = createRedis(config.redisUrl, { failFast: true });
   const queues = new Map<string, TenantQueue>();
   const closeConnections = async () => {
     await Promise.allSettled([...queues.values()].map((queue) => queue.close()));
     await redis.quit().catch(() => redis.disconnect());
-    await closeDb();
+    await Promise.all([closeDb(), validationPool.close()]);
   };
 
   try {
@@ -95,6 +96,7 @@ export async function startApi(config: Config, overrides: StartApiOverrides = {}
     const deps: ApiDeps = {
       db,
       sql,
+      validationSql: validationPool.sql,
       redis,
       redisPrefix: context.prefix,
       queues: (tenantId) => {

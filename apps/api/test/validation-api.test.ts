@@ -392,3 +392,19 @@ describe('logs', () => {
     expect(logs).not.toContain(`"${code}"`);
   });
 });
+
+describe('the validation pool', () => {
+  it('answers while every connection of the main pool is held by a long query', async () => {
+    const hardware = await hardwareToken('pool@contoso.example');
+    nextStep();
+    // Ten statements of two seconds each: the main pool (10 connections) has none left for anything else.
+    const held = Array.from({ length: 10 }, () => t.api.deps.sql`select pg_sleep(2)`.then(() => Date.now()));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const answer = await validate('pool@contoso.example', codeOf(hardware.key));
+    const answeredAt = Date.now();
+    const released = Math.min(...(await Promise.all(held)));
+    expect(answer.body).toMatchObject({ validation: 'true' });
+    // Answered before the first long query let its connection go: not queued behind them.
+    expect(answeredAt).toBeLessThan(released);
+  });
+});

@@ -14,6 +14,7 @@ export const validationEnvSchema = z.object({
   VALIDATION_MAX_FAILURES: wholeNumber('VALIDATION_MAX_FAILURES', 1, 1000).default(10),
   VALIDATION_LOCKOUT_CLEAR_MINUTES: wholeNumber('VALIDATION_LOCKOUT_CLEAR_MINUTES', 0, 525_600).default(30),
   VALIDATION_RATE_LIMIT: wholeNumber('VALIDATION_RATE_LIMIT', 1, 1_000_000).default(100),
+  VALIDATION_DB_POOL_SIZE: wholeNumber('VALIDATION_DB_POOL_SIZE', 1, 100).default(2),
   VALIDATION_QR_TTL_SECONDS: wholeNumber('VALIDATION_QR_TTL_SECONDS', 10, 86_400).default(600),
   VALIDATION_ISSUER: z.string().trim().min(1).max(64).regex(/^[^:]+$/, 'VALIDATION_ISSUER may not contain ":"').default('Tokenfleet'),
   TOKENFLEET_PUBLIC_URL: z
@@ -32,6 +33,12 @@ export interface ValidationConfig {
   lockoutClearMs: number;
   /** Requests per second one validator key may make. */
   rateLimitPerSecond: number;
+  /**
+   * Connections of the validation routes' own PostgreSQL pool. Few on purpose: statements that arrive
+   * together then share one socket write and one backend wake-up (docs/performance.md measured 2 against
+   * 10), and the dashboard's or an import's long queries, on the main pool, never hold a validation back.
+   */
+  dbPoolSize: number;
   /** How long a `hashqr` link from createuser serves its QR image. */
   qrTtlMs: number;
   /** The issuer name mobile apps show beside a software token. */
@@ -46,6 +53,7 @@ export function toValidationConfig(env: z.infer<typeof validationEnvSchema>): Va
     maxFailures: env.VALIDATION_MAX_FAILURES,
     lockoutClearMs: env.VALIDATION_LOCKOUT_CLEAR_MINUTES * 60_000,
     rateLimitPerSecond: env.VALIDATION_RATE_LIMIT,
+    dbPoolSize: env.VALIDATION_DB_POOL_SIZE,
     qrTtlMs: env.VALIDATION_QR_TTL_SECONDS * 1000,
     issuer: env.VALIDATION_ISSUER,
     ...(env.TOKENFLEET_PUBLIC_URL ? { publicUrl: env.TOKENFLEET_PUBLIC_URL.replace(/\/+$/, '') } : {}),

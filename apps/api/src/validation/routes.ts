@@ -39,7 +39,9 @@ export function validationRouter(deps: ApiDeps): Router {
   const router = express.Router();
   const now = deps.clock ?? Date.now;
   const config = () => deps.config.validation;
-  const service = new ValidationService(deps.sql, deps.vault, config, now);
+  // The hot path's statements go to a pool of their own (packages/config/src/validation.ts says why it is small).
+  const sql = deps.validationSql ?? deps.sql;
+  const service = new ValidationService(sql, deps.vault, config, now);
   const limiter = redisRateLimiter(deps.redis, deps.redisPrefix, () => config().rateLimitPerSecond);
   const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 });
 
@@ -66,7 +68,7 @@ export function validationRouter(deps: ApiDeps): Router {
         if (!given) throw MISSING_KEY();
         const keyHash = hashApiKey(given);
         const prefetched = options.withKey?.(req, keyHash);
-        const key = await checkValidatorKey(deps.sql, prefetched ? ((await prefetched).key ?? null) : await lookupKey(deps.sql, keyHash), nowMs);
+        const key = await checkValidatorKey(sql, prefetched ? ((await prefetched).key ?? null) : await lookupKey(sql, keyHash), nowMs);
         const allowed = await limiter.take(key.id, nowMs);
         if (!allowed.allowed) {
           throw new WireError(429, 'rate_limited', `too many requests with this api key; at most ${config().rateLimitPerSecond} per second`, {
@@ -157,7 +159,7 @@ export function validationRouter(deps: ApiDeps): Router {
     async (req, res) => {
       const action = param(req, 'action');
       if (action !== 'listusers') throw new WireError(400, 'unknown_action', 'action must be listusers');
-      const rows = await deps.sql<{ id: string; email: string; createdAt: string }[]>`
+      const rows = await sql<{ id: string; email: string; createdAt: string }[]>`
         select id, email, created_at::text as "createdAt" from validation_users order by created_at, id`;
       res.set('Cache-Control', 'no-store').json(
         rows.map((row) => {
@@ -172,7 +174,7 @@ export function validationRouter(deps: ApiDeps): Router {
   router.get(`${QR_PATH}/:file`, async (req, res) => {
     const file = typeof req.params.file === 'string' ? req.params.file : '';
     const ticket = file.endsWith('.png') ? await readQrTicket(deps.redis, deps.redisPrefix, file.slice(0, -4)) : null;
-    const user = ticket ? await findValidationUser(deps.sql, ticket.userId) : null;
+    const user = ticket ? await findValidationUser(sql, ticket.userId) : null;
     const secret = user && ticket && user.secretCiphertext && seedFingerprint(user.secretCiphertext) === ticket.seedFingerprint ? service.softwareSecret(user) : null;
     res.set('Cache-Control', 'no-store');
     if (!user || !secret) {
