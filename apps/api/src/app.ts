@@ -2,6 +2,7 @@
 // (probes, then authentication, then every other route, then a 404 in the envelope), bull-board for
 // admins, the built dashboard for everything else, and the one error middleware.
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
@@ -33,7 +34,7 @@ import { userRoutes } from './routes/users';
 import { validationAdminRoutes } from './validation/admin-routes';
 import { withValidationRoutes } from './validation/openapi';
 import { redactRequest } from './validation/log-redaction';
-import { validationRouter } from './validation/routes';
+import { validationRoutes, type ValidationRoutes } from './validation/routes';
 import { webhookDeliveryRouter } from './webhooks/delivery-route';
 import { webhookJoinerRoutes, webhookSourceRoutes } from './routes/webhook-sources';
 
@@ -97,7 +98,23 @@ export function createApiRouter(deps: ApiDeps, stores: SessionStores = sessionSt
   return router;
 }
 
-export function createApp(deps: ApiDeps): Express {
+/**
+ * The API's request listener: the validation API's wire routes first, on node's own request (see
+ * validation/routes.ts), then the express app, which is also returned.
+ */
+export function createRequestListener(deps: ApiDeps): { app: Express; listener: (req: IncomingMessage, res: ServerResponse) => void } {
+  const validation = validationRoutes(deps);
+  const app = createApp(deps, validation);
+  return {
+    app,
+    listener: (req, res) => {
+      if (!validation.handle(req, res)) app(req, res);
+    },
+  };
+}
+
+/** The express app; with the validation routes first, so it answers them too when it is served alone. */
+export function createApp(deps: ApiDeps, validation: ValidationRoutes = validationRoutes(deps)): Express {
   const app = express();
   app.disable('x-powered-by');
 
@@ -105,7 +122,10 @@ export function createApp(deps: ApiDeps): Express {
   // request logger: each validation writes an audit row (user, token, outcome, key, client) instead of a
   // log line, which at a thousand validations a second would cost a sixth of the API's CPU; its errors
   // are logged.
-  app.use(validationRouter(deps));
+  app.use((req, res, next) => {
+    if (!validation.handle(req, res)) next();
+  });
+  app.use(validation.router);
 
   app.use(
     pinoHttp({

@@ -2,13 +2,13 @@
 // bootstrap API key, Redis and the tenant queues, then the HTTP server. `npm run start:api` (main.ts),
 // `npm start` and the end-to-end tests all come through here; `close()` undoes it in reverse.
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { createLogger, type Config } from '@tokenfleet/config';
 import { createDb, ensureTenant, openSeedVault, runMigrations, type SeedVault } from '@tokenfleet/db';
 import { createRedis, createTenantQueue, type TenantQueue } from '@tokenfleet/queue';
-import { createApp } from './app';
+import { createRequestListener } from './app';
 import { ensureBootstrapApiKey, type Role } from './auth';
 import { ensureAccount } from './routes/accounts';
 import type { ApiDeps, UserDirectory } from './deps';
@@ -117,8 +117,8 @@ export async function startApi(config: Config, overrides: StartApiOverrides = {}
       ...(overrides.clock ? { clock: overrides.clock } : {}),
       signIn: overrides.signIn ?? signInClientFor(config, logger.child({ part: 'sign-in' })),
     };
-    const app = createApp(deps);
-    const server = await listen(app, overrides.port ?? config.port, overrides.host);
+    const { app, listener } = createRequestListener(deps);
+    const server = await listen(listener, overrides.port ?? config.port, overrides.host);
     const { port } = server.address() as AddressInfo;
     const url = `http://${overrides.host && overrides.host !== '0.0.0.0' ? overrides.host : '127.0.0.1'}:${port}`;
     logger.info({ url, mode: config.mode, tenant: tenant.id }, `Tokenfleet API listening on ${url}${config.mode === 'sandbox' ? ' (SANDBOX)' : ''}`);
@@ -145,10 +145,16 @@ export async function startApi(config: Config, overrides: StartApiOverrides = {}
   }
 }
 
-function listen(app: Express, port: number, host: string | undefined): Promise<Server> {
+function listen(listener: RequestListener, port: number, host: string | undefined): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const done = (error?: Error) => (error ? reject(error) : resolve(server));
-    const server = host ? app.listen(port, host, done) : app.listen(port, done);
+    const server = createServer(listener);
+    server.once('error', reject);
+    const done = () => {
+      server.off('error', reject);
+      resolve(server);
+    };
+    if (host) server.listen(port, host, done);
+    else server.listen(port, done);
   });
 }
 

@@ -359,6 +359,29 @@ describe('validate against the inventory', () => {
   });
 });
 
+describe('the wire routes as express matched them', () => {
+  const fieldsOf = async (answer: Response) => (await answer.json()) as Record<string, string>;
+  it('answer any case and a trailing slash, read only form bodies, and refuse a form they cannot decode', async () => {
+    const params = new URLSearchParams({ ...keyParam(), userid: 'u-nobody', token: '123456', format: '1' });
+    for (const path of ['/Validate', '/validate/', '/VALIDATE/']) {
+      const answer = await fetch(`${t.url}${path}?${params.toString()}`);
+      expect([path, answer.status, (await fieldsOf(answer)).response]).toEqual([path, 200, 'user not found']);
+    }
+    // A JSON body is not a form: the parameters come from the query string alone.
+    const json = await fetch(`${t.url}/validate?${params.toString()}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"userid":"other"}' });
+    expect((await fieldsOf(json)).userid).toBe('u-nobody');
+    const form = (headers: Record<string, string>, body: string) => fetch(`${t.url}/validate?format=1`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body });
+    const latin1 = await form({ 'content-type': 'application/x-www-form-urlencoded; charset=iso-8859-2' }, params.toString());
+    expect([latin1.status, (await fieldsOf(latin1)).error]).toEqual([400, 'invalid_body']);
+    const many = await form({}, `${params.toString()}&${Array.from({ length: 60 }, (_, i) => `p${i}=1`).join('&')}`);
+    expect([many.status, (await fieldsOf(many)).error]).toEqual([400, 'invalid_body']);
+    const utf8 = await form({ 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' }, params.toString());
+    expect([utf8.status, (await fieldsOf(utf8)).response]).toEqual([200, 'user not found']);
+    // Other methods and paths are the rest of the API's.
+    expect((await fetch(`${t.url}/validate`, { method: 'PUT' })).status).toBe(404);
+  });
+});
+
 describe('listusers', () => {
   it('answers JSON: userid, username and registration time of every user', async () => {
     const answer = await wire('/api.php', { ...keyParam('api'), action: 'listusers', format: '0' });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Router } from 'express';
 import { openApiDocument } from '../src/index';
 import type { ApiDeps } from '../src/deps';
-import { validationRouter } from '../src/validation/routes';
+import { validationRoutes } from '../src/validation/routes';
 
 interface RouteLayer {
   route?: { path: string; methods: Record<string, boolean> };
@@ -20,9 +20,10 @@ function registeredRoutes(router: Router): string[] {
 describe('the OpenAPI document of the validation routes', () => {
   const rootItems = Object.entries(openApiDocument.paths as Record<string, Record<string, unknown>>).filter(([, item]) => 'servers' in item);
 
-  it('describes exactly the routes the validation router registers, at the server root', () => {
-    // Building the router does no I/O: its dependencies are used per request.
-    const registered = registeredRoutes(validationRouter({} as ApiDeps));
+  it('describes exactly the routes the validation API registers, at the server root', () => {
+    // Building the routes does no I/O: their dependencies are used per request.
+    const routes = validationRoutes({} as ApiDeps);
+    const registered = [...routes.wirePaths.flatMap((path) => [`GET ${path}`, `POST ${path}`]), ...registeredRoutes(routes.router)].sort();
     const documented = rootItems.flatMap(([path, item]) => Object.keys(item).filter((key) => key !== 'servers').map((method) => `${method.toUpperCase()} ${path}`)).sort();
     expect(registered).toEqual(['GET /api.php', 'GET /createuser', 'GET /qr/{file}', 'GET /validate', 'POST /api.php', 'POST /createuser', 'POST /validate']);
     expect(documented).toEqual(registered);

@@ -1,7 +1,7 @@
 // The TOTPRadius Web API's wire conventions (docs/validation-api.md): parameters from the query string or
 // a form body, alike; `format` 0 PHP-serialized (the default), 1 JSON, 2 XML, 3 plain `true` / `false`;
 // every answer a flat record of strings, errors included, in the format asked for.
-import type { Request, Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { phpSerialize, xmlDocument } from '@tokenfleet/domain';
 
 export type Format = 0 | 1 | 2 | 3;
@@ -11,16 +11,20 @@ export type Fields = Record<string, string>;
 /** The XML document's root element; one child per field. */
 export const XML_ROOT = 'result';
 
+/** What a validation route reads of a request: its parameters, from the query string and the form body. */
+export interface WireParams {
+  query: URLSearchParams;
+  /** The form of a POST with an `application/x-www-form-urlencoded` body; else undefined. */
+  form: URLSearchParams | undefined;
+}
+
 /** One parameter, from the form body or else the query string; a repeated parameter counts once (the first). */
-export function param(req: Request, name: string): string | undefined {
-  const fromBody = (req.body as Record<string, unknown> | undefined)?.[name];
-  const value = fromBody !== undefined ? fromBody : (req.query as Record<string, unknown>)[name];
-  const first = Array.isArray(value) ? value[0] : value;
-  return typeof first === 'string' ? first : undefined;
+export function param(req: WireParams, name: string): string | undefined {
+  return req.form?.get(name) ?? req.query.get(name) ?? undefined;
 }
 
 /** `format` as sent; anything but 0–3 is answered in format 0 with a 400 by the caller. */
-export function formatOf(req: Request): Format | null {
+export function formatOf(req: WireParams): Format | null {
   const value = param(req, 'format');
   if (value === undefined || value.trim() === '') return 0;
   return /^[0-3]$/.test(value.trim()) ? (Number(value.trim()) as Format) : null;
@@ -37,7 +41,7 @@ const CONTENT_TYPES: Record<Format, string> = {
  * Writes `fields` in `format`. Format 3 is the one field `verdict` names (`validation` or `success`),
  * `true` or `false` and nothing else.
  */
-export function send(res: Response, status: number, format: Format, fields: Fields, verdict: 'validation' | 'success'): void {
+export function send(res: ServerResponse, status: number, format: Format, fields: Fields, verdict: 'validation' | 'success'): void {
   let body: string;
   switch (format) {
     case 0:
@@ -53,9 +57,13 @@ export function send(res: Response, status: number, format: Format, fields: Fiel
       body = fields[verdict] === 'true' ? 'true' : 'false';
       break;
   }
-  // Written directly rather than with res.send: no ETag is hashed for an answer that is never cached.
+  writeBody(res, status, CONTENT_TYPES[format], body);
+}
+
+/** An answer never cached (so no ETag is hashed for it), written on node's own response. */
+export function writeBody(res: ServerResponse, status: number, contentType: string, body: string): void {
   res.statusCode = status;
-  res.setHeader('Content-Type', CONTENT_TYPES[format]);
+  res.setHeader('Content-Type', contentType);
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('Content-Length', Buffer.byteLength(body, 'utf8'));
   res.end(body);
