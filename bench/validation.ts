@@ -155,7 +155,7 @@ try {
   // (the API's and the clients'), the database's caches. Its p99 is printed too: it is what the first
   // seconds after a restart look like.
   await drive(WARM_UP_MS);
-  const warmUp = { count: latencies.length, p99: [...latencies].sort((a, b) => a - b)[Math.floor(latencies.length * 0.99)] ?? 0 };
+  const warmUp = { count: latencies.length, p99: percentile([...latencies].sort((a, b) => a - b), 0.99) };
   latencies.length = 0;
   finishedAt.length = 0;
   // The mix starts again; unexpected answers and errors are counted from the warm-up on.
@@ -201,7 +201,7 @@ try {
 
   if (timeline) printTimeline(samples, started, finishedAt, latencies);
   latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!.toFixed(1);
+  const at = (q: number) => percentile(latencies, q).toFixed(1);
   const total = latencies.length;
   console.log(`/validate, ${clients} concurrent clients for ${wall.toFixed(1)} s${rate > 0 ? `, paced at ${rate}/s (latency from when each request was due)` : ', back to back'}, ${tokenCount} hardware tokens (each its own user), GET and form POST, format 1`);
   console.log(`mix: ${counts.right} right, ${counts.wrong} wrong, ${counts.replay} replayed`);
@@ -217,6 +217,11 @@ try {
 } finally {
   agent.destroy();
   await api.stop();
+}
+
+/** The value at quantile `q` of values sorted ascending. */
+function percentile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 }
 
 /** Each tenth of a second with an answer slower than the goal's 20 ms, beside what the machine did then. */

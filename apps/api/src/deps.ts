@@ -18,8 +18,8 @@ export interface ApiDeps {
   db: Database;
   /** The same pool as `db`, for hand-written SQL (readiness, grouped counts). */
   sql: postgres.Sql;
-  /** The validation routes' own small pool (`VALIDATION_DB_POOL_SIZE`); the main pool when not given. */
-  validationSql?: postgres.Sql;
+  /** The validation routes' own small pool (`VALIDATION_DB_POOL_SIZE`), apart from `sql`. */
+  validationSql: postgres.Sql;
   redis: Redis;
   /** The BullMQ queue of a tenant (one per Entra tenant); the caller caches and closes them. */
   queues: (tenantId: string) => TenantQueue;

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, tokens } from '@tokenfleet/db';
 import { base32Decode, base32Encode, totpCode, type TotpKey } from '@tokenfleet/domain';
 import { eq } from 'drizzle-orm';
+import { waitUntil } from '../../../test/support/wait';
 import { startTestApi, type TestApi } from './helpers';
 
 const run = promisify(execFile);
@@ -422,7 +423,14 @@ describe('the validation pool', () => {
     nextStep();
     // Ten statements of two seconds each: the main pool (10 connections) has none left for anything else.
     const held = Array.from({ length: 10 }, () => t.api.deps.sql`select pg_sleep(2)`.then(() => Date.now()));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await waitUntil(
+      async () => {
+        const [row] = await t.api.deps.validationSql<{ n: number }[]>`
+          select count(*)::int as n from pg_stat_activity where datname = current_database() and state = 'active' and query = 'select pg_sleep(2)'`;
+        return row!.n === 10 ? true : undefined;
+      },
+      { timeoutMs: 1500, intervalMs: 20, failure: () => 'the ten long queries did not all start' },
+    );
     const answer = await validate('pool@contoso.example', codeOf(hardware.key));
     const answeredAt = Date.now();
     const released = Math.min(...(await Promise.all(held)));

@@ -4,12 +4,12 @@
 import type { IncomingMessage } from 'node:http';
 import { WireError } from './wire';
 
-export const FORM_LIMIT_BYTES = 16 * 1024;
-export const FORM_PARAMETER_LIMIT = 50;
+const FORM_LIMIT_BYTES = 16 * 1024;
+const FORM_PARAMETER_LIMIT = 50;
 
 const FORM_TYPE = 'application/x-www-form-urlencoded';
 
-const unreadable = (status: 400) => new WireError(status, 'invalid_body', 'the form body cannot be read');
+const undecodable = () => new WireError(400, 'invalid_body', 'the form body cannot be read');
 
 /**
  * The form of a POST with an `application/x-www-form-urlencoded` body; undefined for any other request
@@ -41,9 +41,9 @@ export function readForm(req: IncomingMessage): Promise<URLSearchParams | undefi
       reject(tooLarge());
     };
     const onEnd = () => {
-      if (!decodable) return reject(unreadable(400));
+      if (!decodable) return reject(undecodable());
       const form = new URLSearchParams(Buffer.concat(chunks, size).toString('utf8'));
-      if (form.size > FORM_PARAMETER_LIMIT) return reject(unreadable(400));
+      if (form.size > FORM_PARAMETER_LIMIT) return reject(undecodable());
       resolve(form);
     };
     req.on('data', onData).on('end', onEnd).on('error', reject);

@@ -23,7 +23,6 @@ import type { ValidationSubject } from '@tokenfleet/db';
 import { SOFTWARE_TOKEN, ValidationService, type Caller, type ValidationReason } from './service';
 import { formatOf, param, send, WireError, writeBody, type Fields, type Format, type WireParams } from './wire';
 
-export const VALIDATION_PATHS = ['/validate', '/createuser', '/api.php'] as const;
 export const QR_PATH = '/qr';
 
 /** What `response` says for each outcome of a validation. */
@@ -76,7 +75,7 @@ export function validationRoutes(deps: ApiDeps): ValidationRoutes {
   const now = deps.clock ?? Date.now;
   const config = () => deps.config.validation;
   // The hot path's statements go to a pool of their own (packages/config/src/validation.ts says why it is small).
-  const sql = deps.validationSql ?? deps.sql;
+  const sql = deps.validationSql;
   const service = new ValidationService(sql, deps.vault, config, now);
   const limiter = redisRateLimiter(deps.redis, deps.redisPrefix, () => config().rateLimitPerSecond);
 
