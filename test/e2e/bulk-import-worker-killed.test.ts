@@ -9,7 +9,7 @@ import { startFullSystem, type FullSystem } from '../support/full-system';
 import { waitUntil } from '../support/wait';
 import { buildServerBundles } from '../../scripts/server-bundles';
 import { shareSandboxWithWorkerProcesses, startWorkerProcess as startWorker } from '../support/worker-process';
-import { BULK_SANDBOX, BULK_TIMEOUT_MS, BULK_TOKENS, bulkSeedFile, expectFullyProvisioned } from './bulk-scenario';
+import { BULK_SANDBOX, BULK_TIMEOUT_MS, BULK_TOKENS, bulkSeedFile, expectFullyProvisioned, reportScenario } from './bulk-scenario';
 
 let system: FullSystem;
 const children: ChildProcess[] = [];
@@ -30,6 +30,7 @@ async function activeCount(importId: string): Promise<number> {
 }
 
 it(`imports ${BULK_TOKENS} tokens with the worker killed (SIGKILL) midway and restarted`, async () => {
+  const startedAt = Date.now();
   const { csv, serials } = bulkSeedFile(system);
   const writesBefore = system.sandbox.inspect.counters().writes;
   const id = await system.upload('bulk.csv', csv);
@@ -50,6 +51,7 @@ it(`imports ${BULK_TOKENS} tokens with the worker killed (SIGKILL) midway and re
 
   startWorkerProcess();
   await system.waitForImport(id, BULK_TIMEOUT_MS);
-  await expectFullyProvisioned(system, id, serials, writesBefore);
+  const figures = await expectFullyProvisioned(system, id, serials, writesBefore);
   expect(system.sandbox.inspect.counters().devicesCreated).toBe(serials.length);
+  reportScenario('the worker SIGKILLed midway and restarted', figures, startedAt);
 }, 2 * BULK_TIMEOUT_MS);

@@ -75,5 +75,5 @@ it('carries create, assign, activate, unassign and delete through answers lost o
   expect(system.sandbox.inspect.counters().devicesCreated).toBeGreaterThanOrEqual(count);
   const lost = system.sandbox.inspect.counters().lostResponses;
   expect(lost).toBeGreaterThan(0);
-  reportScenario(`half of all write answers lost, through create, assign, activate, unassign, delete (${lost} answers lost in all)`, { tokens: count, writesPerToken: (system.sandbox.inspect.counters().writes - writesBefore) / count }, startedAt);
+  reportScenario(`half of all write answers lost, through create, assign, activate, unassign, delete (${lost} answers lost in all)`, { tokens: count, writesPerToken: (system.sandbox.inspect.counters().writes - writesBefore) / count, lateCodes: system.sandbox.inspect.counters().activationsRefusedLate }, startedAt);
 }, 600_000);

@@ -25,6 +25,8 @@ export interface DeviceRecord extends Omit<GraphDevice, 'secretKey' | 'assignedT
   methodCreatedAt: number | null;
   activationAttempts: number;
   activationRefused: number;
+  /** Of those, the codes that were right for the window before the one they arrived in: late, not wrong. */
+  activationRefusedLate: number;
   activatedAt: number | null;
   driftSteps: number | null;
   /** Highest TOTP step ever accepted for this device: an older or equal one is a replay. */
@@ -204,6 +206,7 @@ export class Inventory {
     const activation = {
       attempts: record.activationAttempts,
       refused: record.activationRefused,
+      refusedLate: record.activationRefusedLate,
       activatedDateTime: record.activatedAt === null ? null : isoTime(record.activatedAt),
       driftSteps: record.driftSteps,
     };
@@ -254,6 +257,7 @@ export class Inventory {
       lastUsedDateTime: null,
       activationAttempts: 0,
       activationRefused: 0,
+      activationRefusedLate: 0,
       activatedAt: null,
       driftSteps: null,
       lastAcceptedStep: null,
@@ -402,11 +406,27 @@ export class Inventory {
       record.status = 'failedActivation';
       record.activationRefused += 1;
       counters.activationsRefused += 1;
+      if (this.arrivedLate(record, request.verificationCode, arrivedAt)) {
+        record.activationRefusedLate += 1;
+        counters.activationsRefusedLate += 1;
+      }
       throw badRequest('The verification code is not valid for this token. Enter the code the token shows now.');
     }
     record.status = 'activated';
     record.activatedAt = this.context.now();
     if (request.displayName !== undefined) record.displayName = request.displayName;
+  }
+
+  /**
+   * Whether a refused code was the right one for the window just before the one the request arrived in
+   * (and of a step never used): it was made in time and arrived late. Only the counters learn of it;
+   * Graph's answer is the same refusal.
+   */
+  private arrivedLate(record: DeviceRecord, code: string, arrivedAt: number): boolean {
+    const periodMs = record.timeIntervalInSeconds * 1000;
+    const key = { secret: record.secret, hashFunction: record.hashFunction, periodSeconds: record.timeIntervalInSeconds, digits: CODE_DIGITS };
+    const earlier = verifyTotp(key, code, arrivedAt - (this.context.behaviour.totpToleranceSteps + 1) * periodMs, 0);
+    return earlier.ok && (record.lastAcceptedStep === null || earlier.step > record.lastAcceptedStep);
   }
 
   /**

@@ -55,7 +55,7 @@ function pickBehaviour(options: SandboxOptions): Partial<SandboxBehaviour> {
 }
 
 function zeroCounters(): SandboxCounters {
-  return { reads: 0, writes: 0, throttled: 0, injectedFailures: 0, activationsRefused: 0, devicesCreated: 0, lostResponses: 0 };
+  return { reads: 0, writes: 0, throttled: 0, injectedFailures: 0, activationsRefused: 0, activationsRefusedLate: 0, devicesCreated: 0, lostResponses: 0 };
 }
 
 function isWrite(method: string): boolean {

@@ -148,7 +148,7 @@ export interface SandboxDevice {
   lastUsedDateTime: string | null;
   /** The user's method for this device (its id equals the device id), or null when unassigned. */
   method: { id: string; userId: string; createdDateTime: string } | null;
-  activation: { attempts: number; refused: number; activatedDateTime: string | null; driftSteps: number | null };
+  activation: { attempts: number; refused: number; refusedLate: number; activatedDateTime: string | null; driftSteps: number | null };
 }
 
 export interface SandboxCounters {
@@ -157,6 +157,11 @@ export interface SandboxCounters {
   throttled: number;
   injectedFailures: number;
   activationsRefused: number;
+  /**
+   * Of the refused activations, those whose code was right for the window before the one the request
+   * arrived in: made in time, late on its way (a stalled process or machine), not a wrong code.
+   */
+  activationsRefusedLate: number;
   devicesCreated: number;
   /** Writes carried out whose answer was dropped or held (lostWriteResponseRate, holdWriteResponses). */
   lostResponses: number;

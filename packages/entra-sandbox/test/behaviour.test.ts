@@ -223,7 +223,7 @@ describe('inspection and control routes', () => {
     fixture.sandbox.reset();
     expect(fixture.sandbox.inspect.devices()).toEqual([]);
     expect(fixture.sandbox.inspect.calls()).toEqual([]);
-    expect(fixture.sandbox.inspect.counters()).toEqual({ reads: 0, writes: 0, throttled: 0, injectedFailures: 0, activationsRefused: 0, devicesCreated: 0, lostResponses: 0 });
+    expect(fixture.sandbox.inspect.counters()).toEqual({ reads: 0, writes: 0, throttled: 0, injectedFailures: 0, activationsRefused: 0, activationsRefusedLate: 0, devicesCreated: 0, lostResponses: 0 });
     expect(fixture.sandbox.inspect.users().length).toBeGreaterThan(20);
   });
 });

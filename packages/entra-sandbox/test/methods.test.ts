@@ -117,7 +117,7 @@ describe('activate', () => {
     expect((await fixture.client.graph('GET', `${DEVICES}/${device.id}`)).body.status).toBe('failedActivation');
     expect((await activate(ALICE, device.id, good)).status).toBe(204);
     expect(statusOf(device.id)).toBe('activated');
-    expect(fixture.sandbox.inspect.counters().activationsRefused).toBe(1);
+    expect(fixture.sandbox.inspect.counters()).toMatchObject({ activationsRefused: 1, activationsRefusedLate: 0 });
   });
 
   it('refuses a second activation, and a code already used once', async () => {
@@ -133,6 +133,29 @@ describe('activate', () => {
     expect((await activate(ALICE, device.id, codeAt(fixture.sandbox, device.secret, { stepOffset: 1 }))).status).toBe(204);
   });
 
+  it('counts a refused code of the window just closed as late, and a code older still or of a used step as wrong', async () => {
+    fixture.sandbox.configure({ totpToleranceSteps: 0 });
+    const device = await assignedDevice();
+    expect((await activate(ALICE, device.id, codeAt(fixture.sandbox, device.secret, { stepOffset: -2 }))).status).toBe(400);
+    expect(fixture.sandbox.inspect.counters()).toMatchObject({ activationsRefused: 1, activationsRefusedLate: 0 });
+    expect((await activate(ALICE, device.id, codeAt(fixture.sandbox, device.secret, { stepOffset: -1 }))).status).toBe(400);
+    expect(fixture.sandbox.inspect.counters()).toMatchObject({ activationsRefused: 2, activationsRefusedLate: 1 });
+    expect(fixture.sandbox.inspect.devices()[0]!.activation).toMatchObject({ refused: 2, refusedLate: 1 });
+
+    // One tolerated step either way: late is the step just outside it.
+    fixture.sandbox.configure({ totpToleranceSteps: 1 });
+    expect((await activate(ALICE, device.id, codeAt(fixture.sandbox, device.secret, { stepOffset: -2 }))).status).toBe(400);
+    expect(fixture.sandbox.inspect.counters()).toMatchObject({ activationsRefused: 3, activationsRefusedLate: 2 });
+
+    // A step at or before the last one accepted is a replay, never "late".
+    expect((await activate(ALICE, device.id, codeAt(fixture.sandbox, device.secret))).status).toBe(204);
+    expect((await fixture.client.graph('POST', `${methodsOf(ALICE)}/${device.id}/deactivate`)).status).toBe(204);
+    fixture.sandbox.configure({ totpToleranceSteps: 0 });
+    const usedEarlier = codeAt(fixture.sandbox, device.secret, { clock: fixture.sandbox.now() - 30_000 });
+    expect((await activate(ALICE, device.id, usedEarlier)).status).toBe(400);
+    expect(fixture.sandbox.inspect.counters()).toMatchObject({ activationsRefused: 4, activationsRefusedLate: 2 });
+  });
+
   it('refuses the next N activations when refuseActivations is set, then works again', async () => {
     fixture.sandbox.configure({ refuseActivations: 2 });
     const device = await assignedDevice();
@@ -140,7 +163,7 @@ describe('activate', () => {
     expect((await activate(ALICE, device.id, codeAt(fixture.sandbox, device.secret))).status).toBe(400);
     expect(statusOf(device.id)).toBe('failedActivation');
     expect((await activate(ALICE, device.id, codeAt(fixture.sandbox, device.secret))).status).toBe(204);
-    expect(fixture.sandbox.inspect.counters().activationsRefused).toBe(2);
+    expect(fixture.sandbox.inspect.counters()).toMatchObject({ activationsRefused: 2, activationsRefusedLate: 0 });
   });
 
   it('answers 404 for a method the user does not have, and 400 without a code', async () => {
