@@ -14,7 +14,6 @@
 //   npx tsx bench/validation.ts 15 32 20000 1000 timeline=1   (also prints each slow tenth of a second
 //   beside what the machine did in it: runnable tasks, and whose CPU, from /proc)
 import { createHash } from 'node:crypto';
-import { Agent, request } from 'node:http';
 import { writeFile, mkdtemp } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { tmpdir } from 'node:os';
@@ -23,6 +22,7 @@ import postgres from 'postgres';
 import { base32Encode } from '../packages/domain/src/base32';
 import { totpCode, type TotpKey } from '../packages/domain/src/totp';
 import { startApiProcess, uploadSeedFile } from '../test/support/api-process';
+import { BareHttpConnection } from './bare-http';
 import { cpuOf, cpuSeconds, watchMachine, type MachineSample } from './machine-timeline';
 
 const positional = process.argv.slice(2).filter((arg) => !arg.includes('='));
@@ -46,9 +46,11 @@ await writeFile(file, ['upn,serial number,secret key,timeinterval,manufacturer,m
 // The per-key rate limit would (rightly) stop one client this fast; the benchmark measures the route.
 process.env.VALIDATION_RATE_LIMIT = '1000000';
 const api = await startApiProcess({ stateDir: dir, label: 'bench-validation' });
-// node:http with kept-alive connections, one per client: undici's fetch cost the clients more CPU per
-// request than the API spent answering it, on the same two cores.
-const agent = new Agent({ keepAlive: true, maxSockets: clients });
+// One kept-alive connection per client, written and read by hand (bench/bare-http.ts): undici's fetch cost
+// the clients more CPU per request than the API spent answering it, node:http about half as much, on the
+// same two cores.
+const target = new URL(api.base);
+const connections = Array.from({ length: clients }, () => new BareHttpConnection(target.hostname, Number(target.port)));
 try {
   await uploadSeedFile(api, file, 'import');
   const sql = postgres(api.database.url, { max: 1, onnotice: () => {} });
@@ -70,22 +72,6 @@ try {
   });
   const validatorKey = ((await made.json()) as { key: string }).key;
 
-  const target = new URL(api.base);
-  function call(method: 'GET' | 'POST', path: string, body?: string): Promise<{ status: number; text: string }> {
-    return new Promise((resolve, reject) => {
-      const headers: Record<string, string | number> = body === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) };
-      const req = request({ agent, host: target.hostname, port: target.port, method, path, headers }, (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
-        response.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
-  }
-
   let nextToken = 0;
   const accepted: { index: number; code: string }[] = [];
   const latencies: number[] = [];
@@ -93,7 +79,7 @@ try {
   const finishedAt: number[] = [];
   const counts = { right: 0, wrong: 0, replay: 0, unexpected: 0, errors: 0 };
 
-  async function once(dueAt?: number): Promise<void> {
+  async function once(connection: BareHttpConnection, dueAt?: number): Promise<void> {
     const draw = Math.random();
     let kind: 'right' | 'wrong' | 'replay' = draw < MIX.right ? 'right' : draw < MIX.right + MIX.wrong ? 'wrong' : 'replay';
     if (kind === 'replay' && accepted.length === 0) kind = 'right';
@@ -114,8 +100,8 @@ try {
     let valid: string | undefined;
     try {
       // Half the clients' requests as GET with a query string, half as a form POST.
-      const response = Math.random() < 0.5 ? await call('GET', `/validate?${params.toString()}`) : await call('POST', '/validate', params.toString());
-      valid = (JSON.parse(response.text) as { validation?: string }).validation;
+      const response = Math.random() < 0.5 ? await connection.request('GET', `/validate?${params.toString()}`) : await connection.request('POST', '/validate', params.toString());
+      valid = (JSON.parse(response.body) as { validation?: string }).validation;
       if (response.status !== 200) counts.errors += 1;
     } catch {
       counts.errors += 1;
@@ -133,9 +119,9 @@ try {
     const started = performance.now();
     const deadline = started + ms;
     await Promise.all(
-      Array.from({ length: clients }, async (_, client) => {
+      connections.map(async (connection, client) => {
         if (rate <= 0) {
-          while (performance.now() < deadline) await once();
+          while (performance.now() < deadline) await once(connection);
           return;
         }
         // Client `client` sends the requests numbered client, client + clients, …, each at its due time.
@@ -144,7 +130,7 @@ try {
           if (dueAt >= deadline) return;
           const wait = dueAt - performance.now();
           if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-          await once(dueAt);
+          await once(connection, dueAt);
         }
       }),
     );
@@ -190,9 +176,9 @@ try {
   let baseline = 0;
   const baselineStarted = performance.now();
   await Promise.all(
-    Array.from({ length: clients }, async () => {
+    connections.map(async (connection) => {
       while (performance.now() < baselineStarted + 3000) {
-        await call('GET', '/api/v1/health');
+        await connection.request('GET', '/api/v1/health');
         baseline += 1;
       }
     }),
@@ -215,7 +201,7 @@ try {
   console.log(`for scale: GET /api/v1/health (no database) from the same clients right after: ${baselineRate.toFixed(0)}/s`);
   console.log(`machine: ${cpus().length} cores; 1-minute load average ${loadBefore.toFixed(2)} before the run (other processes share the cores)`);
 } finally {
-  agent.destroy();
+  for (const connection of connections) connection.close();
   await api.stop();
 }
 
