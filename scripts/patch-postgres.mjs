@@ -7,6 +7,15 @@
 // query with CONNECTION_CLOSED instead, which Tokenfleet treats as "PostgreSQL is away". And a teardown
 // that cancels the deferred write now also forgets it, or the reconnected connection would never write
 // again (its queries would hang).
+//
+// A second patch mends its queue (src/queue.js), the list each pool keeps of its connections by state. Its
+// shift leaves a hole at the front and forgets the holes only when the queue runs empty; the pool's
+// "busy" queue, with two or more connections taking statements in turn, never does under steady load.
+// So the list grew by one entry per statement, and every move of a connection between queues searched it
+// from the start: 60,000 entries after 60,000 statements, and postgres.js's CPU per statement doubled
+// within 240,000 (`npx tsx bench/postgres-queue.ts` shows it, and that the patch keeps it flat). The
+// patched queue searches from its front only and drops the holes once they are half of it.
+//
 // It edits the installed copy only, is idempotent, and says so when a release no longer needs it.
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -29,4 +38,40 @@ for (const file of ['src/connection.js', 'cjs/src/connection.js']) {
   const teardown = '\n    clearImmediate(nextWriteTimer)\n';
   writeFileSync(path, source.replace(UNGUARDED, GUARDED).replaceAll(teardown, `${teardown}    chunk = nextWriteTimer = null\n`));
   console.log(`patch-postgres: guarded nextWrite in postgres/${file} against a closed connection`);
+}
+
+const QUEUE_MARK = '/* tokenfleet: queue without holes */';
+const SCANNING_REMOVE = `    remove: (x) => {
+      const index = xs.indexOf(x)
+      return index === -1
+        ? null
+        : (xs.splice(index, 1), x)
+    },`;
+const FRONT_REMOVE = `    remove: (x) => {
+      ${QUEUE_MARK}
+      const at = xs.indexOf(x, index)
+      return at === -1
+        ? null
+        : (xs.splice(at, 1), x)
+    },`;
+const HOLE_KEEPING_SHIFT = `      } else {
+        xs[index - 1] = undefined
+      }`;
+const COMPACTING_SHIFT = `      } else if (index >= 64 && index * 2 >= xs.length) {
+        xs = xs.slice(index)
+        index = 0
+      } else {
+        xs[index - 1] = undefined
+      }`;
+for (const file of ['src/queue.js', 'cjs/src/queue.js']) {
+  const path = `${root}${file}`;
+  if (!existsSync(path)) continue;
+  const source = readFileSync(path, 'utf8');
+  if (source.includes(QUEUE_MARK)) continue;
+  if (!source.includes(SCANNING_REMOVE) || !source.includes(HOLE_KEEPING_SHIFT)) {
+    console.warn(`patch-postgres: ${file} is not the queue this patch mends; check whether its holes are still kept (scripts/patch-postgres.mjs)`);
+    continue;
+  }
+  writeFileSync(path, source.replace(SCANNING_REMOVE, FRONT_REMOVE).replace(HOLE_KEEPING_SHIFT, COMPACTING_SHIFT));
+  console.log(`patch-postgres: the queue in postgres/${file} no longer grows with every statement`);
 }
