@@ -15,7 +15,6 @@ const HEADER_END = Buffer.from('\r\n\r\n');
 /** One TCP connection and what is pending on it; a connection the server closed is replaced by a new one. */
 interface Link {
   socket: Socket;
-  open: Promise<void>;
   received: Buffer;
   waiting: { resolve: (answer: BareAnswer) => void; reject: (error: Error) => void } | null;
   closed: boolean;
@@ -36,10 +35,11 @@ export class BareHttpConnection {
       form === undefined
         ? `${method} ${path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\n\r\n`
         : `${method} ${path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${Buffer.byteLength(form)}\r\n\r\n${form}`;
+    // A socket still connecting keeps what is written until it is connected; a failed connect rejects
+    // this answer through `waiting`.
     const answer = new Promise<BareAnswer>((resolve, reject) => {
       link.waiting = { resolve, reject };
     });
-    await link.open;
     link.socket.write(head);
     return answer;
   }
@@ -51,18 +51,7 @@ export class BareHttpConnection {
 
   private connect(): Link {
     const socket = connect({ host: this.host, port: this.port, noDelay: true });
-    const link: Link = {
-      socket,
-      open: new Promise<void>((resolve, reject) => {
-        socket.once('connect', () => resolve());
-        socket.once('error', reject);
-      }),
-      received: Buffer.alloc(0),
-      waiting: null,
-      closed: false,
-    };
-    // A failed connect rejects the request through `waiting` below; the bare promise must not go unhandled.
-    link.open.catch(() => {});
+    const link: Link = { socket, received: Buffer.alloc(0), waiting: null, closed: false };
     const gone = (error?: Error): void => {
       link.closed = true;
       settle(link, error ?? new Error('the server closed the connection'));

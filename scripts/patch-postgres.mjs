@@ -26,19 +26,35 @@ const UNGUARDED = 'function nextWrite(fn) {\n    const x = socket.write(chunk, f
 const GUARDED = `function nextWrite(fn) {\n    ${MARK}\n    if (!socket) {\n      nextWriteTimer !== null && clearImmediate(nextWriteTimer)\n      chunk = nextWriteTimer = null\n      errored(Errors.connection('CONNECTION_CLOSED', options, socket))\n      return false\n    }\n    const x = socket.write(chunk, fn)`;
 
 if (!existsSync(root)) process.exit(0);
-for (const file of ['src/connection.js', 'cjs/src/connection.js']) {
-  const path = `${root}${file}`;
-  if (!existsSync(path)) continue;
-  const source = readFileSync(path, 'utf8');
-  if (source.includes(MARK)) continue;
-  if (!source.includes(UNGUARDED)) {
-    console.warn(`patch-postgres: ${file} has no unguarded nextWrite any more; the guard is not needed (remove scripts/patch-postgres.mjs)`);
-    continue;
+
+/**
+ * Applies one patch to the ESM and the CommonJS copy of a file: skipped where its mark is already in,
+ * a warning where the released text it replaces is not there (a release changed it), else written.
+ */
+function patch({ file, mark, needs, apply, stale, done }) {
+  for (const copy of [`src/${file}`, `cjs/src/${file}`]) {
+    const path = `${root}${copy}`;
+    if (!existsSync(path)) continue;
+    const source = readFileSync(path, 'utf8');
+    if (source.includes(mark)) continue;
+    if (!needs.every((text) => source.includes(text))) {
+      console.warn(`patch-postgres: ${copy} ${stale}`);
+      continue;
+    }
+    writeFileSync(path, apply(source));
+    console.log(`patch-postgres: ${done} in postgres/${copy}`);
   }
-  const teardown = '\n    clearImmediate(nextWriteTimer)\n';
-  writeFileSync(path, source.replace(UNGUARDED, GUARDED).replaceAll(teardown, `${teardown}    chunk = nextWriteTimer = null\n`));
-  console.log(`patch-postgres: guarded nextWrite in postgres/${file} against a closed connection`);
 }
+
+const TEARDOWN = '\n    clearImmediate(nextWriteTimer)\n';
+patch({
+  file: 'connection.js',
+  mark: MARK,
+  needs: [UNGUARDED],
+  apply: (source) => source.replace(UNGUARDED, GUARDED).replaceAll(TEARDOWN, `${TEARDOWN}    chunk = nextWriteTimer = null\n`),
+  stale: 'has no unguarded nextWrite any more; the guard is not needed (remove it from scripts/patch-postgres.mjs)',
+  done: 'guarded nextWrite against a closed connection',
+});
 
 const QUEUE_MARK = '/* tokenfleet: queue without holes */';
 const SCANNING_REMOVE = `    remove: (x) => {
@@ -63,15 +79,11 @@ const COMPACTING_SHIFT = `      } else if (index >= 64 && index * 2 >= xs.length
       } else {
         xs[index - 1] = undefined
       }`;
-for (const file of ['src/queue.js', 'cjs/src/queue.js']) {
-  const path = `${root}${file}`;
-  if (!existsSync(path)) continue;
-  const source = readFileSync(path, 'utf8');
-  if (source.includes(QUEUE_MARK)) continue;
-  if (!source.includes(SCANNING_REMOVE) || !source.includes(HOLE_KEEPING_SHIFT)) {
-    console.warn(`patch-postgres: ${file} is not the queue this patch mends; check whether its holes are still kept (scripts/patch-postgres.mjs)`);
-    continue;
-  }
-  writeFileSync(path, source.replace(SCANNING_REMOVE, FRONT_REMOVE).replace(HOLE_KEEPING_SHIFT, COMPACTING_SHIFT));
-  console.log(`patch-postgres: the queue in postgres/${file} no longer grows with every statement`);
-}
+patch({
+  file: 'queue.js',
+  mark: QUEUE_MARK,
+  needs: [SCANNING_REMOVE, HOLE_KEEPING_SHIFT],
+  apply: (source) => source.replace(SCANNING_REMOVE, FRONT_REMOVE).replace(HOLE_KEEPING_SHIFT, COMPACTING_SHIFT),
+  stale: 'is not the queue this patch mends; check whether its holes are still kept (scripts/patch-postgres.mjs)',
+  done: 'the queue no longer grows with every statement',
+});

@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
-const queueUrl = new URL('../../../node_modules/postgres/src/queue.js', import.meta.url);
+const installed = new URL('../../../node_modules/postgres/', import.meta.url);
+const queueUrl = new URL('src/queue.js', installed);
 
 interface Queue<T> {
   readonly length: number;
@@ -21,7 +22,7 @@ async function newQueue<T>(initial: T[] = []): Promise<Queue<T>> {
 describe("postgres.js's pool queue", () => {
   it('is the patched copy, in the ESM build and the CommonJS one', () => {
     for (const file of ['src/queue.js', 'cjs/src/queue.js']) {
-      expect(readFileSync(new URL(`../../../node_modules/postgres/${file}`, import.meta.url), 'utf8'), file).toContain('tokenfleet: queue without holes');
+      expect(readFileSync(new URL(file, installed), 'utf8'), file).toContain('tokenfleet: queue without holes');
     }
   });
 

@@ -2,7 +2,7 @@
 // validation of create/update bodies, the status life cycle, one user per token, and activation checked
 // with real TOTP against the device's own seed, hash and interval at the moment the request arrived.
 import { randomUUID } from 'node:crypto';
-import { base32Decode, verifyTotp } from '@tokenfleet/domain';
+import { base32Decode, verifyTotp, type TotpKey } from '@tokenfleet/domain';
 import { GraphError } from './http';
 import type { Directory } from './users';
 import type { GraphHashFunction, SandboxBehaviour, SandboxCounters, SandboxDevice, SandboxUser } from './types';
@@ -424,8 +424,7 @@ export class Inventory {
    */
   private arrivedLate(record: DeviceRecord, code: string, arrivedAt: number): boolean {
     const periodMs = record.timeIntervalInSeconds * 1000;
-    const key = { secret: record.secret, hashFunction: record.hashFunction, periodSeconds: record.timeIntervalInSeconds, digits: CODE_DIGITS };
-    const earlier = verifyTotp(key, code, arrivedAt - (this.context.behaviour.totpToleranceSteps + 1) * periodMs, 0);
+    const earlier = verifyTotp(totpKeyOf(record), code, arrivedAt - (this.context.behaviour.totpToleranceSteps + 1) * periodMs, 0);
     return earlier.ok && (record.lastAcceptedStep === null || earlier.step > record.lastAcceptedStep);
   }
 
@@ -440,12 +439,7 @@ export class Inventory {
       behaviour.refuseActivations -= 1;
       return false;
     }
-    const result = verifyTotp(
-      { secret: record.secret, hashFunction: record.hashFunction, periodSeconds: record.timeIntervalInSeconds, digits: CODE_DIGITS },
-      code,
-      arrivedAt,
-      behaviour.totpToleranceSteps,
-    );
+    const result = verifyTotp(totpKeyOf(record), code, arrivedAt, behaviour.totpToleranceSteps);
     if (!result.ok || (record.lastAcceptedStep !== null && result.step <= record.lastAcceptedStep)) return false;
     record.lastAcceptedStep = result.step;
     record.driftSteps = result.drift;
@@ -531,4 +525,9 @@ function parseActivation(body: Record<string, unknown>): { verificationCode: str
 
 export function userNotFound(key: string): GraphError {
   return new GraphError(404, 'Request_ResourceNotFound', `Resource '${key}' does not exist or one of its queried reference-property objects are not present.`);
+}
+
+/** The device's seed, hash and interval as TOTP checks them. */
+function totpKeyOf(record: DeviceRecord): TotpKey {
+  return { secret: record.secret, hashFunction: record.hashFunction, periodSeconds: record.timeIntervalInSeconds, digits: CODE_DIGITS };
 }
