@@ -61,6 +61,12 @@ function assertNoSecretFields(value: unknown, path: string): void {
   }
 }
 
+/** A detail as a hand-written statement takes it: checked for secret fields, as JSON text. */
+export function auditDetailJson(detail: Record<string, unknown>): string {
+  assertNoSecretFields(detail, 'detail');
+  return JSON.stringify(detail);
+}
+
 function toRow(event: AuditEventInput): typeof auditEvents.$inferInsert {
   assertNoSecretFields(event.detail, 'detail');
   return event;

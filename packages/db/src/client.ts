@@ -6,6 +6,8 @@ import postgres from 'postgres';
 import * as schema from './schema';
 
 export type Database = PostgresJsDatabase<typeof schema>;
+/** The postgres.js pool under a drizzle handle, for a hand-written statement on the same connections. */
+export const sqlOf = (db: Database): postgres.Sql => (db as Database & { $client: postgres.Sql }).$client;
 /** The handle a `db.transaction(async (tx) => ...)` callback receives. */
 export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 /** Functions that write as part of a caller's transaction take either. */

@@ -22,6 +22,8 @@ export type { TokenChanges, TransitionContext } from './token-store';
 export { operatorCodeBinding, requestTokenAction, TokenNotFound } from './token-actions';
 export type { TokenActionParams, TokenActionRequest, TokenActionResult } from './token-actions';
 export { insertOperations, requestOperation, retryOperations } from './operation-store';
+export { finishStep } from './finish-step';
+export type { FinishStepInput, FinishedStep, InsertedStep } from './finish-step';
 export type { NewOperationInput } from './operation-store';
 export { ensureTenant, openSeedVault, tenantIdFor, SANDBOX_TENANT_ID } from './runtime';
 export { loadImportStats, settleImport, settleFinishedImports } from './import-progress';

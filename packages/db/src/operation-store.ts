@@ -32,30 +32,33 @@ export interface NewOperationInput {
   bulkActionId?: string | null;
 }
 
+/** The row an operation input becomes (`finishStep` inserts the same row in its one statement). */
+export function newOperationRow(input: NewOperationInput, now: Date) {
+  return {
+    id: input.id ?? randomUUID(),
+    chainId: input.chainId ?? null,
+    bulkActionId: input.bulkActionId ?? null,
+    tenantId: input.tenantId,
+    tokenId: input.tokenId,
+    kind: input.kind,
+    status: input.status ?? 'queued',
+    generation: input.generation,
+    params: input.params ?? {},
+    importId: input.importId ?? null,
+    createdBy: input.createdBy,
+    lastErrorCode: input.lastErrorCode ?? null,
+    lastErrorMessage: input.lastErrorMessage ?? null,
+    queuedAt: input.status === 'failed' ? null : now,
+    finishedAt: input.status === 'failed' ? now : null,
+  } satisfies typeof operations.$inferInsert;
+}
+
 export async function insertOperations(tx: DbOrTx, inputs: NewOperationInput[]): Promise<Operation[]> {
   if (inputs.length === 0) return [];
   const now = new Date();
   return tx
     .insert(operations)
-    .values(
-      inputs.map((input) => ({
-        id: input.id ?? randomUUID(),
-        chainId: input.chainId ?? null,
-        bulkActionId: input.bulkActionId ?? null,
-        tenantId: input.tenantId,
-        tokenId: input.tokenId,
-        kind: input.kind,
-        status: input.status ?? 'queued',
-        generation: input.generation,
-        params: input.params ?? {},
-        importId: input.importId ?? null,
-        createdBy: input.createdBy,
-        lastErrorCode: input.lastErrorCode ?? null,
-        lastErrorMessage: input.lastErrorMessage ?? null,
-        queuedAt: input.status === 'failed' ? null : now,
-        finishedAt: input.status === 'failed' ? now : null,
-      })),
-    )
+    .values(inputs.map((input) => newOperationRow(input, now)))
     .onConflictDoNothing({ target: [operations.tokenId, operations.kind, operations.generation] })
     .returning();
 }

@@ -8,7 +8,7 @@
 import { base32Decode, totpStep, type TotpKey } from '@tokenfleet/domain';
 import { activationWindowLeftSeconds } from '@tokenfleet/config';
 import { eq, sql } from 'drizzle-orm';
-import { insertOperations, operations, operatorCodeBinding, tenants, tokens, transitionToken, type DbOrTx, type Operation, type Token } from '@tokenfleet/db';
+import { finishStep, insertOperations, operations, operatorCodeBinding, tenants, tokens, transitionToken, type DbOrTx, type Operation, type Token } from '@tokenfleet/db';
 import { enqueueOperations } from '@tokenfleet/queue';
 import { codeAtSendTime, codeMayHaveArrivedLate, waitForFreshWindow, waitForUnusedWindow, windowStillFresh, WindowClosing } from '../activation-gate';
 import { delayJob, PermanentFailure, TransientFailure } from '../errors';
@@ -87,6 +87,10 @@ export const tokenActivate: Handler<'token.activate'> = (job, jc) =>
     return { status: 'done' };
 
     async function finish(current: Token, graph: { status: number; requestId: string | null }, note?: string) {
+      const event = { type: enabling ? 'enabled' : 'activated' } as const;
+      const detail = { ...(note ? { note } : {}), ...(enabling ? { inEntra: 'activated' } : {}) };
+      // The usual case in one statement; a token that changed meanwhile (reported lost) takes the transaction below.
+      if (await finishStep(jc.db, { actor: 'worker', operation: op, graph, token: { from: current.state, event, changes: { lastError: null }, detail, purgeSeedIfTenantSays: true } })) return;
       const redo = await jc.db.transaction(async (tx): Promise<Operation[]> => {
         // A tenant may choose to keep no seed once Entra holds the token: it can then never be re-activated.
         // Its settings are read with the token, not at start-up, so an admin's change applies to the next activation.
@@ -94,7 +98,7 @@ export const tokenActivate: Handler<'token.activate'> = (job, jc) =>
         const now = locked?.token;
         if (now?.state === 'lost') return deactivateLost(tx, now, graph);
         const purge = locked?.settings.purgeSeedsWhenActive === true;
-        await transitionToken(tx, now ?? current, { type: enabling ? 'enabled' : 'activated' }, { lastError: null, ...(purge ? { secretKeyId: null, secretCiphertext: null } : {}) }, { actor: 'worker', operationId: op.id, importId: op.importId, detail: { ...(note ? { note } : {}), ...(purge ? { seedPurged: true } : {}), ...(enabling ? { inEntra: 'activated' } : {}) } });
+        await transitionToken(tx, now ?? current, event, { lastError: null, ...(purge ? { secretKeyId: null, secretCiphertext: null } : {}) }, { actor: 'worker', operationId: op.id, importId: op.importId, detail: { ...detail, ...(purge ? { seedPurged: true } : {}) } });
         await completeOperation(tx, op, graph);
         return [];
       });

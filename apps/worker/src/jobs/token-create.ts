@@ -13,7 +13,7 @@
 // adopts the device it finds when it is the one this installation sent (see `ownDevice`).
 import type { DeviceCreate, HardwareOathDevice } from '@tokenfleet/graph';
 import { eq } from 'drizzle-orm';
-import { insertOperations, tokens, TokenStateConflict, transitionToken, updateTokenFields, type DbOrTx, type Operation, type Token } from '@tokenfleet/db';
+import { finishStep, insertOperations, tokens, TokenStateConflict, transitionToken, updateTokenFields, type DbOrTx, type NewOperationInput, type Operation, type Token } from '@tokenfleet/db';
 import { operationJobId } from '@tokenfleet/domain';
 import { enqueueOperations, moveToHead } from '@tokenfleet/queue';
 import type { JobContext } from '../context';
@@ -245,10 +245,36 @@ async function recordCreated(jc: JobContext, work: OperationWork, device: Hardwa
   const { op, token } = work;
   const upn = op.params.upn ?? null;
   const context = { actor: 'worker', operationId: op.id, importId: op.importId };
-  const next = await jc.db.transaction(async (tx) => {
-    const assignedTo = device.assignedTo?.id ?? null;
-    const changes = { graphDeviceId: device.id, graphMethodId: device.id, lastError: null };
-    const base = { tenantId: op.tenantId, tokenId: token.id, generation: op.generation, importId: op.importId, createdBy: 'worker', params: upn ? { upn } : {} };
+  const assignedTo = device.assignedTo?.id ?? null;
+  const changes = { graphDeviceId: device.id, graphMethodId: device.id, lastError: null };
+  const base = { tenantId: op.tenantId, tokenId: token.id, generation: op.generation, importId: op.importId, createdBy: 'worker', params: upn ? { upn } : {} };
+  // The next step once the token is assigned (Entra took the assignment with the create) or only created.
+  const nextStep = (state: Token['state']): NewOperationInput | undefined => {
+    if (state === 'assigned' && op.params.activate === true) return { ...base, kind: 'token.activate' };
+    if (wantsAssignment(op) && state === 'created') {
+      // Entra did not take the assignment with the create: a user it does not know, or a create that
+      // ignored assignTo. Either way the step is visible, with its reason, and retryable.
+      const params = { upn: upn!, activate: op.params.activate === true };
+      return userId
+        ? { ...base, kind: 'token.assign', params }
+        : { ...base, kind: 'token.assign', params, status: 'failed', lastErrorCode: 'user_not_found', lastErrorMessage: `no user ${upn} in Entra; assign the token to an existing user` };
+    }
+    return undefined;
+  };
+  // The usual case in one statement (finishStep); a device found active, or a token that changed under
+  // the create, takes the transaction below.
+  const fast =
+    device.status === 'activated'
+      ? null
+      : await finishStep(jc.db, {
+          actor: 'worker',
+          operation: op,
+          graph: { status: 201, requestId },
+          detail: { deviceId: device.id, bulk: true },
+          token: assignedTo ? { from: token.state, event: { type: 'assigned' }, changes: { ...changes, assignedUserId: assignedTo, assignedUpn: upn } } : { from: token.state, event: { type: 'created' }, changes },
+          next: nextStep(assignedTo ? 'assigned' : 'created'),
+        });
+  const next = fast ? fast.next : await jc.db.transaction(async (tx): Promise<Array<Pick<Operation, 'id' | 'tenantId' | 'tokenId' | 'kind' | 'generation' | 'status' | 'params'>>> => {
     let current: Token;
     try {
       current = assignedTo
@@ -269,19 +295,8 @@ async function recordCreated(jc: JobContext, work: OperationWork, device: Hardwa
       current = await transitionToken(tx, current, { type: 'activated' }, {}, { ...context, detail: { note: 'found active in Entra' } });
     }
     await completeOperation(tx, op, { status: 201, requestId }, { deviceId: device.id, bulk: true });
-
-    if (current.state === 'assigned' && op.params.activate === true) return insertOperations(tx, [{ ...base, kind: 'token.activate' }]);
-    if (wantsAssignment(op) && current.state === 'created') {
-      // Entra did not take the assignment with the create: a user it does not know, or a create that
-      // ignored assignTo. Either way the step is visible, with its reason, and retryable.
-      const params = { upn: upn!, activate: op.params.activate === true };
-      return insertOperations(tx, [
-        userId
-          ? { ...base, kind: 'token.assign', params }
-          : { ...base, kind: 'token.assign', params, status: 'failed', lastErrorCode: 'user_not_found', lastErrorMessage: `no user ${upn} in Entra; assign the token to an existing user` },
-      ]);
-    }
-    return [];
+    const step = nextStep(current.state);
+    return step ? insertOperations(tx, [step]) : [];
   });
   // At the head of the queue: these tokens' assignments and activations go ahead of the import's creates
   // still waiting (most of them siblings a bulk call already carried), so the write budget is spent on
