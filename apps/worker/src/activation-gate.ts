@@ -2,8 +2,6 @@
 // enough of its window is left for the request to arrive while it is still current. Otherwise the job
 // moves to the next window boundary without spending an attempt. It runs again at send time, because a
 // budget wait between the first check and the call can eat the margin.
-import { and, desc, eq, isNotNull, ne } from 'drizzle-orm';
-import { operations } from '@tokenfleet/db';
 import { activationWaitMs, msLeftInWindow, totpCode, totpStep, type TotpKey } from '@tokenfleet/domain';
 import type { JobContext } from './context';
 import { delayJob, NotSent } from './errors';
@@ -111,20 +109,15 @@ export function codeMayHaveArrivedLate(msLeftAtCode: number, tripMs: number, unc
 /**
  * A token activated again (enable, reassign) must not send a code of a window it already sent one in:
  * Entra may refuse a code it has seen (docs/graph-hardware-oath.md §9), and the sandbox does. Waits,
- * without spending an attempt, until Graph's clock is past the window of the token's last code sent.
+ * without spending an attempt, until Graph's clock is past the window of the token's last code sent by
+ * another activation (`lastSentMs`, as `markRunning` read it).
  */
-export async function waitForUnusedWindow(jc: JobContext, tokenId: string, operationId: string, periodSeconds: number): Promise<void> {
-  const [last] = await jc.db
-    .select({ sentAt: operations.sentAt })
-    .from(operations)
-    .where(and(eq(operations.tokenId, tokenId), eq(operations.kind, 'token.activate'), isNotNull(operations.sentAt), ne(operations.id, operationId)))
-    .orderBy(desc(operations.sentAt))
-    .limit(1);
-  if (!last?.sentAt) return;
+export async function waitForUnusedWindow(jc: JobContext, lastSentMs: number | null, periodSeconds: number): Promise<void> {
+  if (lastSentMs === null) return;
   const { graph } = jc.tenant;
   // The code was computed on Graph's clock a moment after sentAt; the uncertainty covers the offset's error.
   const uncertainty = Math.min(graph.clockUncertaintyMs(), periodSeconds * 1000);
-  const usedStep = totpStep(last.sentAt.getTime() + graph.clockOffsetMs() + uncertainty, periodSeconds);
+  const usedStep = totpStep(lastSentMs + graph.clockOffsetMs() + uncertainty, periodSeconds);
   const wait = (usedStep + 1) * periodSeconds * 1000 - graph.now();
   if (wait > 0) await delayJob(jc, wait + 250);
 }

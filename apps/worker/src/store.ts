@@ -1,7 +1,7 @@
 // The worker's reads and writes of operation rows. Shared state changes of tokens go through
 // @tokenfleet/db's transitionToken; what is here is bookkeeping only the worker does.
 import { and, asc, eq, inArray, isNull, notInArray, sql } from 'drizzle-orm';
-import { appendAudit, operations, tokens, type Database, type DbOrTx, type Operation, type Token } from '@tokenfleet/db';
+import { appendAudit, operations, sqlOf, tokens, type Database, type DbOrTx, type Operation, type Token } from '@tokenfleet/db';
 
 export interface OperationWork {
   op: Operation;
@@ -26,12 +26,22 @@ export async function loadOperation(db: Database, operationId: string): Promise<
   return row ? { op: row.operations, token: row.tokens } : null;
 }
 
-/** Counts an attempt and shows the operation as running. */
-export async function markRunning(db: DbOrTx, operationId: string): Promise<void> {
-  await db
-    .update(operations)
-    .set({ status: 'running', attempts: sql`${operations.attempts} + 1`, updatedAt: new Date() })
-    .where(eq(operations.id, operationId));
+/**
+ * Counts an attempt and shows the operation as running, in a statement written out (every job runs it,
+ * and drizzle's update builder cost more CPU than the update). With `lastActivationOf`, the same
+ * statement answers when another activation of that token last sent a code (`waitForUnusedWindow`
+ * needs it), in milliseconds since the epoch, or null.
+ */
+export async function markRunning(db: Database, operationId: string, { lastActivationOf }: { lastActivationOf?: string } = {}): Promise<{ lastActivationSentMs: number | null }> {
+  const lastSent = lastActivationOf
+    ? `(select extract(epoch from max(o.sent_at)) * 1000 from operations o where o.token_id = $3::text::uuid and o.kind = 'token.activate' and o.id <> $1::text::uuid)::float8`
+    : 'null::float8';
+  const [row] = await sqlOf(db).unsafe<{ lastActivationSentMs: number | null }[]>(
+    `update operations set status = 'running', attempts = attempts + 1, updated_at = $2::timestamptz where id = $1::text::uuid returning ${lastSent} as "lastActivationSentMs"`,
+    lastActivationOf ? [operationId, new Date().toISOString(), lastActivationOf] : [operationId, new Date().toISOString()],
+    { prepare: true },
+  );
+  return { lastActivationSentMs: row?.lastActivationSentMs ?? null };
 }
 
 /**

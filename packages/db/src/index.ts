@@ -1,7 +1,7 @@
 // @tokenfleet/db: the schema, the connection, the migration runner, the seed vault and the audit writer.
 // No HTTP and no queues here; the API and the worker build on these.
 export * from './schema';
-export { createDb, isDatabaseUnavailable, postgresErrorCode, PG_UNIQUE_VIOLATION, PG_CHECK_VIOLATION, PG_FOREIGN_KEY_VIOLATION } from './client';
+export { createDb, sqlOf, isDatabaseUnavailable, postgresErrorCode, PG_UNIQUE_VIOLATION, PG_CHECK_VIOLATION, PG_FOREIGN_KEY_VIOLATION } from './client';
 export type { Database, Transaction, DbOrTx, DbClient, CreateDbOptions } from './client';
 export { runMigrations, MIGRATIONS_FOLDER } from './migrate';
 export type { MigrationLogger, MigrationResult } from './migrate';

@@ -26,7 +26,7 @@ export const tokenActivate: Handler<'token.activate'> = (job, jc) =>
     }
     const enabling = op.params.enable === true;
     const { userId, deviceId } = requireAssigned(token, enabling);
-    await markRunning(jc.db, op.id);
+    const { lastActivationSentMs } = await markRunning(jc.db, op.id, { lastActivationOf: token.id });
     const audit = { tokenId: token.id, operationId: op.id, importId: op.importId };
 
     // An earlier attempt may have reached Graph and timed out on the way back: ask before sending again.
@@ -44,7 +44,7 @@ export const tokenActivate: Handler<'token.activate'> = (job, jc) =>
     const operatorCode = typed !== null && stillCurrent(jc, op.params.sealedCode?.step, token.timeIntervalSeconds) ? typed : null;
     const typedBy = op.params.selfService === true ? 'the holder' : 'the operator';
     if (!operatorCode) {
-      await waitForUnusedWindow(jc, token.id, op.id, token.timeIntervalSeconds);
+      await waitForUnusedWindow(jc, lastActivationSentMs, token.timeIntervalSeconds);
       await waitForFreshWindow(jc, token.timeIntervalSeconds);
     }
     // The metric is of computed codes only: how much of its window an operator's code had left is unknown.
