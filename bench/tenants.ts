@@ -12,6 +12,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { request } from 'node:https';
 import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
@@ -114,8 +115,12 @@ try {
   const sandboxCpuBefore = sum(sandboxPids.map(cpuSeconds));
   const pgCpuBefore = cpuOf(/^postgres/);
   const cpuBefore = process.cpuUsage();
+  // How late the worker's one thread runs what is due: a timer, an answer, a job's next step.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const started = performance.now();
   await Promise.all(sandboxes.map((_, index) => commitTokens(system, createTenantQueue({ connection: redis, prefix: system.prefix }, stored[index]!.id), specs[index]!, { tenantId: stored[index]!.id })));
+  const committedAfter = (performance.now() - started) / 1000;
   // One count a second by tenant: a poll naming every token would cost this process (the worker's) more
   // CPU than the work it waits for.
   const tenantIds = stored.map((tenant) => tenant.id);
@@ -127,6 +132,7 @@ try {
     { timeoutMs: 60 * 60_000, intervalMs: 1_000, failure: () => 'operations still open after an hour' },
   );
   const seconds = (performance.now() - started) / 1000;
+  loopDelay.disable();
   const cpu = process.cpuUsage(cpuBefore);
   const sandboxCpu = sum(sandboxPids.map(cpuSeconds)) - sandboxCpuBefore;
   const pgCpu = cpuOf(/^postgres/) - pgCpuBefore;
@@ -141,6 +147,7 @@ try {
     ['tenants × tokens; where the sandboxes run', `${tenantCount} × ${perTenant} = ${tenantCount * perTenant}; ${inline ? 'in the worker\'s process' : 'a process each'}`],
     ['activated in the sandboxes', String(activeEverywhere)],
     ['wall time, commit to last activation', `${seconds.toFixed(1)} s`],
+    ['of which the commit of every tenant\'s tokens', `${committedAfter.toFixed(1)} s`],
     ['**tokens/s, the whole worker**', (activeEverywhere / seconds).toFixed(1)],
     ['writes/s ÷ budget per tenant: min / mean / max', `${Math.min(...budgetShares).toFixed(1)} / ${(sum(budgetShares) / budgetShares.length).toFixed(1)} / ${Math.max(...budgetShares).toFixed(1)} %`],
     ['429s, all tenants', String(sum(counters.map((counter) => counter.throttled)))],
@@ -150,6 +157,7 @@ try {
     ['CPU per second: PostgreSQL', `${(pgCpu / seconds).toFixed(2)} cores`],
     ['CPU ms per token: worker / PostgreSQL', `${((cpu.user + cpu.system) / 1e3 / activeEverywhere).toFixed(2)} / ${((pgCpu * 1000) / activeEverywhere).toFixed(2)}`],
     ['job runs per operation, by kind', runs.map((row) => `${row.kind} ${(row.runs / row.ops).toFixed(2)}`).join(', ')],
+    ['event-loop delay of this process: p50 / p99 / max', [0.5, 0.99].map((q) => (loopDelay.percentile(q * 100) / 1e6).toFixed(1)).join(' / ') + ` / ${(loopDelay.max / 1e6).toFixed(1)} ms`],
     ['peak RSS of this process', `${Math.round(process.resourceUsage().maxRSS / 1024)} MB`],
   ];
   for (const [name, value] of rows) console.log(`${name.padEnd(58)} ${value}`);
