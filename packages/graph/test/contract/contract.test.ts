@@ -497,10 +497,13 @@ for (const target of targets) {
           // token the client holds is no longer valid there.
           second = await startSandbox({ stateDir, port, clientCertificatePem: certificate.certificatePem, clientSecret: `second-${randomUUID()}` });
           okValue(await rotated.getUser(someone.id));
+          // The fresh token replaces the one held: the next call carries it, without another 401.
+          okValue(await rotated.getUser(someone.id));
           const seen = second.inspect.calls().map((call) => [call.method, call.route.includes('/oauth2/') ? 'token' : 'user', call.status]);
           expect(seen).toEqual([
             ['GET', 'user', 401],
             ['POST', 'token', 200],
+            ['GET', 'user', 200],
             ['GET', 'user', 200],
           ]);
           for (const line of lines) expect(line.includes(certificate.privateKeyPem.split('\n')[1]!)).toBe(false);
