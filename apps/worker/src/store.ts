@@ -1,6 +1,6 @@
 // The worker's reads and writes of operation rows. Shared state changes of tokens go through
 // @tokenfleet/db's transitionToken; what is here is bookkeeping only the worker does.
-import { and, asc, eq, inArray, isNull, notInArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import { appendAudit, operations, sqlOf, tokens, type Database, type DbOrTx, type Operation, type Token } from '@tokenfleet/db';
 
 export interface OperationWork {
@@ -49,13 +49,16 @@ export async function markRunning(db: Database, operationId: string, { lastActiv
  * Returns the ones not marked before, so that `unmarkSent` can take back exactly those when the request
  * turns out never to have reached Graph.
  */
-export async function markSent(db: DbOrTx, operationIds: string[]): Promise<string[]> {
+export async function markSent(db: Database, operationIds: string[]): Promise<string[]> {
   if (operationIds.length === 0) return [];
-  const marked = await db
-    .update(operations)
-    .set({ sentAt: new Date(), updatedAt: new Date() })
-    .where(and(inArray(operations.id, operationIds), isNull(operations.sentAt)))
-    .returning({ id: operations.id });
+  // Written out, as markRunning is: every Graph write runs it. The ids go as one text (the pool knows no
+  // array types: createDb's fetch_types), split in the statement.
+  const marked = await sqlOf(db).unsafe<{ id: string }[]>(
+    `update operations set sent_at = $2::timestamptz, updated_at = $2::timestamptz
+     where id = any(string_to_array($1::text, ',')::uuid[]) and sent_at is null returning id`,
+    [operationIds.join(','), new Date().toISOString()],
+    { prepare: true },
+  );
   return marked.map((row) => row.id);
 }
 
@@ -181,10 +184,14 @@ export async function claimCreateChunk(db: Database, leader: Operation, size: nu
     // Claims of one tenant take turns: concurrent leaders would otherwise each lock their own row first
     // and split a chunk into many small bulk calls. The lock ends with the transaction.
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`tokenfleet:create-claim:${leader.tenantId}`}))`);
-    await tx
+    const claimedNow = await tx
       .update(operations)
       .set({ status: 'running', claimedBy: leader.id, attempts: sql`${operations.attempts} + 1`, updatedAt: new Date() })
-      .where(and(eq(operations.id, leader.id), eq(operations.status, 'queued')));
+      .where(and(eq(operations.id, leader.id), eq(operations.status, 'queued')))
+      .returning({ id: operations.id });
+    // Neither queued now nor held from an earlier attempt of this job: another bulk call claimed it while
+    // this job waited for the lock, and carries it. Nothing here to hold or to claim.
+    if (claimedNow.length === 0 && leader.claimedBy !== leader.id) return [];
     const held = await tx
       .select({ id: operations.id })
       .from(operations)
