@@ -26,6 +26,7 @@ import { commitTokens, type TokenSpec } from '../test/support/commit-tokens';
 import { startTestSystem } from '../test/support/system';
 import { waitUntil } from '../test/support/wait';
 import { cpuOf, cpuSeconds } from './machine-timeline';
+import { percentile } from './percentile';
 import { startWorker } from '../apps/worker/src/start-worker';
 
 const positional = process.argv.slice(2).filter((arg) => !arg.includes('='));
@@ -94,7 +95,6 @@ async function childSandbox(): Promise<BenchSandbox> {
   };
 }
 
-const percentile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))] ?? 0;
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 
 // The environment's tenant (tenant A) stays idle: every loaded tenant is one added in Tokenfleet, its
@@ -169,7 +169,7 @@ try {
     ['job runs per operation, by kind', runs.map((row) => `${row.kind} ${(row.runs / row.ops).toFixed(2)}`).join(', ')],
     // The histogram holds the time between the 10 ms timer's runs; what is over 10 ms is how late it ran.
     ['event-loop lateness of this process: p50 / p99 / max', [50, 99].map((q) => (loopDelay.percentile(q) / 1e6 - 10).toFixed(1)).join(' / ') + ` / ${(loopDelay.max / 1e6 - 10).toFixed(1)} ms`],
-    ['send margin of the activations, sampled each second: p50 / max', `${percentile(margins, 0.5)} / ${Math.max(...margins)} ms`],
+    ['send margin of the activations, sampled each second: p50 / max', `${percentile([...margins].sort((a, b) => a - b), 0.5)} / ${Math.max(...margins)} ms`],
     ['peak RSS of this process', `${Math.round(process.resourceUsage().maxRSS / 1024)} MB`],
   ];
   for (const [name, value] of rows) console.log(`${name.padEnd(58)} ${value}`);

@@ -23,6 +23,7 @@ import { base32Encode } from '../packages/domain/src/base32';
 import { totpCode, type TotpKey } from '../packages/domain/src/totp';
 import { startApiProcess, uploadSeedFile } from '../test/support/api-process';
 import { BareHttpConnection } from './bare-http';
+import { percentile } from './percentile';
 import { cpuOf, cpuSeconds, watchMachine, type MachineSample } from './machine-timeline';
 
 const positional = process.argv.slice(2).filter((arg) => !arg.includes('='));
@@ -203,11 +204,6 @@ try {
 } finally {
   for (const connection of connections) connection.close();
   await api.stop();
-}
-
-/** The value at quantile `q` of values sorted ascending. */
-function percentile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 }
 
 /** Each tenth of a second with an answer slower than the goal's 20 ms, beside what the machine did then. */

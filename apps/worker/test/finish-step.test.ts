@@ -94,9 +94,8 @@ describe('finishStep', () => {
 
   it("writes a create's rows and inserts the chain's next step, as the transaction did; a failed next step is written failed", async () => {
     const tenantId = await insertTenant(db());
-    const importless = { importId: null };
     for (const next of [
-      (token: Token): NewOperationInput => ({ tenantId, tokenId: token.id, kind: 'token.activate', generation: 1, createdBy: 'worker', params: { upn: 'carol@contoso.example' }, ...importless }),
+      (token: Token): NewOperationInput => ({ tenantId, tokenId: token.id, kind: 'token.activate', generation: 1, createdBy: 'worker', params: { upn: 'carol@contoso.example' } }),
       (token: Token): NewOperationInput => ({ tenantId, tokenId: token.id, kind: 'token.assign', generation: 1, createdBy: 'worker', params: { upn: 'nobody@contoso.example', activate: true }, status: 'failed', lastErrorCode: 'user_not_found', lastErrorMessage: 'no user nobody@contoso.example in Entra' }),
     ]) {
       const [fast, slow] = await twins(tenantId, 'imported', 'token.create');

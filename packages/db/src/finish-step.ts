@@ -9,7 +9,7 @@
 // null; the caller then takes its transaction, which reads the row under a lock and decides.
 import { randomUUID } from 'node:crypto';
 import { getTableColumns } from 'drizzle-orm';
-import { applyTokenEvent, type TokenEvent, type TokenState } from '@tokenfleet/domain';
+import { applyTokenEvent, UNFINISHED_OPERATION_STATUSES, type TokenEvent, type TokenState } from '@tokenfleet/domain';
 import { auditDetailJson } from './audit';
 import { sqlOf, type Database } from './client';
 import { newOperationRow, type NewOperationInput } from './operation-store';
@@ -50,7 +50,8 @@ export interface FinishedStep {
   seedPurged: boolean;
 }
 
-const FINAL = `('succeeded', 'failed', 'cancelled')`;
+/** An operation that has ended is never written again (as completeOperation skips it). */
+const UNFINISHED = `(${UNFINISHED_OPERATION_STATUSES.map((status) => `'${status}'`).join(', ')})`;
 
 /** Column name and SQL type of each field of a table, for hand-written statements that take drizzle's field names. */
 function columnsOf(table: typeof tokens | typeof operations): Map<string, { name: string; type: string }> {
@@ -86,11 +87,10 @@ export async function finishStep(db: Database, input: FinishStepInput): Promise<
   });
   const tokenId = bind(op.tokenId, 'text');
   const tenantId = bind(op.tenantId, 'text');
-  const purge = token.purgeSeedIfTenantSays
-    ? `coalesce((select (settings->>'purgeSeedsWhenActive')::boolean from tenants where id = ${tenantId}), false)`
-    : 'false';
+  // The tenant's setting is read once, in `p`, and the update joins it.
+  const purgeFrom = token.purgeSeedIfTenantSays ? `p as (select coalesce((select (settings->>'purgeSeedsWhenActive')::boolean from tenants where id = ${tenantId}), false) as purge), ` : '';
   if (token.purgeSeedIfTenantSays) {
-    sets.push(`secret_key_id = case when ${purge} then null else tokens.secret_key_id end`, `secret_ciphertext = case when ${purge} then null else tokens.secret_ciphertext end`);
+    sets.push('secret_key_id = case when p.purge then null else tokens.secret_key_id end', 'secret_ciphertext = case when p.purge then null else tokens.secret_ciphertext end');
   }
   const opId = bind(op.id, 'text');
   const importId = bind(op.importId, 'text');
@@ -117,10 +117,11 @@ export async function finishStep(db: Database, input: FinishStepInput): Promise<
   }
 
   const [row] = await sqlOf(db).unsafe<{ applied: boolean; purged: boolean | null; next: InsertedStep[] | null }[]>(
-    `with t as (update tokens set ${sets.join(', ')} where id = ${tokenId}::uuid and state = ${bind(token.from, 'text')} returning id, ${purge} as purged),
+    `with ${purgeFrom}t as (update tokens set ${sets.join(', ')} ${purgeFrom ? 'from p ' : ''}where tokens.id = ${tokenId}::uuid and tokens.state = ${bind(token.from, 'text')}
+             returning tokens.id, ${purgeFrom ? 'p.purge' : 'false'} as purged),
        o as (update operations set status = 'succeeded', finished_at = ${at}, updated_at = ${at}, last_error_code = null, last_error_message = null,
                last_graph_status = ${graphStatus}, last_request_id = ${requestId}
-             where id = ${opId}::uuid and status not in ${FINAL} and exists (select 1 from t) returning id),
+             where id = ${opId}::uuid and status in ${UNFINISHED} and exists (select 1 from t) returning id),
        a as (insert into audit_events (actor, action, outcome, tenant_id, target_type, target_id, token_id, import_id, operation_id, graph_status, graph_request_id, detail)
              select ${actor}, ${bind(`token.${token.event.type}`, 'text')}, 'success', ${tenantId}, 'token', ${tokenId}, ${tokenId}::uuid, ${importId}::uuid, ${opId}::uuid, null, null,
                ${transitionDetail} || case when t.purged then '{"seedPurged": true}'::jsonb else '{}'::jsonb end from t

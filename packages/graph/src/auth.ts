@@ -198,12 +198,14 @@ function firstLine(text: string): string {
   return text.split(/\r?\n/, 1)[0] ?? text;
 }
 
+/** How long before its expiry MSAL's cache stops handing out a token (its default renewal offset). */
+const TOKEN_RENEWAL_OFFSET_MS = 300_000;
+
 /**
  * Until when a token may be used without asking MSAL again: as long as MSAL's own cache would return it,
- * that is until its renewal offset before expiry (five minutes, MSAL's default) or its `refresh_in`,
- * whichever comes first; not at all when the answer gave no expiry.
+ * that is until the renewal offset before expiry or its `refresh_in`, whichever comes first; not at all
+ * when the answer gave no expiry.
  */
-export const TOKEN_RENEWAL_OFFSET_MS = 300_000;
 function heldUntilRenewal(result: { accessToken: string; expiresOn: Date | null; refreshOn?: Date }): { accessToken: string; renewAtMs: number } | null {
   if (!result.expiresOn) return null;
   const renewAtMs = Math.min(result.expiresOn.getTime() - TOKEN_RENEWAL_OFFSET_MS, result.refreshOn?.getTime() ?? Infinity);

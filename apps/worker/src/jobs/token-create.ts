@@ -13,7 +13,7 @@
 // adopts the device it finds when it is the one this installation sent (see `ownDevice`).
 import type { DeviceCreate, HardwareOathDevice } from '@tokenfleet/graph';
 import { eq } from 'drizzle-orm';
-import { finishStep, insertOperations, tokens, TokenStateConflict, transitionToken, updateTokenFields, type DbOrTx, type NewOperationInput, type Operation, type Token } from '@tokenfleet/db';
+import { finishStep, insertOperations, tokens, TokenStateConflict, transitionToken, updateTokenFields, type DbOrTx, type InsertedStep, type NewOperationInput, type Operation, type Token } from '@tokenfleet/db';
 import { operationJobId } from '@tokenfleet/domain';
 import { enqueueOperations, moveToHead } from '@tokenfleet/queue';
 import type { JobContext } from '../context';
@@ -274,7 +274,7 @@ async function recordCreated(jc: JobContext, work: OperationWork, device: Hardwa
           token: assignedTo ? { from: token.state, event: { type: 'assigned' }, changes: { ...changes, assignedUserId: assignedTo, assignedUpn: upn } } : { from: token.state, event: { type: 'created' }, changes },
           next: nextStep(assignedTo ? 'assigned' : 'created'),
         });
-  const next = fast ? fast.next : await jc.db.transaction(async (tx): Promise<Array<Pick<Operation, 'id' | 'tenantId' | 'tokenId' | 'kind' | 'generation' | 'status' | 'params'>>> => {
+  const next = fast ? fast.next : await jc.db.transaction(async (tx): Promise<InsertedStep[]> => {
     let current: Token;
     try {
       current = assignedTo
