@@ -66,10 +66,26 @@ export async function createAccount(system: FullSystem, account: Account): Promi
 export const pageErrors: string[] = [];
 
 /**
- * The API's refusals and failures (4xx, 5xx) as the pages met them, newest last: not asserted (tests
- * provoke some on purpose), but named when a step fails, so a failure says whether a request was refused.
+ * Every API request the pages made, newest last: when it was answered, its status (with the body of a
+ * refusal, and the `state` a token's answer carried) or why it failed in the browser. Not asserted (tests
+ * provoke refusals on purpose), but named when a step fails, so a failure says whether the page asked, what
+ * it was told, and whether a request never reached the API.
  */
-export const apiRefusals: string[] = [];
+export const apiTraffic: string[] = [];
+
+const isApiRequest = (url: string) => new URL(url).pathname.startsWith('/api/');
+
+/** One line of apiTraffic for an answered request: a refusal's body, or the `state` of what was answered. */
+async function describeAnswer(status: number, text: () => Promise<string>): Promise<string> {
+  const body = await text().catch(() => '');
+  if (status >= 400) return body.slice(0, 300);
+  try {
+    const state = (JSON.parse(body) as { state?: unknown }).state;
+    return typeof state === 'string' ? `state ${state}` : '';
+  } catch {
+    return '';
+  }
+}
 
 /** Opens the dashboard in a fresh browser context (its own cookies) and signs in through the form. */
 export async function signIn(browser: Browser, baseUrl: string, account: Account): Promise<Page> {
@@ -77,13 +93,14 @@ export async function signIn(browser: Browser, baseUrl: string, account: Account
   const context = await browser.newContext({ viewport: VIEWPORT, baseURL: baseUrl, reducedMotion: 'reduce' });
   const page = await context.newPage();
   page.on('pageerror', (error) => pageErrors.push(`${account.username}: ${error.message}`));
+  const requestLine = (method: string, url: string) => `${new Date().toISOString()} ${account.username}: ${method} ${new URL(url).pathname}`;
   page.on('response', (response) => {
-    if (response.status() < 400 || !new URL(response.url()).pathname.startsWith('/api/')) return;
-    const request = response.request();
-    void response.text().then(
-      (body) => apiRefusals.push(`${new Date().toISOString()} ${account.username}: ${request.method()} ${new URL(response.url()).pathname} → ${response.status()} ${body.slice(0, 300)}`),
-      () => apiRefusals.push(`${new Date().toISOString()} ${account.username}: ${request.method()} ${new URL(response.url()).pathname} → ${response.status()}`),
-    );
+    if (!isApiRequest(response.url())) return;
+    const line = requestLine(response.request().method(), response.url());
+    void describeAnswer(response.status(), () => response.text()).then((said) => apiTraffic.push(`${line} → ${response.status()} ${said}`.trimEnd()));
+  });
+  page.on('requestfailed', (request) => {
+    if (isApiRequest(request.url())) apiTraffic.push(`${requestLine(request.method(), request.url())} failed: ${request.failure()?.errorText ?? 'unknown'}`);
   });
   await page.goto('/');
   await page.getByLabel('User name').fill(account.username);
@@ -106,9 +123,9 @@ export async function screenshot(page: Page, name: string, options: { fullPage?:
 
 /**
  * What the system holds about one token when a browser step waiting on it fails: its state, every
- * operation with its job in the queue, what the page's Actions region says, and the API's latest
- * refusals. A failure that only says "still active after 60 s" cannot tell a refused request from a
- * job that never ran.
+ * operation with its job in the queue, what the page's Actions region and error notices say, and the
+ * pages' latest API requests with their answers. A failure that only says "still active after 60 s"
+ * cannot tell a refused request, a page that never asked again, or a job that never ran apart.
  */
 export async function explainToken(system: FullSystem, tokenId: string, page: Page | undefined): Promise<string> {
   const [token] = await system.client.db.select().from(tokens).where(eq(tokens.id, tokenId));
@@ -124,7 +141,8 @@ export async function explainToken(system: FullSystem, tokenId: string, page: Pa
     );
   }
   const actions = page ? await page.getByRole('region', { name: 'Actions' }).textContent({ timeout: 2_000 }).catch((error: Error) => `(unreadable: ${error.message})`) : '(no page)';
-  lines.push(`Actions region: ${actions}`, 'API refusals, latest last:', ...apiRefusals.slice(-5).map((line) => `  ${line}`));
+  const notices = page ? await page.locator('.notice-error, [role="alert"]').allTextContents().catch(() => []) : [];
+  lines.push(`Actions region: ${actions}`, `Error notices: ${notices.length ? notices.join(' | ') : 'none'}`, 'API requests of the pages, latest last:', ...apiTraffic.slice(-12).map((line) => `  ${line}`));
   return lines.join('\n');
 }
 

@@ -26,6 +26,7 @@ import {
 } from '@tokenfleet/contract';
 import {
   appendAudit,
+  type DbOrTx,
   auditEvents,
   directoryUsers,
   obsoleteAfterDaysOfToken,
@@ -113,9 +114,9 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
     send(res, endpoints.listTokens, 200, toPage(rows, query.limit, ({ cursorMicros: _cursor, ...row }) => tokenItem(row, now), createdCursorKey));
   });
 
-  async function findTokenItem(id: string) {
+  async function findTokenItem(id: string, reader: DbOrTx = db) {
     const [row] = isUuid(id)
-      ? await db
+      ? await reader
           .select({
             ...tokenItemColumns,
             graphDeviceId: tokens.graphDeviceId,
@@ -131,24 +132,34 @@ export function tokenRoutes(router: Router, deps: ApiDeps): void {
   }
 
   route(router, endpoints.getToken, async (req, res) => {
-    const { graphDeviceId, assignedUserId, driftSteps, hasSeed, ...item } = await findTokenItem(pathId(req.params));
-    const tokenOperations = await db
-      .select({
-        id: operations.id,
-        kind: operations.kind,
-        status: operations.status,
-        attempts: operations.attempts,
-        lastErrorCode: operations.lastErrorCode,
-        lastErrorMessage: operations.lastErrorMessage,
-        createdBy: operations.createdBy,
-        chainId: operations.chainId,
-        createdAt: operations.createdAt,
-        updatedAt: operations.updatedAt,
-      })
-      .from(operations)
-      .where(eq(operations.tokenId, item.id))
-      .orderBy(desc(operations.createdAt), desc(operations.id))
-      .limit(100);
+    // One snapshot for the token and its operations: the detail page stops polling when no operation is
+    // unfinished, so a state read before a job's commit beside operations read after it would leave the
+    // page showing the old state for good (apps/api/test/token-detail-snapshot.test.ts).
+    const { row, tokenOperations } = await db.transaction(
+      async (tx) => {
+        const row = await findTokenItem(pathId(req.params), tx);
+        const tokenOperations = await tx
+          .select({
+            id: operations.id,
+            kind: operations.kind,
+            status: operations.status,
+            attempts: operations.attempts,
+            lastErrorCode: operations.lastErrorCode,
+            lastErrorMessage: operations.lastErrorMessage,
+            createdBy: operations.createdBy,
+            chainId: operations.chainId,
+            createdAt: operations.createdAt,
+            updatedAt: operations.updatedAt,
+          })
+          .from(operations)
+          .where(eq(operations.tokenId, row.id))
+          .orderBy(desc(operations.createdAt), desc(operations.id))
+          .limit(100);
+        return { row, tokenOperations };
+      },
+      { isolationLevel: 'repeatable read', accessMode: 'read only' },
+    );
+    const { graphDeviceId, assignedUserId, driftSteps, hasSeed, ...item } = row;
     send(res, endpoints.getToken, 200, {
       ...tokenItem(item),
       graphDeviceId,
