@@ -3,7 +3,7 @@
 //   ok          → the value
 //   permanent   → returned to the caller, which decides (a 404 on unassign means "already done")
 //   429         → the whole tenant queue pauses for Retry-After, then writes go evenly paced with no
-//                 burst; the job goes back to wait, no attempt spent
+//                 burst (packages/queue/src/write-budget.ts); the job goes back to wait, no attempt spent
 //   transient   → TransientFailure (5xx, 503 included, timeouts): BullMQ retries this job with backoff,
 //                 no sooner than a 503's Retry-After
 //   unreachable → PartUnavailable('graph'): no connection could be made, so nothing was sent; the job
@@ -87,6 +87,9 @@ async function sendOnce<T>(jc: JobContext, spec: GraphCallSpec, call: () => Prom
     throw error;
   }
   const durationMs = Date.now() - started;
+  // Graph's bucket is empty: block the tenant's budget before anything else this job does (the refund, the
+  // database writes), so the slots that finish meanwhile do not send more writes into it.
+  if (outcome.kind === 'rate-limited' && outcome.status === 429) await jc.tenant.budget.throttled(outcome.retryAfterMs);
   const neverConnected = outcome.kind === 'transient' && outcome.status === null && outcome.code !== null && NEVER_CONNECTED.has(outcome.code);
   const sentBack = (outcome.kind === 'rate-limited' && outcome.status === 429) || neverConnected;
   if (sentBack) await takeBack();
@@ -157,7 +160,7 @@ async function settle<T>(jc: JobContext, outcome: GraphOutcome<T>): Promise<Sett
       jc.logger.warn({ tenantId: jc.tenant.tenantId, retryAfterMs: outcome.retryAfterMs, status: outcome.status }, 'Graph throttled the tenant; pausing its queue');
       graphThrottles.inc({ tenant: jc.tenant.tenantId });
       graphPausedSeconds.inc({ tenant: jc.tenant.tenantId }, outcome.retryAfterMs / 1000);
-      await jc.tenant.budget.throttled(outcome.retryAfterMs);
+      // The budget was blocked as the answer came (sendOnce); the queue pauses too.
       // A later, shorter Retry-After must not cut short a pause a longer one began.
       if ((await jc.tenant.queue.getRateLimitTtl(QUEUE_JOB_RATE_CEILING.max)) < outcome.retryAfterMs) await jc.tenant.queue.rateLimit(outcome.retryAfterMs);
       throw Worker.RateLimitError();

@@ -12,7 +12,8 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { DEFAULT_QUEUE_PREFIX } from './queues';
 
-// KEYS[1] theoretical arrival time (TAT) of the next write, KEYS[2] block marker.
+// KEYS[1] theoretical arrival time (TAT) of the next write, KEYS[2] block marker, KEYS[3] the burst
+// allowance Graph's answers showed lately (LEARNED_BURST_MS), which caps ours.
 // ARGV[1] interval between writes (ms), ARGV[2] burst allowance (ms), ARGV[3] writes taken at once,
 // ARGV[4] the longest wait the caller will sleep through (ms).
 // n writes at once fit when the last of them would be within the allowance: TAT + (n - 1) interval.
@@ -26,7 +27,7 @@ if blocked > 0 then return blocked end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local interval = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
+local burst = math.min(tonumber(ARGV[2]), tonumber(redis.call('GET', KEYS[3]) or ARGV[2]))
 local writes = tonumber(ARGV[3])
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now then tat = now end
@@ -50,23 +51,42 @@ if tat > now then redis.call('SET', KEYS[1], tostring(math.max(now, tat - tonumb
 return 1
 `;
 
-// Writes that could go now (KEYS[1] TAT, ARGV[1] interval, ARGV[2] burst allowance): read-only.
-const AVAILABLE = `
+// Writes that could go back to back now, as `available` (KEYS[1] TAT, KEYS[2] learned burst, ARGV[1]
+// interval, ARGV[2] burst allowance); `tat` is at least now, and `burst` the allowance in force.
+const AVAILABLE_NOW = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local interval = tonumber(ARGV[1])
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now then tat = now end
-return math.max(0, math.floor((now + tonumber(ARGV[2]) - tat) / tonumber(ARGV[1])) + 1)
+local burst = math.min(tonumber(ARGV[2]), tonumber(redis.call('GET', KEYS[2]) or ARGV[2]))
+local available = math.max(0, math.floor((now + burst - tat) / interval) + 1)
 `;
 
-// Moves the next write's theoretical arrival time to at least ARGV[1] ms from now (KEYS[1] TAT,
-// ARGV[2] burst allowance): the burst still banked shrinks to what is left after that.
-const NOT_BEFORE = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local least = now + tonumber(ARGV[1])
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tat < least then redis.call('SET', KEYS[1], tostring(least), 'PX', math.ceil(least - now + tonumber(ARGV[2]) + 1000)) end
+// Read-only.
+const AVAILABLE = `${AVAILABLE_NOW}
+return available
+`;
+
+// Graph's word on its bucket: it has ARGV[3] writes left, and when none, the next write waits ARGV[4] ms.
+// Our bank is cut to as many when it holds more, by moving the next write's theoretical arrival time.
+// When it held more than one write more, Graph's bucket holds less than ours (it is smaller, or another
+// app spends from it): for ARGV[5] ms the allowance is cut instead (KEYS[2]), so our bank holds what is
+// left now and fills to no more later. Going at the pace with nothing banked, there is nothing to cut,
+// and a 429 met then (jitter on the way) teaches nothing.
+const GRAPH_HAS_LEFT = `${AVAILABLE_NOW}
+local left = tonumber(ARGV[3])
+if available <= left then return 0 end
+local wait = tonumber(ARGV[4])
+if available - left > 1 then
+  local allowance = 0
+  if left > 0 then allowance = tat - now + (left - 1) * interval end
+  redis.call('SET', KEYS[2], tostring(allowance), 'PX', ARGV[5])
+  burst = allowance
+end
+local least = now + burst - (left - 1) * interval
+if left == 0 then least = now + burst + wait end
+if tat < least then redis.call('SET', KEYS[1], tostring(least), 'PX', math.ceil(least - now + burst + 1000)) end
 return 1
 `;
 
@@ -75,6 +95,15 @@ local current = redis.call('PTTL', KEYS[1])
 if current < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], '1', 'PX', ARGV[1]) end
 return 1
 `;
+
+/**
+ * How long a burst Graph's answers showed smaller than ours caps ours: a 429 while we still banked a
+ * burst, or an `x-ms-throttle-limit-percentage` leaving Graph less than we banked. Graph's bucket is
+ * smaller than ours (or another app of the tenant spends from it); filled again during an idle spell, our
+ * bank would meet Graph's empty bucket after every pause of the run, each time with every write then on
+ * its way.
+ */
+export const LEARNED_BURST_MS = 10 * 60_000;
 
 export interface WriteBudgetOptions {
   /** Writes allowed per window, across all workers. */
@@ -111,7 +140,7 @@ export class WriteBudget {
   /** ACQUIRE: 0 taken now, < 0 taken for that many ms from now (at most `reserveUpToMs`), > 0 the wait, nothing taken. */
   private async take(writes: number, reserveUpToMs: number): Promise<number> {
     const { interval, burst } = this.pacing();
-    return Number(await runScript(this.redis, ACQUIRE, [this.key('pace'), this.key('blocked')], [interval, burst, writes, Math.max(0, Math.floor(reserveUpToMs))]));
+    return Number(await runScript(this.redis, ACQUIRE, [this.key('pace'), this.key('blocked'), this.key('learned-burst')], [interval, burst, writes, Math.max(0, Math.floor(reserveUpToMs))]));
   }
 
   /** Writes that can go back to back at most: the largest call the budget can ever grant. */
@@ -123,7 +152,7 @@ export class WriteBudget {
   async available(): Promise<number> {
     if ((await this.blockedForMs()) > 0) return 0;
     const { interval, burst } = this.pacing();
-    return Number(await runScript(this.redis, AVAILABLE, [this.key('pace')], [interval, burst]));
+    return Number(await runScript(this.redis, AVAILABLE, [this.key('pace'), this.key('learned-burst')], [interval, burst]));
   }
 
   /**
@@ -162,25 +191,33 @@ export class WriteBudget {
   /**
    * Graph answered 429 with Retry-After `ms`: every caller stops for that long, and then writes go one
    * interval apart, with no banked burst. Graph's own bucket is empty at a 429, whatever ours believed, and
-   * a burst sent into it would only draw more 429s.
+   * a burst sent into it would only draw more 429s; if ours still held one, none is banked again for
+   * LEARNED_BURST_MS.
    */
   async throttled(ms: number): Promise<void> {
     await this.block(ms);
-    const { burst } = this.pacing();
-    await runScript(this.redis, NOT_BEFORE, [this.key('pace')], [Math.max(1, Math.ceil(ms)) + burst, burst]);
+    // None left: the next write when the block ends.
+    await this.graphHasLeft(0, Math.max(1, Math.ceil(ms)));
   }
 
   /**
    * Graph said how much of the limit is in use (`x-ms-throttle-limit-percentage`, as a share): the burst
    * banked here is cut to what Graph has left, (1 − share) of it, and at or past the limit (1.0) the next
-   * write waits an interval and the ones after it go one interval apart. Ours is only a model of Graph's budget; another app of the tenant, or a budget
-   * smaller than configured, spends from the same one.
+   * write waits an interval and the ones after it go one interval apart. Ours is only a model of Graph's
+   * budget; another app of the tenant, or a budget smaller than configured, spends from the same one. A cut
+   * of more than one write caps our bank at what was left for LEARNED_BURST_MS.
    */
   async followUsage(share: number): Promise<void> {
+    if (share <= 0) return;
+    const { interval } = this.pacing();
+    // The epsilon keeps 0.1 of 40 at 4 (1 − 0.9 is 0.0999… in binary).
+    await this.graphHasLeft(Math.floor((1 - Math.min(1, share)) * this.burstWrites + 1e-9), interval);
+  }
+
+  /** GRAPH_HAS_LEFT: Graph has `writes` left; when none, the next write waits `waitMs`. */
+  private async graphHasLeft(writes: number, waitMs: number): Promise<void> {
     const { interval, burst } = this.pacing();
-    const burstWrites = burst / interval + 1;
-    const ahead = interval * Math.min(1, share) * burstWrites;
-    if (ahead > 0) await runScript(this.redis, NOT_BEFORE, [this.key('pace')], [Math.ceil(ahead), burst]);
+    await runScript(this.redis, GRAPH_HAS_LEFT, [this.key('pace'), this.key('learned-burst')], [interval, burst, writes, Math.ceil(waitMs), LEARNED_BURST_MS]);
   }
 
   /** Milliseconds the budget stays blocked (0 when open): the dashboard shows "rate-limited until". */

@@ -57,6 +57,47 @@ describe('WriteBudget (real Redis)', () => {
     expect(await budget.tryAcquire()).toBeGreaterThan(0);
   });
 
+  it('keeps its burst after a 429 met with nothing banked: going at the pace, a 429 says nothing of the bucket', async () => {
+    const prefix = testRedisPrefix('budget');
+    const budget = new WriteBudget(redis, 't', { limit: 100, windowMs: 1_000, burst: 40, prefix });
+    for (let write = 0; write < 40; write += 1) expect(await budget.tryAcquire()).toBe(0);
+    await budget.throttled(20);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await budget.available()).toBe(40);
+  });
+
+  it('banks no burst again after a 429 that found one banked, however long the budget then idles, until the lesson has expired', async () => {
+    const prefix = testRedisPrefix('budget');
+    const budget = new WriteBudget(redis, 't', { limit: 100, windowMs: 1_000, burst: 40, prefix });
+    const other = new WriteBudget(redis, 'other', { limit: 100, windowMs: 1_000, burst: 40, prefix });
+    await budget.throttled(20);
+    // Far longer than the 390 ms that would bank the whole burst of 40 again.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await budget.available()).toBe(1);
+    expect(await budget.tryAcquire()).toBe(0);
+    expect(await budget.tryAcquire()).toBeGreaterThan(0);
+    // With no burst in force, Graph's usage share holds the next write back by at most one interval (10 ms), not by
+    // the burst it no longer has.
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await budget.followUsage(0.9);
+    expect(await budget.tryAcquire()).toBeLessThanOrEqual(10);
+    // Another tenant's budget still bursts.
+    expect(await other.available()).toBe(40);
+    // The lesson lasts LEARNED_BURST_MS: then the bank fills again.
+    await redis.pexpire(`${prefix}:budget:t:learned-burst`, 1);
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    expect(await budget.available()).toBe(40);
+  });
+
+  it("fills its bank to no more than Graph's usage share left it, however long it then idles", async () => {
+    const prefix = testRedisPrefix('budget');
+    const budget = new WriteBudget(redis, 't', { limit: 100, windowMs: 1_000, burst: 40, prefix });
+    await budget.followUsage(0.5);
+    expect(await budget.available()).toBe(20);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await budget.available()).toBe(20);
+  });
+
   it("cuts the banked burst to what Graph's x-ms-throttle-limit-percentage says is left", async () => {
     const prefix = testRedisPrefix('budget');
     const budget = new WriteBudget(redis, 't', { limit: 10, windowMs: 60_000, burst: 40, prefix });
