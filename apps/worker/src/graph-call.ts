@@ -88,8 +88,9 @@ async function sendOnce<T>(jc: JobContext, spec: GraphCallSpec, call: () => Prom
   }
   const durationMs = Date.now() - started;
   // Graph's bucket is empty: block the tenant's budget before anything else this job does (the refund, the
-  // database writes), so the slots that finish meanwhile do not send more writes into it.
-  if (outcome.kind === 'rate-limited' && outcome.status === 429) await jc.tenant.budget.throttled(outcome.retryAfterMs);
+  // database writes), so the slots that finish meanwhile do not send more writes into it. settle() then
+  // spends the bank the refund gave back.
+  if (outcome.kind === 'rate-limited' && outcome.status === 429) await jc.tenant.budget.block(outcome.retryAfterMs);
   const neverConnected = outcome.kind === 'transient' && outcome.status === null && outcome.code !== null && NEVER_CONNECTED.has(outcome.code);
   const sentBack = (outcome.kind === 'rate-limited' && outcome.status === 429) || neverConnected;
   if (sentBack) await takeBack();
@@ -160,7 +161,7 @@ async function settle<T>(jc: JobContext, outcome: GraphOutcome<T>): Promise<Sett
       jc.logger.warn({ tenantId: jc.tenant.tenantId, retryAfterMs: outcome.retryAfterMs, status: outcome.status }, 'Graph throttled the tenant; pausing its queue');
       graphThrottles.inc({ tenant: jc.tenant.tenantId });
       graphPausedSeconds.inc({ tenant: jc.tenant.tenantId }, outcome.retryAfterMs / 1000);
-      // The budget was blocked as the answer came (sendOnce); the queue pauses too.
+      await jc.tenant.budget.throttled(outcome.retryAfterMs);
       // A later, shorter Retry-After must not cut short a pause a longer one began.
       if ((await jc.tenant.queue.getRateLimitTtl(QUEUE_JOB_RATE_CEILING.max)) < outcome.retryAfterMs) await jc.tenant.queue.rateLimit(outcome.retryAfterMs);
       throw Worker.RateLimitError();

@@ -1,9 +1,10 @@
 // Our write budget is a model of Graph's; when Graph's own budget is smaller than the one configured
 // (another app of the tenant spends from it, or the configuration is wrong), Graph's answers win. Here the
-// worker is configured for a burst of 40 and the sandbox banks only 5. The writes already on their way when
-// the first 429 comes back are refused too (at most one per worker slot); after that the worker banks no
-// burst, so a second batch after an idle spell, which would have found our bank full again and Graph's
-// holding 5, draws none. The old behaviour drew one 429 per Retry-After for the whole run (75 here).
+// worker is configured for a burst of 40 and the sandbox banks only 5. Every write our bank grants beyond
+// Graph's is refused, so at most 35 are, in the first rush; then the budget has learned Graph's smaller
+// bucket, and a second batch after an idle spell (our bank would be full again, Graph's holding 5) draws
+// none. The budget before that lesson drew 3 there in each of three runs; the one before it, which kept
+// its burst after a 429, one per Retry-After for the whole run (75 here).
 import { inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { tokens } from '@tokenfleet/db';
@@ -13,16 +14,16 @@ import { startWorker, type RunningWorker } from '../src/start-worker';
 
 const FIRST = 80;
 const SECOND = 40;
-const SLOTS = 25;
 const WRITES_PER_SECOND = 20;
 const CONFIGURED_BURST = 40;
+const GRAPH_BURST = 5;
 let system: TestSystem;
 let worker: RunningWorker;
 
 beforeAll(async () => {
   system = await startTestSystem({
-    sandbox: { writeLimit: { requests: WRITES_PER_SECOND, windowMs: 1_000, burst: 5 }, generatedUsers: FIRST + SECOND },
-    env: { GRAPH_WRITE_LIMIT: String(WRITES_PER_SECOND), GRAPH_WRITE_WINDOW_MS: '1000', GRAPH_WRITE_BURST: String(CONFIGURED_BURST), WORKER_CONCURRENCY: String(SLOTS) },
+    sandbox: { writeLimit: { requests: WRITES_PER_SECOND, windowMs: 1_000, burst: GRAPH_BURST }, generatedUsers: FIRST + SECOND },
+    env: { GRAPH_WRITE_LIMIT: String(WRITES_PER_SECOND), GRAPH_WRITE_WINDOW_MS: '1000', GRAPH_WRITE_BURST: String(CONFIGURED_BURST) },
   });
   worker = await startWorker(system.config, { graph: system.graph, prefix: system.prefix, env: system.env, reconcileEveryMs: 3_600_000 });
 });
@@ -44,15 +45,11 @@ async function provision(count: number, offset: number) {
 
 const shape = (calls: { status: number }[]) => calls.map((call) => (call.status === 429 ? 'x' : '.')).join('');
 
-it('a budget configured larger than Graph\'s draws 429s only from the writes on their way at the first, then goes at the pace Graph admits', async () => {
+it('a budget configured larger than Graph\'s draws 429s only for what it banked beyond Graph, then goes at the pace Graph admits', async () => {
   const first = await provision(FIRST, 0);
   expect(first.filter((call) => call.status !== 429).length).toBeGreaterThanOrEqual(FIRST);
-  const firstRefused = first.findIndex((call) => call.status === 429);
-  // Each slot has one write on its way at most, and the budget is blocked the moment a 429 comes back:
-  // no write sent after those can be refused.
-  const afterKnown = firstRefused === -1 ? [] : first.slice(firstRefused + SLOTS);
-  expect(first.filter((call) => call.status === 429).length, shape(first)).toBeLessThan(SLOTS);
-  expect(afterKnown.filter((call) => call.status === 429).length, shape(first)).toBe(0);
+  // Both banks fill at the same rate; ours holds 35 more, and a 429 blocks it the moment it is answered.
+  expect(first.filter((call) => call.status === 429).length, shape(first)).toBeLessThanOrEqual(CONFIGURED_BURST - GRAPH_BURST);
 
   // Idle for longer than our bank takes to fill (40 writes at 20 a second: 2 s), and Graph's to hold 5.
   await new Promise((resolve) => setTimeout(resolve, (CONFIGURED_BURST / WRITES_PER_SECOND) * 1_000 + 500));

@@ -71,18 +71,17 @@ return available
 // Graph's word on its bucket: it has ARGV[3] writes left, and when none, the next write waits ARGV[4] ms.
 // Our bank is cut to as many when it holds more, by moving the next write's theoretical arrival time.
 // When it held more than one write more, Graph's bucket holds less than ours (it is smaller, or another
-// app spends from it): for ARGV[5] ms the allowance is cut instead (KEYS[2]), so our bank holds what is
-// left now and fills to no more later. Going at the pace with nothing banked, there is nothing to cut,
+// app spends from it): for ARGV[5] ms the allowance is cut instead (KEYS[2]) to a bank of that many,
+// less the writes granted and not yet sent, and it fills to no more later. Going at the pace with nothing banked, there is nothing to cut,
 // and a 429 met then (jitter on the way) teaches nothing.
 const GRAPH_HAS_LEFT = `${AVAILABLE_NOW}
 local left = tonumber(ARGV[3])
-if available <= left then return 0 end
 local wait = tonumber(ARGV[4])
 if available - left > 1 then
-  local allowance = 0
-  if left > 0 then allowance = tat - now + (left - 1) * interval end
-  redis.call('SET', KEYS[2], tostring(allowance), 'PX', ARGV[5])
-  burst = allowance
+  -- A bank of as many writes as Graph has left; what is already granted ahead of now (on its way, and so not yet counted by
+  -- Graph) comes out of it.
+  burst = math.max(0, left - 1) * interval
+  redis.call('SET', KEYS[2], tostring(burst), 'PX', ARGV[5])
 end
 local least = now + burst - (left - 1) * interval
 if left == 0 then least = now + burst + wait end
