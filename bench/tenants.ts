@@ -1,6 +1,6 @@
 // Benchmark: one worker process carrying ten tenants at once, each its own Entra (a sandbox of its own at
 // 20 writes/s with a burst of 40, 40 ms latency, strict TOTP), each given the same number of tokens (a mix
-// of 30 s / 60 s, SHA-1 / SHA-256) committed as an import commits them, before the worker starts. Prints
+// of 30 s / 60 s, SHA-1 / SHA-256) committed and enqueued as an import does, before the worker starts. Prints
 // tokens/s for the whole worker from its start, how much of each tenant's budget it spent, where the CPU
 // went (the worker's process, the simulated Entras, PostgreSQL), how late the worker's thread ran its
 // timers, and the activations' send margin. A benchmark prints figures; nothing here is asserted.
@@ -9,7 +9,9 @@
 // in the worker's process in production; `sandboxes=inline` runs them in this one instead (the first
 // version of this bench), so the worker's CPU figure then includes theirs.
 //
-//   npx tsx bench/tenants.ts [tenants=10] [tokens per tenant=300] [sandboxes=process|inline]
+// `timeline=1` also prints the writes all the tenants' Graphs admitted in each second of the run.
+//
+//   npx tsx bench/tenants.ts [tenants=10] [tokens per tenant=300] [sandboxes=process|inline] [timeline=1]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -27,6 +29,7 @@ import { startTestSystem } from '../test/support/system';
 import { waitUntil } from '../test/support/wait';
 import { cpuOf, cpuSeconds } from './machine-timeline';
 import { percentile } from './percentile';
+import { enqueueCreateLanes } from '../apps/worker/src/jobs/import-expand';
 import { startWorker } from '../apps/worker/src/start-worker';
 
 const positional = process.argv.slice(2).filter((arg) => !arg.includes('='));
@@ -34,6 +37,7 @@ const named = new Map(process.argv.slice(2).filter((arg) => arg.includes('=')).m
 const tenantCount = Number(positional[0] ?? 10);
 const perTenant = Number(positional[1] ?? 300);
 const inline = named.get('sandboxes') === 'inline';
+const timeline = named.get('timeline') === '1';
 const services = { databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/tokenfleet', redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' };
 const stateDir = mkdtempSync(join(tmpdir(), 'tf-bench-tenants-'));
 const behaviour: SandboxOptions = { stateDir, writeLimit: { requests: 20, windowMs: 1000, burst: 40 }, latencyMs: { min: 40, max: 40 }, totpToleranceSteps: 0, generatedUsers: perTenant };
@@ -115,7 +119,14 @@ try {
   // The import's commit is the API's work: done before the worker starts, so the figures below are the
   // worker's own, from its start (its clock calibration against each tenant's Graph included).
   const commitStarted = performance.now();
-  await Promise.all(sandboxes.map((_, index) => commitTokens(system, createTenantQueue({ connection: redis, prefix: system.prefix }, stored[index]!.id), specs[index]!, { tenantId: stored[index]!.id })));
+  // Enqueued as an import's expansion enqueues them (a few create lanes at once, the rest delayed), so the
+  // start is the one an import has.
+  await Promise.all(
+    sandboxes.map(async (_, index) => {
+      const committed = await commitTokens(system, null, specs[index]!, { tenantId: stored[index]!.id });
+      await enqueueCreateLanes(createTenantQueue({ connection: redis, prefix: system.prefix }, stored[index]!.id), committed.map((token) => token.operation), 0, system.config.graph.bulkChunkSize);
+    }),
+  );
   const commitSeconds = (performance.now() - commitStarted) / 1000;
 
   const sandboxPids = sandboxes.flatMap((sandbox) => (sandbox.pid === null ? [] : [sandbox.pid]));
@@ -133,9 +144,12 @@ try {
   // The activation's send margin (apps/worker/src/activation-gate.ts) grows with the slowest recent trips:
   // how much of each TOTP window the load itself takes away.
   const margins: number[] = [];
+  /** [seconds since the worker's start, writes all the tenants' Graphs admitted so far], with timeline=1. */
+  const writesSoFar: Array<[number, number]> = [];
   await waitUntil(
     async () => {
       for (const id of tenantIds) margins.push(worker.tenantContext(id)?.tenant.roundTrips.sendMarginMs() ?? 0);
+      if (timeline) writesSoFar.push([(performance.now() - started) / 1000, sum((await Promise.all(sandboxes.map((sandbox) => sandbox.counters()))).map((counter) => counter.writes))]);
       const [open] = await system.client.db.select({ n: count() }).from(operations).where(and(inArray(operations.tenantId, tenantIds), notInArray(operations.status, ['succeeded', 'failed', 'cancelled'])));
       return open!.n === 0 ? true : undefined;
     },
@@ -173,6 +187,11 @@ try {
     ['peak RSS of this process', `${Math.round(process.resourceUsage().maxRSS / 1024)} MB`],
   ];
   for (const [name, value] of rows) console.log(`${name.padEnd(58)} ${value}`);
+  if (timeline) {
+    // Writes per second between samples (about a second apart), all tenants together: 200 is every budget spent.
+    const perSecond = writesSoFar.slice(1).map(([at, writes], index) => Math.round((writes - writesSoFar[index]![1]) / (at - writesSoFar[index]![0])));
+    console.log(`writes/s admitted, all tenants, second by second: ${perSecond.join(' ')}`);
+  }
   await worker.close(5_000);
 } finally {
   for (const sandbox of sandboxes) await sandbox.close();

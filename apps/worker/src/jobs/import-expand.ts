@@ -10,13 +10,27 @@
 // chunk's worth every FALLBACK_SPACING_MS.
 import { and, asc, eq, gt } from 'drizzle-orm';
 import { imports, operations } from '@tokenfleet/db';
-import { enqueueOperations } from '@tokenfleet/queue';
+import { enqueueOperations, type OperationToEnqueue, type TenantQueue } from '@tokenfleet/queue';
 import type { Handler } from './handler';
 import { createChunkSize } from './token-create';
 
 const PAGE = 2_000;
 export const CREATE_LANES = 3;
 const FALLBACK_SPACING_MS = 2_000;
+
+/**
+ * Enqueues an import's creates as the header says: the first CREATE_LANES at once, the others delayed a
+ * chunk's worth every FALLBACK_SPACING_MS. `before` is how many of the import's creates were enqueued
+ * already (on earlier pages), `chunk` the tokens one bulk call carries.
+ */
+export async function enqueueCreateLanes(queue: TenantQueue, creates: OperationToEnqueue[], before: number, chunk: number): Promise<void> {
+  const lanes = creates.slice(0, Math.max(0, CREATE_LANES - before));
+  await enqueueOperations(queue, lanes);
+  for (let start = lanes.length; start < creates.length; start += chunk) {
+    const position = before + start - CREATE_LANES;
+    await enqueueOperations(queue, creates.slice(start, start + chunk), { delayMs: (Math.floor(position / chunk) + 1) * FALLBACK_SPACING_MS });
+  }
+}
 
 export const importExpand: Handler<'import.expand'> = async (job, jc) => {
   const [row] = await jc.db.select({ id: imports.id }).from(imports).where(eq(imports.id, job.data.importId));
@@ -35,12 +49,7 @@ export const importExpand: Handler<'import.expand'> = async (job, jc) => {
     if (page.length === 0) break;
     const pageCreates = page.filter((op) => op.kind === 'token.create');
     await enqueueOperations(jc.tenant.queue, page.filter((op) => op.kind !== 'token.create'));
-    const lanes = pageCreates.slice(0, Math.max(0, CREATE_LANES - creates));
-    await enqueueOperations(jc.tenant.queue, lanes);
-    for (let start = lanes.length; start < pageCreates.length; start += chunk) {
-      const position = creates + start - CREATE_LANES;
-      await enqueueOperations(jc.tenant.queue, pageCreates.slice(start, start + chunk), { delayMs: (Math.floor(position / chunk) + 1) * FALLBACK_SPACING_MS });
-    }
+    await enqueueCreateLanes(jc.tenant.queue, pageCreates, creates, chunk);
     creates += pageCreates.length;
     enqueued += page.length;
     after = page[page.length - 1]!.id;
