@@ -9,9 +9,10 @@
 // in the worker's process in production; `sandboxes=inline` runs them in this one instead (the first
 // version of this bench), so the worker's CPU figure then includes theirs.
 //
-// `timeline=1` also prints the writes all the tenants' Graphs admitted in each second of the run.
+// `timeline=1` also prints the writes all the tenants' Graphs admitted in each second of the run, and
+// `routes=1` every tenant's Graph calls in each second by kind (activations, creates, reads, refusals).
 //
-//   npx tsx bench/tenants.ts [tenants=10] [tokens per tenant=300] [sandboxes=process|inline] [timeline=1]
+//   npx tsx bench/tenants.ts [tenants=10] [tokens per tenant=300] [sandboxes=process|inline] [timeline=1] [routes=1]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -38,6 +39,7 @@ const tenantCount = Number(positional[0] ?? 10);
 const perTenant = Number(positional[1] ?? 300);
 const inline = named.get('sandboxes') === 'inline';
 const timeline = named.get('timeline') === '1';
+const routes = named.get('routes') === '1';
 const services = { databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/tokenfleet', redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' };
 const stateDir = mkdtempSync(join(tmpdir(), 'tf-bench-tenants-'));
 const behaviour: SandboxOptions = { stateDir, writeLimit: { requests: 20, windowMs: 1000, burst: 40 }, latencyMs: { min: 40, max: 40 }, totpToleranceSteps: 0, generatedUsers: perTenant };
@@ -51,6 +53,7 @@ interface BenchSandbox {
   users(): Promise<Array<{ userPrincipalName: string; userType?: string }>>;
   counters(): Promise<{ writes: number; throttled: number; activationsRefused: number }>;
   activated(): Promise<number>;
+  calls(): Promise<Array<{ at: string; route: string; method: string; status: number }>>;
   pid: number | null;
   close(): Promise<void>;
 }
@@ -62,6 +65,7 @@ async function inlineSandbox(): Promise<BenchSandbox> {
     users: async () => sandbox.inspect.users(),
     counters: async () => sandbox.inspect.counters(),
     activated: async () => sandbox.inspect.devices().filter((device) => device.status === 'activated').length,
+    calls: async () => sandbox.inspect.calls(),
     pid: null,
     close: () => sandbox.close(),
   };
@@ -90,6 +94,7 @@ async function childSandbox(): Promise<BenchSandbox> {
     users: async () => (await inspect<{ value: Array<{ userPrincipalName: string; userType?: string }> }>('users')).value,
     counters: () => inspect('counters'),
     activated: async () => (await inspect<{ value: Array<{ status: string }> }>('devices')).value.filter((device) => device.status === 'activated').length,
+    calls: async () => (await inspect<{ value: Array<{ at: string; route: string; method: string; status: number }> }>('calls')).value,
     pid: child.pid ?? null,
     close: async () => {
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -162,6 +167,25 @@ try {
   const pgCpu = cpuOf(/^postgres/) - pgCpuBefore;
 
   const counters = await Promise.all(sandboxes.map((sandbox) => sandbox.counters()));
+  const routeLines: string[] = [];
+  if (routes) {
+    // Every tenant's Graph calls by second of the run and by kind, from the sandboxes' call logs (their
+    // clock is this machine's): which calls stop when the writes dip.
+    const startedAtMs = Date.now() - (performance.now() - started);
+    const bySecond = new Map<number, Map<string, number>>();
+    for (const sandbox of sandboxes) {
+      for (const call of await sandbox.calls()) {
+        const second = Math.floor((Date.parse(call.at) - startedAtMs) / 1000);
+        const kind = (call.route.includes('/activate') ? 'activate' : call.method === 'PATCH' ? 'create' : call.method === 'GET' ? 'read' : call.method) + (call.status >= 400 ? ` ${call.status}` : '');
+        const counts = bySecond.get(second) ?? new Map<string, number>();
+        counts.set(kind, (counts.get(kind) ?? 0) + 1);
+        bySecond.set(second, counts);
+      }
+    }
+    for (const second of [...bySecond.keys()].sort((x, y) => x - y)) {
+      routeLines.push(`Graph calls in second ${second}: ${[...bySecond.get(second)!].sort().map(([kind, n]) => `${kind} ${n}`).join(', ')}`);
+    }
+  }
   // Each run of an operation's job past its first checks counts an attempt (a wait for the budget or the
   // TOTP window ends a run, and the next one starts over).
   const runs = await system.client.db.select({ kind: operations.kind, ops: count(), runs: sql<number>`sum(${operations.attempts})::int` }).from(operations).where(inArray(operations.tenantId, tenantIds)).groupBy(operations.kind);
@@ -192,6 +216,7 @@ try {
     const perSecond = writesSoFar.slice(1).map(([at, writes], index) => Math.round((writes - writesSoFar[index]![1]) / (at - writesSoFar[index]![0])));
     console.log(`writes/s admitted, all tenants, second by second: ${perSecond.join(' ')}`);
   }
+  for (const line of routeLines) console.log(line);
   await worker.close(5_000);
 } finally {
   for (const sandbox of sandboxes) await sandbox.close();
