@@ -12,25 +12,32 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { DEFAULT_QUEUE_PREFIX } from './queues';
 
-// KEYS[1] theoretical arrival time (TAT) of the next write, KEYS[2] block marker, KEYS[3] the burst
-// allowance Graph's answers showed lately (LEARNED_BURST_MS), which caps ours.
-// ARGV[1] interval between writes (ms), ARGV[2] burst allowance (ms), ARGV[3] writes taken at once,
-// ARGV[4] the longest wait the caller will sleep through (ms).
+// Writes that could go back to back now, as `available` (KEYS[1] theoretical arrival time (TAT) of the
+// next write, KEYS[2] the burst allowance Graph's answers showed lately (LEARNED_BURST_MS), which caps
+// ours; ARGV[1] interval between writes (ms), ARGV[2] burst allowance (ms)); `tat` is at least now, and
+// `burst` the allowance in force.
+const AVAILABLE_NOW = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local interval = tonumber(ARGV[1])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local burst = math.min(tonumber(ARGV[2]), tonumber(redis.call('GET', KEYS[2]) or ARGV[2]))
+local available = math.max(0, math.floor((now + burst - tat) / interval) + 1)
+`;
+
+// KEYS[1] and KEYS[2] as for AVAILABLE_NOW, KEYS[3] block marker; ARGV[1] and ARGV[2] as there, ARGV[3]
+// writes taken at once, ARGV[4] the longest wait the caller will sleep through (ms).
 // n writes at once fit when the last of them would be within the allowance: TAT + (n - 1) interval.
 // Answers 0 (taken), a positive wait (nothing taken), or a negative one: the writes are taken for that
 // many milliseconds from now, and the caller sleeps exactly so long. Reserving spares the waiters the
 // herd they were: each woke at the same moment, one won, and the others asked again, some twenty
 // scripts per write with a tenant's slots all waiting on its budget.
 const ACQUIRE = `
-local blocked = redis.call('PTTL', KEYS[2])
+local blocked = redis.call('PTTL', KEYS[3])
 if blocked > 0 then return blocked end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local interval = tonumber(ARGV[1])
-local burst = math.min(tonumber(ARGV[2]), tonumber(redis.call('GET', KEYS[3]) or ARGV[2]))
+${AVAILABLE_NOW}
 local writes = tonumber(ARGV[3])
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tat < now then tat = now end
 local earliest = tat + (writes - 1) * interval - burst
 local wait = 0
 if now < earliest then
@@ -51,18 +58,6 @@ if tat > now then redis.call('SET', KEYS[1], tostring(math.max(now, tat - tonumb
 return 1
 `;
 
-// Writes that could go back to back now, as `available` (KEYS[1] TAT, KEYS[2] learned burst, ARGV[1]
-// interval, ARGV[2] burst allowance); `tat` is at least now, and `burst` the allowance in force.
-const AVAILABLE_NOW = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local interval = tonumber(ARGV[1])
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tat < now then tat = now end
-local burst = math.min(tonumber(ARGV[2]), tonumber(redis.call('GET', KEYS[2]) or ARGV[2]))
-local available = math.max(0, math.floor((now + burst - tat) / interval) + 1)
-`;
-
 // Read-only.
 const AVAILABLE = `${AVAILABLE_NOW}
 return available
@@ -72,14 +67,14 @@ return available
 // Our bank is cut to as many when it holds more, by moving the next write's theoretical arrival time.
 // When it held more than one write more, Graph's bucket holds less than ours (it is smaller, or another
 // app spends from it): for ARGV[5] ms the allowance is cut instead (KEYS[2]) to a bank of that many,
-// less the writes granted and not yet sent, and it fills to no more later. Going at the pace with nothing banked, there is nothing to cut,
-// and a 429 met then (jitter on the way) teaches nothing.
+// less the writes granted and not yet sent, and it fills to no more later. Going at the pace with
+// nothing banked, there is nothing to cut, and a 429 met then (jitter on the way) teaches nothing.
 const GRAPH_HAS_LEFT = `${AVAILABLE_NOW}
 local left = tonumber(ARGV[3])
 local wait = tonumber(ARGV[4])
 if available - left > 1 then
-  -- A bank of as many writes as Graph has left; what is already granted ahead of now (on its way, and so not yet counted by
-  -- Graph) comes out of it.
+  -- A bank of as many writes as Graph has left; what is granted ahead of now (on its way, and so not
+  -- yet counted by Graph) comes out of it.
   burst = math.max(0, left - 1) * interval
   redis.call('SET', KEYS[2], tostring(burst), 'PX', ARGV[5])
 end
@@ -139,7 +134,7 @@ export class WriteBudget {
   /** ACQUIRE: 0 taken now, < 0 taken for that many ms from now (at most `reserveUpToMs`), > 0 the wait, nothing taken. */
   private async take(writes: number, reserveUpToMs: number): Promise<number> {
     const { interval, burst } = this.pacing();
-    return Number(await runScript(this.redis, ACQUIRE, [this.key('pace'), this.key('blocked'), this.key('learned-burst')], [interval, burst, writes, Math.max(0, Math.floor(reserveUpToMs))]));
+    return Number(await runScript(this.redis, ACQUIRE, [this.key('pace'), this.key('learned-burst'), this.key('blocked')], [interval, burst, writes, Math.max(0, Math.floor(reserveUpToMs))]));
   }
 
   /** Writes that can go back to back at most: the largest call the budget can ever grant. */

@@ -80,8 +80,8 @@ describe('WriteBudget (real Redis)', () => {
     expect(await budget.available()).toBe(1);
     expect(await budget.tryAcquire()).toBe(0);
     expect(await budget.tryAcquire()).toBeGreaterThan(0);
-    // With no burst in force, Graph's usage share holds the next write back by at most one interval (10 ms), not by
-    // the burst it no longer has.
+    // With no burst in force, Graph's usage share holds the next write back by at most one interval
+    // (10 ms), not by the burst it no longer has.
     await new Promise((resolve) => setTimeout(resolve, 30));
     await budget.followUsage(0.9);
     expect(await budget.tryAcquire()).toBeLessThanOrEqual(10);
