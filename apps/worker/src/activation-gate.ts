@@ -1,19 +1,21 @@
 // The TOTP gate: a code is computed at send time from the clock corrected to Graph's, and only when
 // enough of its window is left for the request to arrive while it is still current. Otherwise the job
-// moves to the next window boundary without spending an attempt. It runs again at send time, because a
-// budget wait between the first check and the call can eat the margin.
-import { activationWaitMs, msLeftInWindow, totpCode, totpStep, type TotpKey } from '@tokenfleet/domain';
+// moves to the next window boundary without spending an attempt. The wait for the write budget between
+// the gate and the send is bounded by the window (windowBoundBudget), and the check runs again at send
+// time.
+import { activationWaitMs, msLeftInWindow, msToSpareInWindow, nextWindowWaitMs, totpCode, totpStep, type TotpKey } from '@tokenfleet/domain';
 import type { JobContext } from './context';
+import type { GraphCallSpec } from './graph-call';
 import { delayJob, NotSent } from './errors';
 
 /**
  * The least time that must be left in the window when the code is computed, immediately before the
  * request leaves: the request's trip to Graph. It is measured, not assumed: three times the slowest of
  * the tenant's recent activation calls (RoundTrips below), never under SEND_MARGIN_FLOOR_MS, which covers a
- * stall of this process between computing the code and writing the request. The larger margin of the
- * gate (ACTIVATION_MARGIN_MS) covers the work between the gate and the send (a budget wait, a database
- * write); if that work ran long, the check at send time stops the request, gives its write back and the
- * job waits for the next window.
+ * stall of this process between computing the code and writing the request. The gate uses the same
+ * margin (or ACTIVATION_MARGIN_MS, if an operator sets a larger one): the budget's wait after it never
+ * outlasts the window, and if the work before the send ran long all the same, the check at send time
+ * stops the request, gives its write back and the job waits for the next window.
  */
 export const SEND_MARGIN_FLOOR_MS = 1_000;
 /**
@@ -49,14 +51,38 @@ export class RoundTrips {
 }
 
 /**
- * The gate before the work that precedes the send: the configured margin, or the send margin when that is
- * larger (a job let through with less would only be stopped at send time).
+ * The gate before the work that precedes the send: the send margin, or ACTIVATION_MARGIN_MS when an
+ * operator set a larger one (a job let through with less than the send margin would only be stopped at
+ * send time). The budget's wait needs no margin here, as it is bounded by the window (windowBoundBudget);
+ * a fixed one (2 s, once) held every token of both intervals back together before each minute's boundary.
  */
 export async function waitForFreshWindow(jc: JobContext, periodSeconds: number): Promise<void> {
   const { graph } = jc.tenant;
   const margin = Math.max(jc.config.activationMarginMs, jc.tenant.roundTrips.sendMarginMs());
   const wait = activationWaitMs(graph.now(), periodSeconds, margin, undefined, graph.clockUncertaintyMs());
   if (wait > 0) await delayJob(jc, wait);
+}
+
+/**
+ * How an activation with a code from the seed waits for the write budget, and looks at its window once
+ * more before the request leaves (GraphCallSpec's three hooks):
+ * - It waits for a write no longer than its window allows: the window left less the send margin and the
+ *   clock's uncertainty. A longer wait takes no write, so the slot stays free for a call that can use it
+ *   (a create, a token whose window ends later) and no slot is reserved for a code that could not go.
+ * - Such a job waits for its next window, or for the budget if that is later. If the window would still
+ *   have been open when the budget's wait ended, the budget was what stopped it (a 429's pause, a
+ *   saturated budget), and it waits just that long.
+ * - After the budget's wait, `windowStillFresh` looks again before anything is marked sent.
+ * The gate before (waitForFreshWindow) therefore needs no margin for the budget's wait.
+ */
+export function windowBoundBudget(jc: JobContext, periodSeconds: number): Required<Pick<GraphCallSpec, 'budgetWaitLimitMs' | 'waitForBudget' | 'beforeSend'>> {
+  const { graph } = jc.tenant;
+  const spareMs = () => msToSpareInWindow(graph.now(), periodSeconds, jc.tenant.roundTrips.sendMarginMs(), graph.clockUncertaintyMs());
+  return {
+    budgetWaitLimitMs: spareMs,
+    waitForBudget: (waitMs) => delayJob(jc, waitMs <= spareMs() ? waitMs : Math.max(waitMs, nextWindowWaitMs(graph.now(), periodSeconds, undefined, graph.clockUncertaintyMs()))),
+    beforeSend: () => windowStillFresh(jc, periodSeconds),
+  };
 }
 
 /**
@@ -75,7 +101,7 @@ export class WindowClosing extends NotSent {
  * The check just before the send, after the budget wait: enough of the window left for the request's trip
  * (the send margin, not the gate's). Throws WindowClosing rather than delaying, so the write is given back.
  */
-export async function windowStillFresh(jc: JobContext, periodSeconds: number): Promise<void> {
+async function windowStillFresh(jc: JobContext, periodSeconds: number): Promise<void> {
   const { graph } = jc.tenant;
   const wait = activationWaitMs(graph.now(), periodSeconds, jc.tenant.roundTrips.sendMarginMs(), undefined, graph.clockUncertaintyMs());
   if (wait > 0) throw new WindowClosing(wait);

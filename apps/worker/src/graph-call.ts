@@ -36,6 +36,12 @@ export interface GraphCallSpec {
   carries?: string[];
   /** Runs after the budget is granted, just before the request; may throw NotSent to stop it. */
   beforeSend?: () => Promise<void>;
+  /**
+   * The longest wait for the write budget after which the call is still worth sending (an activation's code
+   * must leave before its window closes). A longer wait takes no write: the slot stays free for a call that
+   * can use it, and `waitForBudget` spends the wait.
+   */
+  budgetWaitLimitMs?: () => number;
   /** How a long wait for the write budget is spent; by default the job moves to the delayed set. */
   waitForBudget?: (waitMs: number) => Promise<never>;
 }
@@ -65,7 +71,7 @@ export async function callGraph<T>(jc: JobContext, spec: GraphCallSpec, call: ()
 /** One request: budget (for writes), the caller's last step before sending, the call, its audit row. */
 async function sendOnce<T>(jc: JobContext, spec: GraphCallSpec, call: () => Promise<GraphOutcome<T>>): Promise<GraphOutcome<T>> {
   const writes = spec.write ? (spec.writes ?? 1) : 0;
-  if (spec.write) await spendWrite(jc, spec, writes);
+  const banked = spec.write ? await spendWrite(jc, spec, writes) : 0;
   let marked: string[] = [];
   const takeBack = async () => {
     if (spec.write) await jc.tenant.budget.refund(writes);
@@ -90,7 +96,10 @@ async function sendOnce<T>(jc: JobContext, spec: GraphCallSpec, call: () => Prom
   // Graph's bucket is empty: block the tenant's budget before anything else this job does (the refund, the
   // database writes), so the slots that finish meanwhile do not send more writes into it. settle() then
   // spends the bank the refund gave back.
-  if (outcome.kind === 'rate-limited' && outcome.status === 429) await jc.tenant.budget.block(outcome.retryAfterMs);
+  if (outcome.kind === 'rate-limited' && outcome.status === 429) {
+    await jc.tenant.budget.block(outcome.retryAfterMs);
+    await jc.tenant.budget.refusedWithBank(banked);
+  }
   const neverConnected = outcome.kind === 'transient' && outcome.status === null && outcome.code !== null && NEVER_CONNECTED.has(outcome.code);
   const sentBack = (outcome.kind === 'rate-limited' && outcome.status === 429) || neverConnected;
   if (sentBack) await takeBack();
@@ -173,10 +182,14 @@ async function settle<T>(jc: JobContext, outcome: GraphOutcome<T>): Promise<Sett
 /**
  * Waits for one write from the tenant's budget. A short wait is spent holding the job; a long one (a
  * 429 pause, a saturated budget) moves the job to the delayed set instead, without spending an attempt.
+ * Answers how many writes the bank still held once this one was granted (0 for one granted after a wait).
  */
-async function spendWrite(jc: JobContext, spec: GraphCallSpec, writes: number): Promise<void> {
-  const wait = await jc.tenant.budget.acquire(jc.config.budgetMaxWaitMs, undefined, writes);
+async function spendWrite(jc: JobContext, spec: GraphCallSpec, writes: number): Promise<number> {
+  const limit = Math.min(jc.config.budgetMaxWaitMs, Math.max(0, spec.budgetWaitLimitMs?.() ?? Infinity));
+  let banked = 0;
+  const wait = await jc.tenant.budget.acquire(limit, undefined, writes, (left) => (banked = left));
   if (wait > 0) await (spec.waitForBudget ?? ((ms: number) => delayJob(jc, ms)))(wait);
+  return banked;
 }
 
 /** For calls whose permanent failure has no special meaning to the caller. */

@@ -4,7 +4,9 @@
 // Graph's is refused, so at most 35 are, in the first rush; then the budget has learned Graph's smaller
 // bucket, and a second batch after an idle spell (our bank would be full again, Graph's holding 5) draws
 // none. The budget before that lesson drew 3 there in each of three runs; the one before it, which kept
-// its burst after a 429, one per Retry-After for the whole run (75 here).
+// its burst after a 429, one per Retry-After for the whole run (75 here). The lesson is drawn from what our
+// bank still held when each refused write was granted: drawn from the bank when the 429's answer came, it
+// was missed in 2 runs of 17 (the other slots had spent the bank by then), and the second batch drew 429s.
 import { inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { tokens } from '@tokenfleet/db';

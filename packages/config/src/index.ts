@@ -49,7 +49,7 @@ const envSchema = z.object({
   GRAPH_BULK_CHUNK_SIZE: positiveInt('GRAPH_BULK_CHUNK_SIZE').max(200).default(50),
   GRAPH_BULK_CREATE_COST: z.enum(['call', 'item'], { error: "GRAPH_BULK_CREATE_COST must be 'call' or 'item'" }).default('call'),
   GRAPH_TIMEOUT_MS: positiveInt('GRAPH_TIMEOUT_MS').default(30_000),
-  ACTIVATION_MARGIN_MS: z.coerce.number().int().min(0).default(2_000),
+  ACTIVATION_MARGIN_MS: z.coerce.number().int().min(0).default(0),
   WORKER_CONCURRENCY: positiveInt('WORKER_CONCURRENCY').default(25),
   UPLOAD_MAX_BYTES: positiveInt('UPLOAD_MAX_BYTES').default(64 * 1024 * 1024),
   SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(8443),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { activationWaitMs, findConsecutiveCodes, hotp, msLeftInWindow, RESYNC_WINDOW_STEPS, nextWindowBoundary, totpCode, totpStep, verifyTotp, type TotpKey } from './totp';
+import { activationWaitMs, findConsecutiveCodes, msToSpareInWindow, hotp, msLeftInWindow, RESYNC_WINDOW_STEPS, nextWindowBoundary, totpCode, totpStep, verifyTotp, type TotpKey } from './totp';
 import type { HashFunction } from './vocabulary';
 import { base32Decode, base32Encode } from './base32';
 
@@ -132,6 +132,24 @@ describe('activationWaitMs', () => {
 
   it('a 60 s token near the 30 s mark is mid-window, not at its end', () => {
     expect(activationWaitMs(1_000_000 * 60 + 29_000, 60, 5_000)).toBe(0);
+  });
+});
+
+describe('msToSpareInWindow', () => {
+  it('is the window left less the margin and the uncertainty', () => {
+    expect(msToSpareInWindow(60_000, 30, 1_000)).toBe(29_000);
+    expect(msToSpareInWindow(88_000, 30, 1_000, 300)).toBe(700);
+    expect(msToSpareInWindow(89_500, 30, 1_000)).toBe(-500);
+    // An unknown clock counts as a quarter window, as in the gate.
+    expect(msToSpareInWindow(60_000, 30, 1_000, Number.POSITIVE_INFINITY)).toBe(30_000 - 1_000 - 7_500);
+  });
+
+  it('agrees with the gate: a wait of what is to spare still sends in this window, a longer one does not', () => {
+    for (const [now, period, margin, uncertainty] of [[84_321, 30, 1_000, 120], [119_000, 60, 1_500, 0], [61_234, 30, 2_000, 900]] as const) {
+      const spare = msToSpareInWindow(now, period, margin, uncertainty);
+      expect(activationWaitMs(now + spare, period, margin, 0, uncertainty)).toBe(0);
+      expect(activationWaitMs(now + spare + 1, period, margin, 0, uncertainty)).toBeGreaterThan(0);
+    }
   });
 });
 

@@ -92,13 +92,31 @@ function timingSafeEqualStrings(a: string, b: string): boolean {
  */
 export function activationWaitMs(graphNowMs: number, periodSeconds: number, marginMs: number, settleMs = 250, uncertaintyMs = 0): number {
   const periodMs = periodSeconds * 1000;
-  // An unknown offset (no Date header seen yet) is the widest uncertainty allowed, never an exact clock.
-  const uncertainty = Math.min(Number.isFinite(uncertaintyMs) ? Math.max(0, uncertaintyMs) : periodMs / 4, periodMs / 4);
+  const uncertainty = cappedUncertainty(periodMs, uncertaintyMs);
   const left = msLeftInWindow(graphNowMs, periodSeconds);
   const sinceOpened = periodMs - left;
   if (sinceOpened < uncertainty) return uncertainty - sinceOpened + settleMs;
-  if (left < marginMs + uncertainty) return left + uncertainty + settleMs;
+  if (left < marginMs + uncertainty) return nextWindowWaitMs(graphNowMs, periodSeconds, settleMs, uncertaintyMs);
   return 0;
+}
+
+/** How long until a code may be sent in the next window: its opening, the uncertainty, and `settleMs`. */
+export function nextWindowWaitMs(graphNowMs: number, periodSeconds: number, settleMs = 250, uncertaintyMs = 0): number {
+  return msLeftInWindow(graphNowMs, periodSeconds) + cappedUncertainty(periodSeconds * 1000, uncertaintyMs) + settleMs;
+}
+
+/**
+ * How much longer a code may wait before it is computed and sent in the current window, by the rule of
+ * activationWaitMs: the window left less `marginMs` and the uncertainty (negative: not in this window).
+ * An activation waiting for the write budget waits no longer than this.
+ */
+export function msToSpareInWindow(graphNowMs: number, periodSeconds: number, marginMs: number, uncertaintyMs = 0): number {
+  return msLeftInWindow(graphNowMs, periodSeconds) - marginMs - cappedUncertainty(periodSeconds * 1000, uncertaintyMs);
+}
+
+/** An unknown offset (no Date header seen yet) is the widest uncertainty allowed, never an exact clock. */
+function cappedUncertainty(periodMs: number, uncertaintyMs: number): number {
+  return Math.min(Number.isFinite(uncertaintyMs) ? Math.max(0, uncertaintyMs) : periodMs / 4, periodMs / 4);
 }
 
 /** How far a resync looks for the two codes, in time steps either way (about 8 hours at 30 s). */

@@ -29,24 +29,27 @@ local available = math.max(0, math.floor((now + burst - tat) / interval) + 1)
 // KEYS[1] and KEYS[2] as for AVAILABLE_NOW, KEYS[3] block marker; ARGV[1] and ARGV[2] as there, ARGV[3]
 // writes taken at once, ARGV[4] the longest wait the caller will sleep through (ms).
 // n writes at once fit when the last of them would be within the allowance: TAT + (n - 1) interval.
-// Answers 0 (taken), a positive wait (nothing taken), or a negative one: the writes are taken for that
-// many milliseconds from now, and the caller sleeps exactly so long. Reserving spares the waiters the
-// herd they were: each woke at the same moment, one won, and the others asked again, some twenty
-// scripts per write with a tenant's slots all waiting on its budget.
+// Answers [answer, banked]: answer 0 (taken), a positive wait (nothing taken), or a negative one: the
+// writes are taken for that many milliseconds from now, and the caller sleeps exactly so long. Reserving
+// spares the waiters the herd they were: each woke at the same moment, one won, and the others asked
+// again, some twenty scripts per write with a tenant's slots all waiting on its budget. `banked` is how
+// many writes the bank still held after these were taken at once (0 for a wait).
 const ACQUIRE = `
 local blocked = redis.call('PTTL', KEYS[3])
-if blocked > 0 then return blocked end
+if blocked > 0 then return {blocked, 0} end
 ${AVAILABLE_NOW}
 local writes = tonumber(ARGV[3])
 local earliest = tat + (writes - 1) * interval - burst
 local wait = 0
 if now < earliest then
   wait = math.max(1, math.ceil(earliest - now))
-  if wait > tonumber(ARGV[4]) then return wait end
+  if wait > tonumber(ARGV[4]) then return {wait, 0} end
 end
 local nextTat = tat + writes * interval
 redis.call('SET', KEYS[1], tostring(nextTat), 'PX', math.ceil(nextTat - now + burst + 1000))
-return -wait
+local banked = 0
+if wait == 0 then banked = math.max(0, available - writes) end
+return {-wait, banked}
 `;
 
 // Gives writes back: the request they were granted for never left (KEYS[1] TAT, ARGV[1] interval × writes).
@@ -128,13 +131,17 @@ export class WriteBudget {
    * caller sizes its calls to the burst.
    */
   async tryAcquire(writes = 1): Promise<number> {
-    return this.take(writes, 0);
+    return (await this.take(writes, 0)).answer;
   }
 
-  /** ACQUIRE: 0 taken now, < 0 taken for that many ms from now (at most `reserveUpToMs`), > 0 the wait, nothing taken. */
-  private async take(writes: number, reserveUpToMs: number): Promise<number> {
+  /**
+   * ACQUIRE: `answer` 0 taken now, < 0 taken for that many ms from now (at most `reserveUpToMs`), > 0 the
+   * wait, nothing taken; `banked` the writes the bank still held after taking these at once.
+   */
+  private async take(writes: number, reserveUpToMs: number): Promise<{ answer: number; banked: number }> {
     const { interval, burst } = this.pacing();
-    return Number(await runScript(this.redis, ACQUIRE, [this.key('pace'), this.key('learned-burst'), this.key('blocked')], [interval, burst, writes, Math.max(0, Math.floor(reserveUpToMs))]));
+    const [answer, banked] = (await runScript(this.redis, ACQUIRE, [this.key('pace'), this.key('learned-burst'), this.key('blocked')], [interval, burst, writes, Math.max(0, Math.floor(reserveUpToMs))])) as [number, number];
+    return { answer: Number(answer), banked: Number(banked) };
   }
 
   /** Writes that can go back to back at most: the largest call the budget can ever grant. */
@@ -153,11 +160,14 @@ export class WriteBudget {
    * Waits for one write, up to `maxWaitMs`. Returns 0 once a write is taken, or the wait still ahead when
    * that would exceed `maxWaitMs` (the caller then delays its job instead of holding a worker slot).
    */
-  async acquire(maxWaitMs: number, sleep: (ms: number) => Promise<void> = defaultSleep, writes = 1): Promise<number> {
+  async acquire(maxWaitMs: number, sleep: (ms: number) => Promise<void> = defaultSleep, writes = 1, granted?: (banked: number) => void): Promise<number> {
     let waited = 0;
     for (;;) {
-      const answer = await this.take(writes, maxWaitMs - waited);
-      if (answer === 0) return 0;
+      const { answer, banked } = await this.take(writes, maxWaitMs - waited);
+      if (answer === 0) {
+        granted?.(banked);
+        return 0;
+      }
       const wait = Math.abs(answer);
       if (answer > 0 && waited + wait > maxWaitMs) return wait;
       await sleep(wait);
@@ -165,7 +175,10 @@ export class WriteBudget {
       if (answer > 0) continue;
       // Taken for now. A 429 that came meanwhile voids it: Graph's bucket is empty, whatever was reserved.
       const blocked = await this.blockedForMs();
-      if (blocked === 0) return 0;
+      if (blocked === 0) {
+        granted?.(0);
+        return 0;
+      }
       if (waited + blocked > maxWaitMs) return blocked;
       await sleep(blocked);
       waited += blocked;
@@ -175,6 +188,21 @@ export class WriteBudget {
   /** Gives back the writes taken by `tryAcquire` for a request that was never sent. */
   async refund(writes = 1): Promise<void> {
     await runScript(this.redis, REFUND, [this.key('pace')], [this.pacing().interval * writes]);
+  }
+
+  /**
+   * Graph refused (429) a write granted while our bank still held `banked` writes more (as `acquire`'s
+   * `granted` reported). With two or more, Graph's bucket was empty while ours was not: it is smaller, and
+   * for LEARNED_BURST_MS ours banks none, as `throttled` decides from the bank it reads when the answer
+   * comes. That reading depends on how much the other slots spent meanwhile: in a rush they can spend the
+   * whole bank before the first 429 is in, and the lesson was missed now and then. The bank at the grant
+   * does not. None banked again, not Graph's size less a write: at the pace, writes that bunch on the way
+   * need the room of Graph's whole bucket (with a bank one write smaller than Graph's, a second batch drew
+   * a 429 in one run of ten).
+   */
+  async refusedWithBank(banked: number): Promise<void> {
+    if (banked < 2) return;
+    await this.redis.set(this.key('learned-burst'), '0', 'PX', LEARNED_BURST_MS);
   }
 
   /** Stops every caller for `ms` (a 429's Retry-After). A shorter block never shortens a longer one. */

@@ -93,6 +93,30 @@ describe('WriteBudget (real Redis)', () => {
     expect(await budget.available()).toBe(40);
   });
 
+  it('a 429 for a write granted with writes still banked stops the banking for the lesson\'s time, however the bank stands when the answer comes', async () => {
+    const prefix = testRedisPrefix('budget');
+    // A slow pace (one write a minute): nothing refills while the test runs.
+    const budget = new WriteBudget(redis, 't', { limit: 1, windowMs: 60_000, burst: 40, prefix });
+    const bankedAfter: number[] = [];
+    for (let index = 0; index < 6; index += 1) await budget.acquire(0, undefined, 1, (banked) => bankedAfter.push(banked));
+    expect(bankedAfter).toEqual([39, 38, 37, 36, 35, 34]);
+    // Graph held 5: it refused the 6th. By the time its answer comes the rest of our bank is spent (a rush
+    // of the other slots), so the bank read then teaches nothing.
+    while ((await budget.tryAcquire()) === 0);
+    await budget.refusedWithBank(bankedAfter[5]!);
+    await budget.throttled(20);
+    // Once the block is over, however long the budget idles (the pace's key expired), writes go one at a time.
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    await redis.del(`${prefix}:budget:t:pace`);
+    expect(await budget.available()).toBe(1);
+    // A write granted at the pace, or with one write banked (jitter on the way), teaches nothing.
+    for (const banked of [0, 1]) {
+      const other = new WriteBudget(redis, `other-${banked}`, { limit: 1, windowMs: 60_000, burst: 40, prefix });
+      await other.refusedWithBank(banked);
+      expect(await other.available()).toBe(40);
+    }
+  });
+
   it("fills its bank to no more than Graph's usage share left it, however long it then idles", async () => {
     const prefix = testRedisPrefix('budget');
     const budget = new WriteBudget(redis, 't', { limit: 100, windowMs: 1_000, burst: 40, prefix });

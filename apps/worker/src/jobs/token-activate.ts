@@ -10,7 +10,7 @@ import { activationWindowLeftSeconds } from '@tokenfleet/config';
 import { eq, sql } from 'drizzle-orm';
 import { finishStep, insertOperations, operations, operatorCodeBinding, tenants, tokens, transitionToken, type DbOrTx, type Operation, type Token } from '@tokenfleet/db';
 import { enqueueOperations } from '@tokenfleet/queue';
-import { codeAtSendTime, codeMayHaveArrivedLate, waitForFreshWindow, waitForUnusedWindow, windowStillFresh, WindowClosing } from '../activation-gate';
+import { codeAtSendTime, codeMayHaveArrivedLate, waitForFreshWindow, waitForUnusedWindow, windowBoundBudget, WindowClosing } from '../activation-gate';
 import { delayJob, PermanentFailure, TransientFailure } from '../errors';
 import { callGraph, lookUpDevice, permanentFrom } from '../graph-call';
 import { runOperation } from '../operation-runner';
@@ -65,9 +65,10 @@ export const tokenActivate: Handler<'token.activate'> = (job, jc) =>
           ...audit,
           detail: { periodSeconds: token.timeIntervalSeconds, hashFunction: token.hashFunction, ...(enabling ? { enable: true } : {}), ...(operatorCode ? { code: `typed by ${typedBy}` } : typed !== null ? { code: `from the seed: the code typed by ${typedBy} was no longer current` } : {}) },
           carries: [op.id],
-          // A budget wait may have eaten the margin: look again, and stop before anything is marked sent.
-          // An operator's code is for the window it was typed in: waiting would only make it stale.
-          ...(operatorCode ? {} : { beforeSend: () => windowStillFresh(jc, token.timeIntervalSeconds) }),
+          // A code from the seed waits for the budget only as long as its window allows, and is looked at
+          // again before anything is marked sent. An operator's code is for the window it was typed in:
+          // waiting would only make it stale.
+          ...(operatorCode ? {} : windowBoundBudget(jc, token.timeIntervalSeconds)),
         },
         () => jc.tenant.graph.activate(userId, token.graphMethodId ?? deviceId, code, token.displayName),
       );
