@@ -102,6 +102,14 @@ return 1
  */
 export const LEARNED_BURST_MS = 10 * 60_000;
 
+/**
+ * After a 429's block, the next write waits this many intervals more, so that Graph's bucket holds a few
+ * writes again when the pace resumes. Empty, and met at exactly its own rate, it refuses any writes that
+ * bunch on the way (the sandbox's Retry-After is one write's refill): `npx tsx bench/provisioning.ts 1000
+ * 150` drew 14-38 429s (1.3-3.3 % of calls) without the wait, 5-9 with 3 intervals, 3-6 with 6.
+ */
+export const REFILL_AFTER_429_WRITES = 6;
+
 export interface WriteBudgetOptions {
   /** Writes allowed per window, across all workers. */
   limit: number;
@@ -214,12 +222,12 @@ export class WriteBudget {
    * Graph answered 429 with Retry-After `ms`: every caller stops for that long, and then writes go one
    * interval apart, with no banked burst. Graph's own bucket is empty at a 429, whatever ours believed, and
    * a burst sent into it would only draw more 429s; if ours still held one, none is banked again for
-   * LEARNED_BURST_MS.
+   * LEARNED_BURST_MS. The pace resumes REFILL_AFTER_429_WRITES intervals after the block.
    */
   async throttled(ms: number): Promise<void> {
     await this.block(ms);
     // None left: the next write when the block ends.
-    await this.graphHasLeft(0, Math.max(1, Math.ceil(ms)));
+    await this.graphHasLeft(0, Math.max(1, Math.ceil(ms)) + REFILL_AFTER_429_WRITES * this.pacing().interval);
   }
 
   /**

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { testRedisPrefix, testServices } from '@tokenfleet/test-harness';
 import { createRedis } from '../src/queues';
-import { WriteBudget } from '../src/write-budget';
+import { REFILL_AFTER_429_WRITES, WriteBudget } from '../src/write-budget';
 
 const redis = createRedis(testServices().redisUrl);
 afterAll(async () => { await redis.quit(); });
@@ -44,14 +44,18 @@ describe('WriteBudget (real Redis)', () => {
     expect(await budget.available()).toBe(0);
   });
 
-  it('after a 429 stops every caller for Retry-After, then lets writes go one interval apart with no banked burst', async () => {
+  it('after a 429 stops every caller for Retry-After and a few intervals more, then lets writes go one interval apart with no banked burst', async () => {
     const prefix = testRedisPrefix('budget');
     const budget = new WriteBudget(redis, 't', { limit: 10, windowMs: 1_000, burst: 40, prefix });
     expect(await budget.available()).toBe(40);
     await budget.throttled(300);
     expect(await budget.available()).toBe(0);
     expect(await budget.tryAcquire()).toBeGreaterThan(200);
+    // The block is over, and Graph's bucket refills a few writes (100 ms each) before the pace resumes.
     await new Promise((resolve) => setTimeout(resolve, 320));
+    const refill = REFILL_AFTER_429_WRITES * 100;
+    expect(await budget.tryAcquire()).toBeGreaterThan(refill - 100);
+    await new Promise((resolve) => setTimeout(resolve, refill));
     // The bank is gone: one write now, the next not before an interval (100 ms) has passed.
     expect(await budget.tryAcquire()).toBe(0);
     expect(await budget.tryAcquire()).toBeGreaterThan(0);
