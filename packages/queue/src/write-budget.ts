@@ -106,7 +106,8 @@ export const LEARNED_BURST_MS = 10 * 60_000;
  * After a 429's block, the next write waits this many intervals more, so that Graph's bucket holds a few
  * writes again when the pace resumes. Empty, and met at exactly its own rate, it refuses any writes that
  * bunch on the way (the sandbox's Retry-After is one write's refill): `npx tsx bench/provisioning.ts 1000
- * 150` drew 14-38 429s (1.3-3.3 % of calls) without the wait, 5-9 with 3 intervals, 3-6 with 6.
+ * 150` drew 14-38 429s (1.3-3.3 % of calls) without the wait, 5 and 9 with 3 intervals, 6 and 3 with 6,
+ * but 28 in a later run with 6 (one every 1.15 s, not yet explained; docs/performance.md).
  */
 export const REFILL_AFTER_429_WRITES = 6;
 
@@ -167,6 +168,7 @@ export class WriteBudget {
   /**
    * Waits for one write, up to `maxWaitMs`. Returns 0 once a write is taken, or the wait still ahead when
    * that would exceed `maxWaitMs` (the caller then delays its job instead of holding a worker slot).
+   * `granted` hears how many writes the bank still held once these were taken (0 after a wait).
    */
   async acquire(maxWaitMs: number, sleep: (ms: number) => Promise<void> = defaultSleep, writes = 1, granted?: (banked: number) => void): Promise<number> {
     let waited = 0;
