@@ -12,11 +12,12 @@
 // `timeline=1` also prints the writes all the tenants' Graphs admitted in each second of the run, and
 // `routes=1` every tenant's Graph calls in each second by kind (activations, creates, reads, refusals).
 //
-// Tokenfleet is told each service's rate as it is (GRAPH_WRITE_LIMIT 20 per 1000 ms) and banks half its burst
-// (GRAPH_WRITE_BURST 20): a bank as large as Graph's meets it with no room for the requests' jitter on the
-// way: it drew 8-18 429s a run here, each of which empties that tenant's bank, and the tenants' last
-// operations ended up to 5 s apart (under 2 s with a bank of 20, and no 429). `VAR=value` sets any of Tokenfleet's settings instead, e.g.
-// GRAPH_WRITE_BURST=2 (the default of a deployment told nothing of Graph's burst).
+// Tokenfleet is told each service's rate as it is (GRAPH_WRITE_LIMIT 20 per 1000 ms) and banks half its
+// burst (GRAPH_WRITE_BURST 20): a bank as large as Graph's meets it with no room for the requests' jitter
+// on the way. It drew 8-18 429s a run here, each of which empties that tenant's bank, and the tenants'
+// last operations ended up to 5 s apart (under 2.5 s with a bank of 20, and no 429). `VAR=value` sets any
+// of Tokenfleet's settings instead, e.g. GRAPH_WRITE_BURST=2 (the default of a deployment told nothing of
+// Graph's burst).
 //
 //   npx tsx bench/tenants.ts [tenants=10] [tokens per tenant=300] [sandboxes=process|inline] [timeline=1] [routes=1] [VAR=value …]
 import { spawn, type ChildProcess } from 'node:child_process';

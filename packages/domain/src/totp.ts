@@ -96,7 +96,7 @@ export function activationWaitMs(graphNowMs: number, periodSeconds: number, marg
   const left = msLeftInWindow(graphNowMs, periodSeconds);
   const sinceOpened = periodMs - left;
   if (sinceOpened < uncertainty) return uncertainty - sinceOpened + settleMs;
-  if (left < marginMs + uncertainty) return nextWindowWaitMs(graphNowMs, periodSeconds, settleMs, uncertaintyMs);
+  if (msToSpareInWindow(graphNowMs, periodSeconds, marginMs, uncertaintyMs) < 0) return nextWindowWaitMs(graphNowMs, periodSeconds, settleMs, uncertaintyMs);
   return 0;
 }
 
